@@ -1,0 +1,3 @@
+//! SQL-facing functions, one module per area. Each function only adapts types.
+
+mod version;

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Command 2: every test. .ci/run calls exactly this (with CI=true).
+source "$(dirname "$0")/lib.sh"
+passed=0
+step() {
+    log "$1"
+    shift
+    "$@"
+    passed=$((passed + 1))
+}
+on_exit() {
+    local rc=$?
+    [ "$rc" = 0 ] || echo "checks: $passed passed, 1 failed (exit $rc)" >&2
+}
+trap on_exit EXIT
+
+"$REPO/scripts/prereqs.sh"
+cd "$REPO"
+step "cargo fmt --check" cargo fmt --all -- --check
+step "cargo clippy (-D warnings)" cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "unit tests of the pure crates" cargo test --workspace --exclude pgml --quiet
+
+# In-backend tests: initdb refuses root, so the test cluster runs as postgres. Release
+# profile, so the install below reuses the compiled dependencies.
+pgrx_data=$PGML_CACHE/pgrx-test-data
+mkdir -p "$pgrx_data" && chown postgres:postgres "$pgrx_data"
+step "cargo pgrx test (in-backend tests)" \
+    bash -c "cd crates/pgml && cargo pgrx test pg$PG_MAJOR --release --runas postgres --pgdata '$pgrx_data'"
+
+# cargo pgrx test leaves its test build installed; put the release build back.
+step "install the release build" "$REPO/scripts/install-extension.sh"
+step "start the local cluster" "$REPO/scripts/cluster.sh" start
+
+regress_out=$REPO/tests/sql
+rm -rf "$regress_out/results" "$regress_out/regression.diffs" "$regress_out/regression.out"
+run_regress() {
+    "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" \
+        --bindir="$PG_BIN" --host="$PGML_HOST" --port="$PGML_PORT" --user=postgres \
+        --dbname=pgml_regress --inputdir="$REPO/tests/sql" --outputdir="$regress_out" \
+        --schedule="$REPO/tests/sql/schedule" || {
+        cat "$regress_out/regression.diffs" >&2 2>/dev/null || true
+        return 1
+    }
+}
+step "SQL golden-file tests (pg_regress)" run_regress
+
+echo "checks: $passed passed, 0 failed"
