@@ -60,13 +60,57 @@ pub enum Error {
         /// Every accepted value, in declaration order.
         valid: &'static [&'static str],
     },
+    /// An argument (hyperparameter, test_size, ...) has a value that cannot be used.
+    #[error("{message}")]
+    InvalidParameter {
+        /// What is wrong.
+        message: String,
+        /// What to do instead.
+        hint: String,
+    },
+    /// The data cannot be used as it is (empty, too few rows, NaN, wrong length, ...).
+    #[error("{message}")]
+    Data {
+        /// What is wrong.
+        message: String,
+        /// What to do instead.
+        hint: String,
+    },
+    /// A valid request that pgml does not support (yet).
+    #[error("{message}")]
+    NotSupported {
+        /// What is not supported.
+        message: String,
+        /// What the user can use instead.
+        hint: String,
+    },
+    /// Any other condition, with the SQLSTATE it calls for (e.g. an unknown relation, raised
+    /// by the extension while reading the training data).
+    #[error("{message}")]
+    Sql {
+        /// The SQLSTATE to report.
+        state: SqlState,
+        /// What went wrong.
+        message: String,
+        /// What to do.
+        hint: String,
+    },
+    /// A stored model could not be read back (corrupt or from an incompatible version).
+    #[error("stored model could not be read: {0}")]
+    CorruptModel(String),
 }
 
 impl Error {
     /// The SQLSTATE to report.
     pub fn sqlstate(&self) -> SqlState {
         match self {
-            Error::UnknownVariant { .. } => SqlState::InvalidParameterValue,
+            Error::UnknownVariant { .. } | Error::InvalidParameter { .. } => {
+                SqlState::InvalidParameterValue
+            }
+            Error::Data { .. } => SqlState::DataException,
+            Error::NotSupported { .. } => SqlState::FeatureNotSupported,
+            Error::Sql { state, .. } => *state,
+            Error::CorruptModel(_) => SqlState::InternalError,
         }
     }
 
@@ -76,6 +120,46 @@ impl Error {
             Error::UnknownVariant { kind, valid, .. } => {
                 Some(format!("valid values of {kind}: {}", valid.join(", ")))
             }
+            Error::InvalidParameter { hint, .. }
+            | Error::Data { hint, .. }
+            | Error::NotSupported { hint, .. }
+            | Error::Sql { hint, .. } => Some(hint.clone()),
+            Error::CorruptModel(_) => {
+                Some("retrain the model; its stored bytes do not match this pgml version".into())
+            }
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidParameter`].
+    pub fn invalid(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::InvalidParameter {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Sql`].
+    pub fn sql(state: SqlState, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Sql {
+            state,
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::NotSupported`].
+    pub fn not_supported(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::NotSupported {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Data`].
+    pub fn data(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Data {
+            message: message.into(),
+            hint: hint.into(),
         }
     }
 }

@@ -1,10 +1,16 @@
 //! Pure-Rust core of pgml. Nothing here knows about PostgreSQL's C API, pgrx or tokio:
 //! the extension crate adapts these types to SQL, and tests run with plain `cargo test`.
 //!
-//! Today it holds the registry vocabulary shared by every SQL function (tasks, algorithms,
-//! sampling, strategies, ...) and the error type that carries a SQLSTATE.
+//! It holds the registry vocabulary shared by every SQL function (tasks, algorithms, sampling,
+//! strategies, ...), the error type that carries a SQLSTATE, and tabular training: datasets and
+//! splits, algorithms, metrics and the serialisable model artifact.
 
+pub mod algorithms;
+pub mod dataset;
 pub mod error;
+pub mod hyperparams;
+pub mod metrics;
+pub mod model;
 pub mod registry;
 
 pub use error::{Error, Result, SqlState};

@@ -16,6 +16,9 @@ compile_error!(
 ::pgrx::pg_module_magic!(name, version);
 
 mod api;
+mod cache;
+mod error;
+mod spi;
 
 extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
 

@@ -1,0 +1,52 @@
+use pgml_core::{Error, Result};
+use pgrx::prelude::*;
+use pgrx::Array;
+
+use crate::cache;
+use crate::error::OrRaise;
+
+/// Array elements as f32; a NULL element is an error naming its position.
+fn features(values: impl Iterator<Item = Option<f64>>) -> Result<Vec<f32>> {
+    values
+        .enumerate()
+        .map(|(i, v)| {
+            v.map(|v| v as f32).ok_or_else(|| {
+                Error::data(
+                    format!("feature {} is NULL", i + 1),
+                    "NULL features cannot be predicted from: pass a value for every feature",
+                )
+            })
+        })
+        .collect()
+}
+
+fn reals(values: Array<'_, f32>) -> Result<Vec<f32>> {
+    features(values.iter().map(|v| v.map(f64::from)))
+}
+
+/// `pgml.predict(project_name, features real[])`: the deployed model's prediction.
+#[pg_extern(stable, strict, parallel_safe)]
+fn predict(project_name: &str, features: Array<'_, f32>) -> f32 {
+    (|| cache::deployed(project_name)?.predict(&reals(features)?))().or_raise("pgml.predict")
+}
+
+/// `pgml.predict(project_name, features float8[])`.
+#[pg_extern(stable, strict, parallel_safe, name = "predict")]
+fn predict_f64(project_name: &str, features: Array<'_, f64>) -> f32 {
+    (|| cache::deployed(project_name)?.predict(&self::features(features.iter())?))()
+        .or_raise("pgml.predict")
+}
+
+/// `pgml.predict(model_id, features real[])`: a specific model, deployed or not.
+#[pg_extern(stable, strict, parallel_safe, name = "predict")]
+fn predict_model(model_id: i64, features: Array<'_, f32>) -> f32 {
+    (|| cache::model(model_id)?.predict(&reals(features)?))().or_raise("pgml.predict")
+}
+
+/// `pgml.predict_proba(project_name, features real[])`: class probabilities, ascending label
+/// order.
+#[pg_extern(stable, strict, parallel_safe)]
+fn predict_proba(project_name: &str, features: Array<'_, f32>) -> Vec<f32> {
+    (|| cache::deployed(project_name)?.predict_proba(&reals(features)?))()
+        .or_raise("pgml.predict_proba")
+}

@@ -1,0 +1,227 @@
+use pgml_core::model::{train as train_model, TrainSpec};
+use pgml_core::registry::{Algorithm, Runtime, Sampling, Strategy, Task};
+use pgml_core::{Error, Result};
+use pgrx::prelude::*;
+use pgrx::JsonB;
+use serde_json::Value;
+
+use crate::error::OrRaise;
+use crate::spi;
+
+/// The metric by which models of a task are compared (higher is better).
+pub fn key_metric(task: Task) -> &'static str {
+    match task {
+        Task::Classification => "f1",
+        _ => "r2",
+    }
+}
+
+fn is_empty_object(value: &Value) -> bool {
+    matches!(value, Value::Null) || value.as_object().is_some_and(|o| o.is_empty())
+}
+
+/// `pgml.train`: PostgresML 2.x's signature and defaults.
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(volatile, parallel_unsafe)]
+fn train(
+    project_name: &str,
+    task: default!(Option<&str>, "NULL"),
+    relation_name: default!(Option<&str>, "NULL"),
+    y_column_name: default!(Option<&str>, "NULL"),
+    algorithm: default!(&str, "'linear'"),
+    hyperparams: default!(JsonB, "'{}'"),
+    search: default!(Option<&str>, "NULL"),
+    search_params: default!(JsonB, "'{}'"),
+    search_args: default!(JsonB, "'{}'"),
+    test_size: default!(f32, 0.25),
+    test_sampling: default!(&str, "'stratified'"),
+    runtime: default!(Option<&str>, "NULL"),
+    automatic_deploy: default!(Option<bool>, true),
+    materialize_snapshot: default!(bool, false),
+    preprocess: default!(JsonB, "'{}'"),
+) -> TableIterator<
+    'static,
+    (
+        name!(project, String),
+        name!(task, String),
+        name!(algorithm, String),
+        name!(deployed, bool),
+    ),
+> {
+    let request = Request {
+        project_name,
+        task,
+        relation_name,
+        y_column_name,
+        algorithm,
+        hyperparams: &hyperparams.0,
+        search,
+        search_params: &search_params.0,
+        search_args: &search_args.0,
+        test_size,
+        test_sampling,
+        runtime,
+        automatic_deploy: automatic_deploy.unwrap_or(true),
+        materialize_snapshot,
+        preprocess: &preprocess.0,
+    };
+    let row = run(&request).or_raise("pgml.train");
+    TableIterator::once(row)
+}
+
+struct Request<'a> {
+    project_name: &'a str,
+    task: Option<&'a str>,
+    relation_name: Option<&'a str>,
+    y_column_name: Option<&'a str>,
+    algorithm: &'a str,
+    hyperparams: &'a Value,
+    search: Option<&'a str>,
+    search_params: &'a Value,
+    search_args: &'a Value,
+    test_size: f32,
+    test_sampling: &'a str,
+    runtime: Option<&'a str>,
+    automatic_deploy: bool,
+    materialize_snapshot: bool,
+    preprocess: &'a Value,
+}
+
+fn refuse_unsupported(req: &Request<'_>) -> Result<()> {
+    if let Some(search) = req.search {
+        return Err(Error::not_supported(
+            format!("hyperparameter search ({search}) is not supported yet"),
+            "train once per hyperparameter set and deploy with strategy => 'best_score'",
+        ));
+    }
+    if !is_empty_object(req.search_params) || !is_empty_object(req.search_args) {
+        return Err(Error::not_supported(
+            "search_params and search_args are not supported yet",
+            "leave them out (hyperparameter search is not implemented yet)",
+        ));
+    }
+    if let Some(runtime) = req.runtime {
+        if runtime.parse::<Runtime>()? != Runtime::Rust {
+            return Err(Error::not_supported(
+                format!("runtime {runtime} is not available: pgml runs every algorithm in Rust"),
+                "leave runtime out, or pass runtime => 'rust'",
+            ));
+        }
+    }
+    if req.materialize_snapshot {
+        return Err(Error::not_supported(
+            "materialize_snapshot is not supported yet",
+            "leave it false: training reads the relation under one MVCC snapshot",
+        ));
+    }
+    if !is_empty_object(req.preprocess) {
+        return Err(Error::not_supported(
+            "preprocess is not supported yet",
+            "encode, impute and scale in a view and train on that view",
+        ));
+    }
+    Ok(())
+}
+
+fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
+    refuse_unsupported(req)?;
+    let algorithm: Algorithm = req.algorithm.parse()?;
+    let sampling: Sampling = req.test_sampling.parse()?;
+    let requested_task = req.task.map(str::parse::<Task>).transpose()?;
+    let existing = spi::find_project(req.project_name)?;
+    let task = match (&existing, requested_task) {
+        (Some(project), Some(task)) if project.task != task => {
+            return Err(Error::invalid(
+                format!(
+                    "project \"{}\" is a {} project; its task cannot change to {task}",
+                    req.project_name, project.task
+                ),
+                "train under a new project name for another task",
+            ))
+        }
+        (Some(project), _) => project.task,
+        (None, Some(task)) => task,
+        (None, None) => {
+            return Err(Error::invalid(
+                format!(
+                    "project \"{}\" does not exist, and no task was given to create it",
+                    req.project_name
+                ),
+                "pass task => 'regression' or 'classification' on the first train of a project",
+            ))
+        }
+    };
+    let (relation, y_column) = match (req.relation_name, req.y_column_name) {
+        (Some(relation), Some(y)) => (relation.to_owned(), y.to_owned()),
+        (Some(_), None) => {
+            return Err(Error::invalid(
+                format!("y_column_name is needed to train a {task} model"),
+                "pass the name of the label column: y_column_name => '...'",
+            ))
+        }
+        (None, _) => {
+            let previous = match &existing {
+                Some(project) => spi::latest_snapshot(project.id)?,
+                None => None,
+            };
+            previous.ok_or_else(|| {
+                Error::invalid(
+                    format!(
+                        "project \"{}\" has no earlier snapshot to retrain on",
+                        req.project_name
+                    ),
+                    "pass relation_name and y_column_name",
+                )
+            })?
+        }
+    };
+
+    let (data, columns) = spi::read_training_data(&relation, &y_column)?;
+    let snapshot_id = spi::insert_snapshot(&relation, &y_column, req.test_size, sampling, columns)?;
+    let spec = TrainSpec {
+        task,
+        algorithm,
+        hyperparams: req.hyperparams,
+        test_size: req.test_size,
+        test_sampling: sampling,
+        seed: snapshot_id as u64,
+    };
+    let trained = train_model(&data, &spec)?;
+    let project = match existing {
+        Some(project) => project,
+        None => spi::create_project(req.project_name, task)?,
+    };
+    let model_id = spi::insert_model(spi::NewModel {
+        project_id: project.id,
+        snapshot_id,
+        num_features: data.num_features(),
+        algorithm,
+        hyperparams: req.hyperparams,
+        metrics: &trained.metrics,
+        bytes: trained.model.to_bytes()?,
+    })?;
+
+    let mut deployed = false;
+    if req.automatic_deploy {
+        let metric = key_metric(task);
+        let new_score = trained
+            .metrics
+            .get(metric)
+            .copied()
+            .unwrap_or(f64::NEG_INFINITY);
+        let current_score = match spi::current_deployment(req.project_name)? {
+            Some((_, current)) => spi::model_metric(current, metric)?,
+            None => None,
+        };
+        if current_score.is_none_or(|current| new_score > current) {
+            spi::deploy(project.id, model_id, Strategy::NewScore)?;
+            deployed = true;
+        }
+    }
+    Ok((
+        req.project_name.to_owned(),
+        task.to_string(),
+        algorithm.to_string(),
+        deployed,
+    ))
+}

@@ -1,0 +1,48 @@
+//! Core errors -> PostgreSQL ERRORs with the core's SQLSTATE, message and hint.
+
+use pgml_core::{Error, SqlState};
+use pgrx::pg_sys::panic::ErrorReport;
+use pgrx::{PgLogLevel, PgSqlErrorCode};
+
+fn code(state: SqlState) -> PgSqlErrorCode {
+    match state {
+        SqlState::InvalidParameterValue => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+        SqlState::InvalidTextRepresentation => PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION,
+        SqlState::DataException => PgSqlErrorCode::ERRCODE_DATA_EXCEPTION,
+        SqlState::UndefinedTable => PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+        SqlState::UndefinedColumn => PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN,
+        SqlState::UndefinedObject => PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+        SqlState::FeatureNotSupported => PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+        SqlState::InternalError => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+    }
+}
+
+/// Raises `err` as a SQL ERROR; the transaction aborts, so nothing half-written survives.
+pub fn raise(err: Error, function: &'static str) -> ! {
+    let mut report = ErrorReport::new(code(err.sqlstate()), err.to_string(), function);
+    if let Some(hint) = err.hint() {
+        report = report.set_hint(hint);
+    }
+    report.report(PgLogLevel::ERROR);
+    unreachable!("ERROR does not return")
+}
+
+/// `result.or_raise("pgml.train")`: the value, or the error raised as a SQL ERROR.
+pub trait OrRaise<T> {
+    fn or_raise(self, function: &'static str) -> T;
+}
+
+impl<T> OrRaise<T> for Result<T, Error> {
+    fn or_raise(self, function: &'static str) -> T {
+        self.unwrap_or_else(|err| raise(err, function))
+    }
+}
+
+/// An SPI failure is a bug or a broken catalog, never the user's input.
+pub fn spi(err: pgrx::spi::Error) -> Error {
+    Error::sql(
+        SqlState::InternalError,
+        format!("SPI failed: {err}"),
+        "this is a bug in pgml; please report it",
+    )
+}

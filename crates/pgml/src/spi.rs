@@ -1,0 +1,382 @@
+//! Every SPI call of the extension: reading training data and the registry tables.
+//! Everything here runs inside the caller's transaction, so an ERROR later in `pgml.train`
+//! rolls back every row written here.
+
+use pgml_core::dataset::Dataset;
+use pgml_core::metrics::Metrics;
+use pgml_core::registry::{Algorithm, Sampling, Strategy, Task};
+use pgml_core::{Error, Result, SqlState};
+use pgrx::datum::DatumWithOid;
+use pgrx::prelude::*;
+use pgrx::{Array, FromDatum, IntoDatum, JsonB};
+use serde_json::{json, Value};
+
+use crate::error::spi;
+
+/// Column types that are read as numeric features (booleans as 0/1).
+const NUMERIC_TYPES: &[&str] = &[
+    "smallint",
+    "integer",
+    "bigint",
+    "real",
+    "double precision",
+    "numeric",
+    "boolean",
+];
+/// The file name of the serialised estimator in `pgml.files`.
+const MODEL_FILE: &str = "model.json";
+
+type SpiResult<T> = std::result::Result<T, pgrx::spi::Error>;
+
+/// pgrx reports a query that returned no row as `InvalidPosition`; for these look-ups no row
+/// means "none".
+fn no_row_is_none<T: Default>(result: SpiResult<T>) -> SpiResult<T> {
+    match result {
+        Err(pgrx::spi::Error::InvalidPosition) => Ok(T::default()),
+        other => other,
+    }
+}
+
+fn get_one<A: FromDatum + IntoDatum>(
+    query: &str,
+    args: &[DatumWithOid<'_>],
+) -> SpiResult<Option<A>> {
+    no_row_is_none(Spi::get_one_with_args(query, args))
+}
+
+fn get_two<A: FromDatum + IntoDatum, B: FromDatum + IntoDatum>(
+    query: &str,
+    args: &[DatumWithOid<'_>],
+) -> SpiResult<(Option<A>, Option<B>)> {
+    no_row_is_none(Spi::get_two_with_args(query, args))
+}
+
+fn get_three<A: FromDatum + IntoDatum, B: FromDatum + IntoDatum, C: FromDatum + IntoDatum>(
+    query: &str,
+    args: &[DatumWithOid<'_>],
+) -> SpiResult<(Option<A>, Option<B>, Option<C>)> {
+    no_row_is_none(Spi::get_three_with_args(query, args))
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A project row.
+pub struct Project {
+    pub id: i64,
+    pub task: Task,
+}
+
+/// The relation's canonical (quoted, schema-qualified if needed) name, or an error.
+fn resolve_relation(relation: &str) -> Result<String> {
+    get_one::<String>("SELECT to_regclass($1)::text", &[relation.into()])
+        .map_err(spi)?
+        .ok_or_else(|| {
+            Error::sql(
+                SqlState::UndefinedTable,
+                format!("relation \"{relation}\" does not exist"),
+                "pass the name of a table or view this user can read, schema-qualified if it is not on the search_path",
+            )
+        })
+}
+
+/// Reads every row of `relation` under the statement's snapshot: the numeric columns other than
+/// `y_column` become features (in column order), `y_column` the label.
+pub fn read_training_data(relation: &str, y_column: &str) -> Result<(Dataset, Value)> {
+    let qualified = resolve_relation(relation)?;
+    let columns: Vec<(String, String)> = Spi::connect(|client| {
+        let rows = client.select(
+            "SELECT attname::text, format_type(atttypid, NULL) FROM pg_attribute \
+             WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            None,
+            &[qualified.as_str().into()],
+        )?;
+        rows.map(|row| {
+            Ok((
+                row.get::<String>(1)?.unwrap_or_default(),
+                row.get::<String>(2)?.unwrap_or_default(),
+            ))
+        })
+        .collect::<std::result::Result<Vec<_>, pgrx::spi::Error>>()
+    })
+    .map_err(spi)?;
+    let Some((_, y_type)) = columns.iter().find(|(name, _)| name == y_column) else {
+        return Err(Error::sql(
+            SqlState::UndefinedColumn,
+            format!("column \"{y_column}\" does not exist in {qualified}"),
+            format!(
+                "columns of {qualified}: {}",
+                columns
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    };
+    if !NUMERIC_TYPES.contains(&y_type.as_str()) {
+        return Err(Error::not_supported(
+            format!("label column \"{y_column}\" has type {y_type}; only numeric and boolean labels are supported yet"),
+            "map the labels to numbers in a view, e.g. CASE label WHEN 'a' THEN 0 WHEN 'b' THEN 1 END",
+        ));
+    }
+    let mut features = Vec::new();
+    for (name, ty) in &columns {
+        if name == y_column {
+            continue;
+        }
+        if !NUMERIC_TYPES.contains(&ty.as_str()) {
+            return Err(Error::not_supported(
+                format!("feature column \"{name}\" has type {ty}; only numeric and boolean features are supported yet"),
+                "train on a view that leaves the column out or converts it to a number",
+            ));
+        }
+        features.push((name.clone(), ty.clone()));
+    }
+    let as_real = |name: &str, ty: &str| {
+        if ty == "boolean" {
+            format!("{}::int::real", quote_ident(name))
+        } else {
+            format!("{}::real", quote_ident(name))
+        }
+    };
+    let query = format!(
+        "SELECT ARRAY[{}]::real[], {} FROM {qualified}",
+        features
+            .iter()
+            .map(|(n, t)| as_real(n, t))
+            .collect::<Vec<_>>()
+            .join(", "),
+        as_real(y_column, y_type),
+    );
+    let names: Vec<String> = features.iter().map(|(n, _)| n.clone()).collect();
+    let (x, y) = Spi::connect(|client| -> Result<(Vec<f32>, Vec<f32>)> {
+        let rows = client.select(query.as_str(), None, &[]).map_err(spi)?;
+        let mut x = Vec::with_capacity(rows.len() * names.len());
+        let mut y = Vec::with_capacity(rows.len());
+        for (i, row) in rows.enumerate() {
+            let values = row
+                .get::<Array<f32>>(1)
+                .map_err(spi)?
+                .unwrap_or_default_array();
+            for (j, v) in values.into_iter().enumerate() {
+                x.push(v.ok_or_else(|| {
+                    Error::data(
+                        format!("column \"{}\" is NULL in row {} of {qualified}", names[j], i + 1),
+                        "NULL features cannot be learned from yet: filter those rows or fill them in a view (COALESCE)",
+                    )
+                })?);
+            }
+            y.push(row.get::<f32>(2).map_err(spi)?.ok_or_else(|| {
+                Error::data(
+                    format!("label \"{y_column}\" is NULL in row {} of {qualified}", i + 1),
+                    "every training row needs a label: filter the NULLs out (WHERE label IS NOT NULL)",
+                )
+            })?);
+        }
+        Ok((x, y))
+    })?;
+    if y.is_empty() {
+        return Err(Error::data(
+            format!("{qualified} has no rows to train on"),
+            "insert training rows first",
+        ));
+    }
+    let described = json!(columns
+        .iter()
+        .map(|(n, t)| json!({"name": n, "pg_type": t, "label": n == y_column}))
+        .collect::<Vec<_>>());
+    Ok((Dataset::new(names, x, y)?, described))
+}
+
+trait DefaultArray<'a> {
+    fn unwrap_or_default_array(self) -> Vec<Option<f32>>;
+}
+
+impl<'a> DefaultArray<'a> for Option<Array<'a, f32>> {
+    fn unwrap_or_default_array(self) -> Vec<Option<f32>> {
+        self.map(|a| a.iter().collect()).unwrap_or_default()
+    }
+}
+
+pub fn find_project(name: &str) -> Result<Option<Project>> {
+    let (id, task) = get_two::<i64, String>(
+        "SELECT id, task::text FROM pgml.projects WHERE name = $1",
+        &[name.into()],
+    )
+    .map_err(spi)?;
+    match (id, task) {
+        (Some(id), Some(task)) => Ok(Some(Project {
+            id,
+            task: task.parse()?,
+        })),
+        _ => Ok(None),
+    }
+}
+
+pub fn create_project(name: &str, task: Task) -> Result<Project> {
+    let id = get_one::<i64>(
+        "INSERT INTO pgml.projects (name, task) VALUES ($1, $2::pgml.task) RETURNING id",
+        &[name.into(), task.as_str().into()],
+    )
+    .map_err(spi)?
+    .ok_or_else(|| {
+        Error::sql(
+            SqlState::InternalError,
+            "INSERT returned no id",
+            "report this bug",
+        )
+    })?;
+    Ok(Project { id, task })
+}
+
+/// Relation and label of the project's most recent snapshot.
+pub fn latest_snapshot(project_id: i64) -> Result<Option<(String, String)>> {
+    let (relation, label) = get_two::<String, String>(
+        "SELECT s.relation_name, s.y_column_name[1] FROM pgml.models m \
+         JOIN pgml.snapshots s ON s.id = m.snapshot_id WHERE m.project_id = $1 \
+         ORDER BY s.id DESC LIMIT 1",
+        &[project_id.into()],
+    )
+    .map_err(spi)?;
+    Ok(relation.zip(label))
+}
+
+pub fn insert_snapshot(
+    relation: &str,
+    y_column: &str,
+    test_size: f32,
+    sampling: Sampling,
+    columns: Value,
+) -> Result<i64> {
+    get_one::<i64>(
+        "INSERT INTO pgml.snapshots (relation_name, y_column_name, test_size, test_sampling, status, columns) \
+         VALUES ($1, ARRAY[$2], $3, $4::pgml.sampling, 'successful', $5) RETURNING id",
+        &[relation.into(), y_column.into(), test_size.into(), sampling.as_str().into(), JsonB(columns).into()],
+    )
+    .map_err(spi)?
+    .ok_or_else(|| Error::sql(SqlState::InternalError, "INSERT returned no id", "report this bug"))
+}
+
+/// What a new model row records.
+pub struct NewModel<'a> {
+    pub project_id: i64,
+    pub snapshot_id: i64,
+    pub num_features: usize,
+    pub algorithm: Algorithm,
+    pub hyperparams: &'a Value,
+    pub metrics: &'a Metrics,
+    pub bytes: Vec<u8>,
+}
+
+pub fn insert_model(model: NewModel<'_>) -> Result<i64> {
+    let metrics = serde_json::to_value(model.metrics).unwrap_or(Value::Null);
+    let id = get_one::<i64>(
+        "INSERT INTO pgml.models (project_id, snapshot_id, num_features, algorithm, runtime, hyperparams, \
+         status, metrics, search, search_params, search_args) \
+         VALUES ($1, $2, $3, $4, 'rust', $5, 'successful', $6, NULL, '{}', '{}') RETURNING id",
+        &[
+            model.project_id.into(),
+            model.snapshot_id.into(),
+            (model.num_features as i32).into(),
+            model.algorithm.as_str().into(),
+            JsonB(model.hyperparams.clone()).into(),
+            JsonB(metrics).into(),
+        ],
+    )
+    .map_err(spi)?
+    .ok_or_else(|| Error::sql(SqlState::InternalError, "INSERT returned no id", "report this bug"))?;
+    Spi::run_with_args(
+        "INSERT INTO pgml.files (model_id, path, part, data) VALUES ($1, $2, 0, $3)",
+        &[id.into(), MODEL_FILE.into(), model.bytes.into()],
+    )
+    .map_err(spi)?;
+    Ok(id)
+}
+
+/// A metric of a stored model.
+pub fn model_metric(model_id: i64, key: &str) -> Result<Option<f64>> {
+    get_one::<f64>(
+        "SELECT (metrics->>$2)::float8 FROM pgml.models WHERE id = $1",
+        &[model_id.into(), key.into()],
+    )
+    .map_err(spi)
+}
+
+/// The live deployment of a project: (deployment id, model id).
+pub fn current_deployment(project_name: &str) -> Result<Option<(i64, i64)>> {
+    let (deployment, model) = get_two::<i64, i64>(
+        "SELECT d.id, d.model_id FROM pgml.deployments d JOIN pgml.projects p ON p.id = d.project_id \
+         WHERE p.name = $1 ORDER BY d.id DESC LIMIT 1",
+        &[project_name.into()],
+    )
+    .map_err(spi)?;
+    Ok(deployment.zip(model))
+}
+
+pub fn deploy(project_id: i64, model_id: i64, strategy: Strategy) -> Result<()> {
+    Spi::run_with_args(
+        "INSERT INTO pgml.deployments (project_id, model_id, strategy) VALUES ($1, $2, $3::pgml.strategy)",
+        &[project_id.into(), model_id.into(), strategy.as_str().into()],
+    )
+    .map_err(spi)
+}
+
+/// The model `strategy` picks among the project's successful models (optionally of one
+/// algorithm). `metric` is the task's key metric (higher is better).
+pub fn choose_model(
+    project_id: i64,
+    strategy: Strategy,
+    algorithm: Option<Algorithm>,
+    metric: &str,
+) -> Result<Option<i64>> {
+    let algorithm = algorithm.map(|a| a.as_str().to_owned());
+    let query = match strategy {
+        Strategy::MostRecent => {
+            "SELECT id FROM pgml.models WHERE project_id = $1 AND status = 'successful' \
+             AND ($2::text IS NULL OR algorithm = $2) ORDER BY id DESC LIMIT 1"
+        }
+        Strategy::BestScore => {
+            "SELECT id FROM pgml.models WHERE project_id = $1 AND status = 'successful' \
+             AND ($2::text IS NULL OR algorithm = $2) AND metrics ? $3 \
+             ORDER BY (metrics->>$3)::float8 DESC, id DESC LIMIT 1"
+        }
+        // The model deployed before the current one (skipping re-deployments of the same model).
+        Strategy::Rollback => {
+            "WITH d AS (SELECT model_id, id FROM pgml.deployments WHERE project_id = $1 ORDER BY id DESC) \
+             SELECT d.model_id FROM d JOIN pgml.models m ON m.id = d.model_id \
+             WHERE d.model_id <> (SELECT model_id FROM d LIMIT 1) \
+             AND ($2::text IS NULL OR m.algorithm = $2) AND length($3) > 0 ORDER BY d.id DESC LIMIT 1"
+        }
+        Strategy::NewScore | Strategy::Specific => {
+            return Err(Error::invalid(
+                format!("strategy {strategy} cannot be asked of pgml.deploy(project, ...)"),
+                "use best_score, most_recent or rollback; to deploy one model, call pgml.deploy(model_id)",
+            ))
+        }
+    };
+    get_one::<i64>(query, &[project_id.into(), algorithm.into(), metric.into()]).map_err(spi)
+}
+
+/// (project id, project name, algorithm) of a model.
+pub fn model_owner(model_id: i64) -> Result<Option<(i64, String, String)>> {
+    let (project_id, name, algorithm) = get_three::<i64, String, String>(
+        "SELECT p.id, p.name, m.algorithm FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id WHERE m.id = $1",
+        &[model_id.into()],
+    )
+    .map_err(spi)?;
+    Ok(match (project_id, name, algorithm) {
+        (Some(id), Some(name), Some(algorithm)) => Some((id, name, algorithm)),
+        _ => None,
+    })
+}
+
+/// The serialised estimator of a model.
+pub fn model_bytes(model_id: i64) -> Result<Option<Vec<u8>>> {
+    get_one::<Vec<u8>>(
+        "SELECT data FROM pgml.files WHERE model_id = $1 AND path = $2 AND part = 0",
+        &[model_id.into(), MODEL_FILE.into()],
+    )
+    .map_err(spi)
+}
