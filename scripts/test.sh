@@ -31,14 +31,9 @@ step "cargo pgrx test (in-backend tests)" \
 step "install the release build" "$REPO/scripts/install-extension.sh"
 step "start the local cluster" "$REPO/scripts/cluster.sh" start
 
-regress_out=$REPO/tests/sql
-rm -rf "$regress_out/results" "$regress_out/regression.diffs" "$regress_out/regression.out"
 run_regress() {
-    "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" \
-        --bindir="$PG_BIN" --host="$PGML_HOST" --port="$PGML_PORT" --user=postgres \
-        --dbname=pgml_regress --inputdir="$REPO/tests/sql" --outputdir="$regress_out" \
-        --schedule="$REPO/tests/sql/schedule" || {
-        cat "$regress_out/regression.diffs" >&2 2>/dev/null || true
+    "$REPO/scripts/regress.sh" || {
+        cat "$REPO/tests/sql/regression.diffs" >&2 2>/dev/null || true
         return 1
     }
 }

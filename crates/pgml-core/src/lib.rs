@@ -6,6 +6,7 @@
 //! splits, algorithms, metrics and the serialisable model artifact.
 
 pub mod algorithms;
+pub mod builtin_datasets;
 pub mod dataset;
 pub mod error;
 pub mod hyperparams;

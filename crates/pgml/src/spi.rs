@@ -380,3 +380,33 @@ pub fn model_bytes(model_id: i64) -> Result<Option<Vec<u8>>> {
     )
     .map_err(spi)
 }
+
+/// Runs statements in order (e.g. a built-in dataset's CREATE TABLE and INSERTs).
+pub fn execute_all(statements: &[String]) -> Result<()> {
+    for statement in statements {
+        Spi::run(statement).map_err(spi)?;
+    }
+    Ok(())
+}
+
+/// The oid of `pgml.deployments`, whose relcache invalidations reset the model cache.
+pub fn deployments_oid() -> Result<pg_sys::Oid> {
+    get_one::<pg_sys::Oid>("SELECT 'pgml.deployments'::regclass::oid", &[])
+        .map_err(spi)?
+        .ok_or_else(|| {
+            Error::sql(
+                SqlState::InternalError,
+                "pgml.deployments is missing",
+                "re-create the extension",
+            )
+        })
+}
+
+/// Whether a table or view of that name is visible.
+pub fn relation_exists(name: &str) -> Result<bool> {
+    Ok(
+        get_one::<bool>("SELECT to_regclass($1) IS NOT NULL", &[name.into()])
+            .map_err(spi)?
+            .unwrap_or(false),
+    )
+}

@@ -1,6 +1,7 @@
 //! SQL-facing functions, one module per area. Each function only adapts types.
 
 mod deploy;
+mod load_dataset;
 mod predict;
 pub mod train;
 mod version;

@@ -37,6 +37,49 @@ fn predict_f64(project_name: &str, features: Array<'_, f64>) -> f32 {
         .or_raise("pgml.predict")
 }
 
+/// `pgml.predict(project_name, features int4[])`, and the other integer and boolean arrays
+/// PostgresML accepts: values are converted to real.
+#[pg_extern(stable, strict, parallel_safe, name = "predict")]
+fn predict_i32(project_name: &str, features: Array<'_, i32>) -> f32 {
+    (|| {
+        cache::deployed(project_name)?
+            .predict(&self::features(features.iter().map(|v| v.map(f64::from)))?)
+    })()
+    .or_raise("pgml.predict")
+}
+
+/// `pgml.predict(project_name, features int8[])`.
+#[pg_extern(stable, strict, parallel_safe, name = "predict")]
+fn predict_i64(project_name: &str, features: Array<'_, i64>) -> f32 {
+    (|| {
+        cache::deployed(project_name)?.predict(&self::features(
+            features.iter().map(|v| v.map(|v| v as f64)),
+        )?)
+    })()
+    .or_raise("pgml.predict")
+}
+
+/// `pgml.predict(project_name, features int2[])`.
+#[pg_extern(stable, strict, parallel_safe, name = "predict")]
+fn predict_i16(project_name: &str, features: Array<'_, i16>) -> f32 {
+    (|| {
+        cache::deployed(project_name)?
+            .predict(&self::features(features.iter().map(|v| v.map(f64::from)))?)
+    })()
+    .or_raise("pgml.predict")
+}
+
+/// `pgml.predict(project_name, features bool[])`: true is 1, false is 0.
+#[pg_extern(stable, strict, parallel_safe, name = "predict")]
+fn predict_bool(project_name: &str, features: Array<'_, bool>) -> f32 {
+    (|| {
+        cache::deployed(project_name)?.predict(&self::features(
+            features.iter().map(|v| v.map(|b| f64::from(u8::from(b)))),
+        )?)
+    })()
+    .or_raise("pgml.predict")
+}
+
 /// `pgml.predict(model_id, features real[])`: a specific model, deployed or not.
 #[pg_extern(stable, strict, parallel_safe, name = "predict")]
 fn predict_model(model_id: i64, features: Array<'_, f32>) -> f32 {

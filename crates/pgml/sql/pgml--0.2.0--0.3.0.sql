@@ -1,0 +1,89 @@
+-- pgml 0.2.0 -> 0.3.0: pgml.load_dataset, integer/boolean predict overloads, and the
+-- deployments trigger that keeps every backend's model cache in step with pgml.deployments.
+-- Drafted by scripts/draft-upgrade-script.py. Released upgrade scripts are frozen.
+
+/* <begin connected objects> */
+-- crates/pgml/src/api/load_dataset.rs:11
+-- pgml::api::load_dataset::load_dataset
+CREATE  FUNCTION "load_dataset"(
+	"source" TEXT, /* & str */
+	"subset" TEXT DEFAULT NULL, /* Option < & str > */
+	"limit" bigint DEFAULT NULL, /* Option < i64 > */
+	"kwargs" jsonb DEFAULT '{}' /* JsonB */
+) RETURNS TABLE (
+	"table_name" TEXT,  /* String */
+	"rows" bigint  /* i64 */
+)
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'load_dataset_wrapper';
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- crates/pgml/src/api/predict.rs:73
+-- pgml::api::predict::predict
+CREATE  FUNCTION "predict"(
+	"project_name" TEXT, /* & str */
+	"features" bool[] /* Array < '_, bool > */
+) RETURNS real /* f32 */
+STRICT STABLE PARALLEL SAFE 
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'predict_bool_wrapper';
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- crates/pgml/src/api/predict.rs:63
+-- pgml::api::predict::predict
+CREATE  FUNCTION "predict"(
+	"project_name" TEXT, /* & str */
+	"features" smallint[] /* Array < '_, i16 > */
+) RETURNS real /* f32 */
+STRICT STABLE PARALLEL SAFE 
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'predict_i16_wrapper';
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- crates/pgml/src/api/predict.rs:42
+-- pgml::api::predict::predict
+CREATE  FUNCTION "predict"(
+	"project_name" TEXT, /* & str */
+	"features" INT[] /* Array < '_, i32 > */
+) RETURNS real /* f32 */
+STRICT STABLE PARALLEL SAFE 
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'predict_i32_wrapper';
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- crates/pgml/src/api/predict.rs:52
+-- pgml::api::predict::predict
+CREATE  FUNCTION "predict"(
+	"project_name" TEXT, /* & str */
+	"features" bigint[] /* Array < '_, i64 > */
+) RETURNS real /* f32 */
+STRICT STABLE PARALLEL SAFE 
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'predict_i64_wrapper';
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- crates/pgml/src/cache.rs:120
+-- pgml::cache::deployments_changed
+CREATE FUNCTION "deployments_changed"()
+	RETURNS TRIGGER
+	LANGUAGE c
+	AS 'MODULE_PATHNAME', 'deployments_changed_wrapper';
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- crates/pgml/src/cache.rs:132
+-- requires:
+--   deployments_changed
+
+
+CREATE TRIGGER deployments_changed
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pgml.deployments
+    FOR EACH STATEMENT EXECUTE FUNCTION pgml.deployments_changed();
+/* </end connected objects> */
+
