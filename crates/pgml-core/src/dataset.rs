@@ -143,22 +143,32 @@ pub fn split(
     classification: bool,
     seed: u64,
 ) -> Result<(Dataset, Dataset)> {
-    let n = data.num_rows();
+    let (train, test) = split_indices(data.labels(), test_size, sampling, classification, seed)?;
+    Ok((data.subset(&train), data.subset(&test)))
+}
+
+/// The row indices of the training and test sets, as [`split`] chooses them; `labels` holds one
+/// label per row (class indices for classification).
+pub fn split_indices(
+    labels: &[f32],
+    test_size: f32,
+    sampling: Sampling,
+    classification: bool,
+    seed: u64,
+) -> Result<(Vec<usize>, Vec<usize>)> {
+    let n = labels.len();
     let n_test = test_rows(test_size, n)?;
     let mut rng = StdRng::seed_from_u64(seed);
-    let (train, test): (Vec<usize>, Vec<usize>) = match sampling {
+    Ok(match sampling {
         Sampling::Last => ((0..n - n_test).collect(), (n - n_test..n).collect()),
-        Sampling::Stratified if classification => {
-            stratified_indices(data.labels(), n_test, &mut rng)
-        }
+        Sampling::Stratified if classification => stratified_indices(labels, n_test, &mut rng),
         Sampling::Random | Sampling::Stratified => {
             let mut all: Vec<usize> = (0..n).collect();
             all.shuffle(&mut rng);
             let test = all.split_off(n - n_test);
             (all, test)
         }
-    };
-    Ok((data.subset(&train), data.subset(&test)))
+    })
 }
 
 /// Per class, the share of the test set proportional to the class's size (largest remainders

@@ -12,6 +12,7 @@ pub mod error;
 pub mod hyperparams;
 pub mod metrics;
 pub mod model;
+pub mod preprocess;
 pub mod registry;
 
 pub use error::{Error, Result, SqlState};

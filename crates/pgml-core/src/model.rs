@@ -1,17 +1,18 @@
-//! Training a model end to end (split, fit, score) and the model artifact that is stored in
-//! `pgml.files` and loaded again for prediction.
+//! Training a model end to end (encode labels, split, preprocess, fit, score) and the model
+//! artifact that is stored in `pgml.files` and loaded again for prediction.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::algorithms::Estimator;
-use crate::dataset::{split, Dataset};
+use crate::dataset::{split_indices, Dataset};
 use crate::error::{Error, Result};
 use crate::metrics::{self, Metrics};
+use crate::preprocess::{Column, Preprocessor, RawValue};
 use crate::registry::{Algorithm, Sampling, Task};
 
 /// Bumped whenever the serialised layout changes incompatibly.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// What `pgml.train` asks for.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct TrainSpec<'a> {
     pub algorithm: Algorithm,
     /// The algorithm's hyperparameters (a JSON object).
     pub hyperparams: &'a Value,
+    /// Per-column preprocessing (PostgresML's `preprocess` jsonb).
+    pub preprocess: &'a Value,
     /// Fraction (< 1) or number of rows (>= 1) held out for scoring.
     pub test_size: f32,
     /// How the held-out rows are chosen.
@@ -30,15 +33,62 @@ pub struct TrainSpec<'a> {
     pub seed: u64,
 }
 
+/// The label column, one value per row (NULLs are refused before this point).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Labels {
+    /// Numbers (booleans as 0/1).
+    Numeric(Vec<f64>),
+    /// Text: classification only; classes are the sorted distinct values.
+    Text(Vec<String>),
+}
+
+impl Labels {
+    fn len(&self) -> usize {
+        match self {
+            Labels::Numeric(v) => v.len(),
+            Labels::Text(v) => v.len(),
+        }
+    }
+}
+
+/// A training table: feature columns and the label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainData {
+    /// Feature columns, in table order.
+    pub columns: Vec<Column>,
+    /// The label of each row.
+    pub labels: Labels,
+}
+
+/// Classes of a classifier, by index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Classes {
+    /// Regression: no classes.
+    None,
+    /// Numeric labels: prediction returns the label itself.
+    Numeric(Vec<f64>),
+    /// Text labels: prediction returns the class index (labels sorted), as PostgresML does.
+    Text(Vec<String>),
+}
+
+impl Classes {
+    fn len(&self) -> usize {
+        match self {
+            Classes::None => 0,
+            Classes::Numeric(v) => v.len(),
+            Classes::Text(v) => v.len(),
+        }
+    }
+}
+
 /// A trained model: everything prediction needs, and nothing that depends on the database.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Model {
     format: u32,
     task: Task,
     algorithm: Algorithm,
-    feature_names: Vec<String>,
-    /// For classifiers, the original label of each class index, ascending.
-    classes: Vec<f32>,
+    preprocessor: Preprocessor,
+    classes: Classes,
     estimator: Estimator,
 }
 
@@ -49,33 +99,43 @@ pub struct Trained {
     pub model: Model,
     /// Its scores on the test set, with PostgresML's key names.
     pub metrics: Metrics,
+    /// Rows used to fit, and to score.
+    pub train_rows: usize,
+    pub test_rows: usize,
 }
 
-/// Splits, fits and scores. Classification labels may be any numbers (e.g. 0/1, or 3/5/7):
-/// they are mapped to class indices and back.
-pub fn train(data: &Dataset, spec: &TrainSpec<'_>) -> Result<Trained> {
+/// Encodes labels, splits, fits the preprocessing on the training rows, fits the estimator and
+/// scores it on the test rows.
+pub fn train(data: &TrainData, spec: &TrainSpec<'_>) -> Result<Trained> {
     let classification = match spec.task {
         Task::Regression => false,
         Task::Classification => true,
         other => {
-            return Err(Error::NotSupported {
-                message: format!("task {other} cannot be trained from a table yet"),
-                hint: "supported today: regression, classification".into(),
-            })
+            return Err(Error::not_supported(
+                format!("task {other} cannot be trained from a table yet"),
+                "supported today: regression, classification",
+            ))
         }
     };
-    let (classes, data) = if classification {
-        encode_classes(data)?
-    } else {
-        (Vec::new(), data.clone())
-    };
-    let (train_set, test_set) = split(
-        &data,
+    let rows = data.labels.len();
+    if data.columns.iter().any(|c| c.len() != rows) {
+        return Err(Error::data(
+            "feature columns and labels differ in length",
+            "report this bug",
+        ));
+    }
+    let (classes, y) = encode_labels(&data.labels, classification)?;
+    let (train_rows, test_rows) = split_indices(
+        &y,
         spec.test_size,
         spec.test_sampling,
         classification,
         spec.seed,
     )?;
+    let preprocessor = Preprocessor::fit(&data.columns, &y, &train_rows, spec.preprocess)?;
+    let x = preprocessor.transform_all(&data.columns)?;
+    let all = Dataset::new(preprocessor.feature_names(), x, y)?;
+    let (train_set, test_set) = (all.subset(&train_rows), all.subset(&test_rows));
 
     let started = std::time::Instant::now();
     let estimator = Estimator::fit(
@@ -118,42 +178,67 @@ pub fn train(data: &Dataset, spec: &TrainSpec<'_>) -> Result<Trained> {
         format: FORMAT,
         task: spec.task,
         algorithm: spec.algorithm,
-        feature_names: data.feature_names().to_vec(),
+        preprocessor,
         classes,
         estimator,
     };
     Ok(Trained {
         model,
         metrics: scores,
+        train_rows: train_rows.len(),
+        test_rows: test_rows.len(),
     })
 }
 
-/// Sorted distinct labels, and the data relabelled with their indices.
-fn encode_classes(data: &Dataset) -> Result<(Vec<f32>, Dataset)> {
-    let mut classes: Vec<f32> = data.labels().to_vec();
-    classes.sort_by(f32::total_cmp);
-    classes.dedup();
-    if classes.len() < 2 {
+/// Class list and per-row class indices (classification), or the labels as they are.
+fn encode_labels(labels: &Labels, classification: bool) -> Result<(Classes, Vec<f32>)> {
+    match (labels, classification) {
+        (Labels::Numeric(v), false) => {
+            if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+                return Err(Error::data(
+                    format!("label of row {} is {}", i + 1, v[i]),
+                    "labels must be finite numbers",
+                ));
+            }
+            Ok((Classes::None, v.iter().map(|&x| x as f32).collect()))
+        }
+        (Labels::Text(_), false) => Err(Error::data(
+            "regression needs numeric labels, and the label column holds text",
+            "use task => 'classification', or cast the label to a number in a view",
+        )),
+        (Labels::Numeric(v), true) => {
+            let mut classes: Vec<f64> = v.clone();
+            classes.sort_by(f64::total_cmp);
+            classes.dedup();
+            check_class_count(classes.len())?;
+            let y = v
+                .iter()
+                .map(|l| classes.partition_point(|c| c < l) as f32)
+                .collect();
+            Ok((Classes::Numeric(classes), y))
+        }
+        (Labels::Text(v), true) => {
+            let mut classes: Vec<String> = v.clone();
+            classes.sort();
+            classes.dedup();
+            check_class_count(classes.len())?;
+            let y = v
+                .iter()
+                .map(|l| classes.partition_point(|c| c < l) as f32)
+                .collect();
+            Ok((Classes::Text(classes), y))
+        }
+    }
+}
+
+fn check_class_count(n: usize) -> Result<()> {
+    if n < 2 {
         return Err(Error::data(
-            format!(
-                "classification needs at least two distinct labels, found {}",
-                classes.len()
-            ),
+            format!("classification needs at least two distinct labels, found {n}"),
             "check the label column: every row has the same value",
         ));
     }
-    let indices: Vec<f32> = data
-        .labels()
-        .iter()
-        .map(|l| classes.partition_point(|c| c < l) as f32)
-        .collect();
-    let x: Vec<f32> = (0..data.num_rows())
-        .flat_map(|i| data.row(i).to_vec())
-        .collect();
-    Ok((
-        classes,
-        Dataset::new(data.feature_names().to_vec(), x, indices)?,
-    ))
+    Ok(())
 }
 
 impl Model {
@@ -167,17 +252,35 @@ impl Model {
         self.algorithm
     }
 
-    /// Number of features a prediction needs.
+    /// Number of input columns a prediction needs (before any one-hot expansion).
     pub fn num_features(&self) -> usize {
-        self.feature_names.len()
+        self.preprocessor.columns().len()
     }
 
-    /// Feature column names, in order.
-    pub fn feature_names(&self) -> &[String] {
-        &self.feature_names
+    /// The fitted preprocessing (column statistics).
+    pub fn preprocessor(&self) -> &Preprocessor {
+        &self.preprocessor
     }
 
-    fn check(&self, features: &[f32]) -> Result<()> {
+    /// Class labels for text-labelled classifiers, in class-index order.
+    pub fn class_names(&self) -> Option<&[String]> {
+        match &self.classes {
+            Classes::Text(names) => Some(names),
+            _ => None,
+        }
+    }
+
+    fn input_names(&self) -> String {
+        self.preprocessor
+            .columns()
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Features for one row given as numbers, one per input column.
+    fn features_from_numbers(&self, features: &[f32]) -> Result<Vec<f32>> {
         if features.len() != self.num_features() {
             return Err(Error::data(
                 format!(
@@ -187,7 +290,16 @@ impl Model {
                 ),
                 format!(
                     "pass one value per feature, in this order: {}",
-                    self.feature_names.join(", ")
+                    self.input_names()
+                ),
+            ));
+        }
+        if self.preprocessor.has_text_columns() {
+            return Err(Error::data(
+                "this model has text columns, which an array of numbers cannot hold",
+                format!(
+                    "pass a row instead: pgml.predict(project, ROW({}))",
+                    self.input_names()
                 ),
             ));
         }
@@ -196,31 +308,65 @@ impl Model {
                 format!(
                     "feature {} ({}) is {}",
                     i + 1,
-                    self.feature_names[i],
+                    self.preprocessor.columns()[i].name,
                     features[i]
                 ),
                 "NaN and Infinity cannot be predicted from: pass finite numbers",
             ));
         }
-        Ok(())
+        if self.preprocessor.is_identity() {
+            return Ok(features.to_vec());
+        }
+        let raw: Vec<RawValue<'_>> = features
+            .iter()
+            .map(|&v| RawValue::Number(v as f64))
+            .collect();
+        let mut out = Vec::with_capacity(raw.len());
+        self.preprocessor.transform_row(&raw, &mut out)?;
+        Ok(out)
     }
 
-    /// The prediction for one row: a value for regression, the original label for
-    /// classification.
+    fn features_from_row(&self, row: &[RawValue<'_>]) -> Result<Vec<f32>> {
+        let mut out = Vec::with_capacity(row.len());
+        self.preprocessor.transform_row(row, &mut out)?;
+        Ok(out)
+    }
+
+    fn decode(&self, raw: f32) -> f32 {
+        match &self.classes {
+            Classes::Numeric(values) => values.get(raw as usize).map_or(raw, |&v| v as f32),
+            Classes::None | Classes::Text(_) => raw,
+        }
+    }
+
+    /// The prediction for one row of numbers: a value for regression, the original label for
+    /// numeric classification, the class index for text labels.
     pub fn predict(&self, features: &[f32]) -> Result<f32> {
-        self.check(features)?;
-        let raw = self.estimator.predict(features);
-        Ok(if self.classes.is_empty() {
-            raw
-        } else {
-            self.classes.get(raw as usize).copied().unwrap_or(raw)
-        })
+        let x = self.features_from_numbers(features)?;
+        Ok(self.decode(self.estimator.predict(&x)))
+    }
+
+    /// The prediction for one row given column by column (text columns allowed, NULLs imputed
+    /// as trained).
+    pub fn predict_row(&self, row: &[RawValue<'_>]) -> Result<f32> {
+        let x = self.features_from_row(row)?;
+        Ok(self.decode(self.estimator.predict(&x)))
     }
 
     /// Probability of each class (ascending label order), for classifiers.
     pub fn predict_proba(&self, features: &[f32]) -> Result<Vec<f32>> {
-        self.check(features)?;
-        self.estimator.predict_proba(features).ok_or_else(|| {
+        let x = self.features_from_numbers(features)?;
+        self.proba(&x)
+    }
+
+    /// [`Model::predict_proba`] for a row given column by column.
+    pub fn predict_proba_row(&self, row: &[RawValue<'_>]) -> Result<Vec<f32>> {
+        let x = self.features_from_row(row)?;
+        self.proba(&x)
+    }
+
+    fn proba(&self, x: &[f32]) -> Result<Vec<f32>> {
+        self.estimator.predict_proba(x).ok_or_else(|| {
             Error::invalid(
                 format!("a {} model has no class probabilities", self.task),
                 "predict_proba is for classification projects; use pgml.predict",
@@ -235,40 +381,59 @@ impl Model {
 
     /// Reads bytes written by [`Model::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let model: Model =
+        #[derive(Deserialize)]
+        struct Header {
+            format: u32,
+        }
+        let header: Header =
             serde_json::from_slice(bytes).map_err(|e| Error::CorruptModel(e.to_string()))?;
-        if model.format != FORMAT {
+        if header.format != FORMAT {
             return Err(Error::CorruptModel(format!(
                 "format {} (this build reads {FORMAT})",
-                model.format
+                header.format
             )));
         }
-        Ok(model)
+        serde_json::from_slice(bytes).map_err(|e| Error::CorruptModel(e.to_string()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::preprocess::ColumnValues;
     use serde_json::json;
 
-    fn spec(task: Task, algorithm: Algorithm, hyperparams: &Value) -> TrainSpec<'_> {
+    fn spec<'a>(task: Task, algorithm: Algorithm, hyperparams: &'a Value) -> TrainSpec<'a> {
         TrainSpec {
             task,
             algorithm,
             hyperparams,
+            preprocess: &Value::Null,
             test_size: 0.25,
             test_sampling: Sampling::Random,
             seed: 42,
         }
     }
 
-    fn line(n: usize) -> Dataset {
-        let x: Vec<f32> = (0..n).flat_map(|i| [i as f32, (i % 7) as f32]).collect();
-        let y = (0..n)
-            .map(|i| 2.0 * i as f32 + 1.0 + (i % 7) as f32)
-            .collect();
-        Dataset::new(vec!["x".into(), "z".into()], x, y).unwrap()
+    fn numeric(name: &str, v: impl Iterator<Item = f64>) -> Column {
+        Column {
+            name: name.into(),
+            values: ColumnValues::Numeric(v.map(Some).collect()),
+        }
+    }
+
+    fn line(n: usize) -> TrainData {
+        TrainData {
+            columns: vec![
+                numeric("x", (0..n).map(|i| i as f64)),
+                numeric("z", (0..n).map(|i| (i % 7) as f64)),
+            ],
+            labels: Labels::Numeric(
+                (0..n)
+                    .map(|i| 2.0 * i as f64 + 1.0 + (i % 7) as f64)
+                    .collect(),
+            ),
+        }
     }
 
     #[test]
@@ -280,17 +445,18 @@ mod tests {
         .unwrap();
         assert!(trained.metrics["r2"] > 0.9999, "{:?}", trained.metrics);
         assert!(trained.metrics.contains_key("fit_time"));
-        let bytes = trained.model.to_bytes().unwrap();
-        let back = Model::from_bytes(&bytes).unwrap();
+        assert_eq!((trained.train_rows, trained.test_rows), (30, 10));
+        let back = Model::from_bytes(&trained.model.to_bytes().unwrap()).unwrap();
         assert_eq!(back, trained.model);
         assert!((back.predict(&[100.0, 3.0]).unwrap() - 204.0).abs() < 1e-2);
     }
 
     #[test]
     fn classification_returns_original_labels() {
-        let x: Vec<f32> = (0..40).map(|i| i as f32).collect();
-        let y: Vec<f32> = (0..40).map(|i| if i < 20 { 3.0 } else { 7.0 }).collect();
-        let data = Dataset::new(vec!["x".into()], x, y).unwrap();
+        let data = TrainData {
+            columns: vec![numeric("x", (0..40).map(f64::from))],
+            labels: Labels::Numeric((0..40).map(|i| if i < 20 { 3.0 } else { 7.0 }).collect()),
+        };
         let mut s = spec(Task::Classification, Algorithm::Linear, &Value::Null);
         s.test_sampling = Sampling::Stratified;
         let trained = train(&data, &s).unwrap();
@@ -299,6 +465,60 @@ mod tests {
         assert_eq!(trained.model.predict(&[1.0]).unwrap(), 3.0);
         assert_eq!(trained.model.predict(&[39.0]).unwrap(), 7.0);
         assert_eq!(trained.model.predict_proba(&[39.0]).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn text_labels_and_text_features_train_and_predict_from_rows() {
+        let colors = ["red", "green", "blue"];
+        let data = TrainData {
+            columns: vec![
+                Column {
+                    name: "color".into(),
+                    values: ColumnValues::Text(
+                        (0..60).map(|i| Some(colors[i % 3].to_owned())).collect(),
+                    ),
+                },
+                numeric("noise", (0..60).map(|i| ((i * 7) % 5) as f64)),
+            ],
+            labels: Labels::Text(
+                (0..60)
+                    .map(|i| {
+                        if i % 3 == 0 {
+                            "warm".to_owned()
+                        } else {
+                            "cool".to_owned()
+                        }
+                    })
+                    .collect(),
+            ),
+        };
+        let preprocess = json!({"color": {"encode": "one_hot"}});
+        let mut s = spec(Task::Classification, Algorithm::Linear, &Value::Null);
+        s.preprocess = &preprocess;
+        let trained = train(&data, &s).unwrap();
+        assert_eq!(trained.metrics["accuracy"], 1.0, "{:?}", trained.metrics);
+        let model = Model::from_bytes(&trained.model.to_bytes().unwrap()).unwrap();
+        assert_eq!(model.class_names().unwrap(), ["cool", "warm"]);
+        assert_eq!(
+            model
+                .predict_row(&[RawValue::Text("red"), RawValue::Number(1.0)])
+                .unwrap(),
+            1.0
+        );
+        assert_eq!(
+            model
+                .predict_row(&[RawValue::Text("blue"), RawValue::Number(1.0)])
+                .unwrap(),
+            0.0
+        );
+        let err = model.predict(&[1.0, 1.0]).unwrap_err();
+        assert!(err.hint().unwrap().contains("ROW(color, noise)"), "{err:?}");
+        let regression = train(
+            &data,
+            &spec(Task::Regression, Algorithm::Linear, &Value::Null),
+        )
+        .unwrap_err();
+        assert!(regression.to_string().contains("numeric labels"));
     }
 
     #[test]
@@ -323,8 +543,10 @@ mod tests {
             &spec(Task::Regression, Algorithm::Ridge, &json!({"alpah": 1}))
         )
         .is_err());
-        let one_class =
-            Dataset::new(vec!["x".into()], vec![1.0, 2.0, 3.0, 4.0], vec![1.0; 4]).unwrap();
+        let one_class = TrainData {
+            columns: vec![numeric("x", (0..4).map(f64::from))],
+            labels: Labels::Numeric(vec![1.0; 4]),
+        };
         assert!(train(
             &one_class,
             &spec(Task::Classification, Algorithm::Linear, &json!({}))
@@ -346,5 +568,9 @@ mod tests {
         assert!(model.predict(&[1.0, f32::NAN]).is_err());
         assert!(model.predict_proba(&[1.0, 2.0]).is_err());
         assert!(Model::from_bytes(b"not a model").is_err());
+        assert!(Model::from_bytes(br#"{"format": 1}"#)
+            .unwrap_err()
+            .to_string()
+            .contains("format 1"));
     }
 }

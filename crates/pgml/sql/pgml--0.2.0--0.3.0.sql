@@ -1,5 +1,6 @@
--- pgml 0.2.0 -> 0.3.0: pgml.load_dataset, integer/boolean predict overloads, and the
--- deployments trigger that keeps every backend's model cache in step with pgml.deployments.
+-- pgml 0.2.0 -> 0.3.0: pgml.load_dataset; predict overloads for integer and boolean arrays and for
+-- rows (ROW(...) via pgml.predict_json); the deployments trigger that keeps every backend's model
+-- cache in step with pgml.deployments. Training gains text labels, text features and preprocess.
 -- Drafted by scripts/draft-upgrade-script.py. Released upgrade scripts are frozen.
 
 /* <begin connected objects> */
@@ -65,6 +66,45 @@ CREATE  FUNCTION "predict"(
 STRICT STABLE PARALLEL SAFE 
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'predict_i64_wrapper';
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- crates/pgml/src/api/predict_row.rs:50
+-- pgml::api::predict_row::predict_json
+CREATE  FUNCTION "predict_json"(
+	"project_name" TEXT, /* & str */
+	"row" json /* Json */
+) RETURNS real /* f32 */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'predict_json_wrapper';
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- crates/pgml/src/api/predict_row.rs:56
+-- pgml::api::predict_row::predict_proba_json
+CREATE  FUNCTION "predict_proba_json"(
+	"project_name" TEXT, /* & str */
+	"row" json /* Json */
+) RETURNS real[] /* Vec < f32 > */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'predict_proba_json_wrapper';
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- crates/pgml/src/api/predict_row.rs:62
+-- requires:
+--   predict_json
+--   predict_proba_json
+
+
+CREATE FUNCTION pgml.predict(project_name TEXT, "row" anyelement) RETURNS real
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    AS $$ SELECT pgml.predict_json(project_name, to_json("row")) $$;
+CREATE FUNCTION pgml.predict_proba(project_name TEXT, "row" anyelement) RETURNS real[]
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    AS $$ SELECT pgml.predict_proba_json(project_name, to_json("row")) $$;
 /* </end connected objects> */
 
 /* <begin connected objects> */

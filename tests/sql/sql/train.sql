@@ -88,9 +88,9 @@ CREATE TABLE nan_houses (rooms real, price float8);
 INSERT INTO nan_houses VALUES (1, 1), (2, 2), ('NaN', 3), (4, 4), (5, 5);
 SELECT * FROM pgml.train('bad', 'regression', 'nan_houses', 'price');
 \echo :LAST_ERROR_SQLSTATE
-CREATE TABLE text_labels (x real, label text);
-INSERT INTO text_labels VALUES (1, 'a'), (2, 'b'), (3, 'a'), (4, 'b');
-SELECT * FROM pgml.train('bad', 'classification', 'text_labels', 'label');
+CREATE TABLE date_labels (x real, label date);
+INSERT INTO date_labels VALUES (1, '2024-01-01'), (2, '2024-01-02'), (3, '2024-01-01'), (4, '2024-01-02');
+SELECT * FROM pgml.train('bad', 'classification', 'date_labels', 'label');
 \echo :LAST_ERROR_SQLSTATE
 SELECT (SELECT count(*) FROM pgml.projects) AS projects, (SELECT count(*) FROM pgml.snapshots) AS snapshots,
        (SELECT count(*) FROM pgml.models) AS models, (SELECT count(*) FROM pgml.deployments) AS deployments
@@ -125,6 +125,6 @@ SELECT * FROM pgml.train('undeployed', 'regression', 'houses', 'price', automati
 SELECT pgml.predict('undeployed', ARRAY[1, 2, 3]::real[]);
 \echo :LAST_ERROR_SQLSTATE
 
-DROP TABLE houses, points, empty_houses, nan_houses, text_labels;
+DROP TABLE houses, points, empty_houses, nan_houses, date_labels;
 DELETE FROM pgml.projects;
 DELETE FROM pgml.snapshots;

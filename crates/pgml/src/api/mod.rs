@@ -3,5 +3,6 @@
 mod deploy;
 mod load_dataset;
 mod predict;
+mod predict_row;
 pub mod train;
 mod version;

@@ -3,7 +3,8 @@ use pgml_core::registry::{Algorithm, Runtime, Sampling, Strategy, Task};
 use pgml_core::{Error, Result};
 use pgrx::prelude::*;
 use pgrx::JsonB;
-use serde_json::Value;
+use pgml_core::preprocess::describe;
+use serde_json::{json, Value};
 
 use crate::error::OrRaise;
 use crate::spi;
@@ -114,12 +115,6 @@ fn refuse_unsupported(req: &Request<'_>) -> Result<()> {
             "leave it false: training reads the relation under one MVCC snapshot",
         ));
     }
-    if !is_empty_object(req.preprocess) {
-        return Err(Error::not_supported(
-            "preprocess is not supported yet",
-            "encode, impute and scale in a view and train on that view",
-        ));
-    }
     Ok(())
 }
 
@@ -176,17 +171,29 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
         }
     };
 
-    let (data, columns) = spi::read_training_data(&relation, &y_column)?;
-    let snapshot_id = spi::insert_snapshot(&relation, &y_column, req.test_size, sampling, columns)?;
+    let data = spi::read_training_data(&relation, &y_column)?;
+    let snapshot_id = spi::insert_snapshot(&relation, &y_column, req.test_size, sampling)?;
     let spec = TrainSpec {
         task,
         algorithm,
         hyperparams: req.hyperparams,
+        preprocess: req.preprocess,
         test_size: req.test_size,
         test_sampling: sampling,
         seed: snapshot_id as u64,
     };
     let trained = train_model(&data, &spec)?;
+    let mut columns = describe(trained.model.preprocessor());
+    if let Value::Array(list) = &mut columns {
+        list.push(json!({"name": y_column, "label": true}));
+    }
+    let analysis = json!({
+        "samples": trained.train_rows + trained.test_rows,
+        "train_rows": trained.train_rows,
+        "test_rows": trained.test_rows,
+        "features": trained.model.preprocessor().feature_names().len(),
+    });
+    spi::describe_snapshot(snapshot_id, columns, analysis)?;
     let project = match existing {
         Some(project) => project,
         None => spi::create_project(req.project_name, task)?,
@@ -194,7 +201,7 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
     let model_id = spi::insert_model(spi::NewModel {
         project_id: project.id,
         snapshot_id,
-        num_features: data.num_features(),
+        num_features: trained.model.num_features(),
         algorithm,
         hyperparams: req.hyperparams,
         metrics: &trained.metrics,

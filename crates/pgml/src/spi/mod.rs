@@ -2,27 +2,19 @@
 //! Everything here runs inside the caller's transaction, so an ERROR later in `pgml.train`
 //! rolls back every row written here.
 
-use pgml_core::dataset::Dataset;
 use pgml_core::metrics::Metrics;
 use pgml_core::registry::{Algorithm, Sampling, Strategy, Task};
 use pgml_core::{Error, Result, SqlState};
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
-use pgrx::{Array, FromDatum, IntoDatum, JsonB};
-use serde_json::{json, Value};
+use pgrx::{FromDatum, IntoDatum, JsonB};
+use serde_json::Value;
 
 use crate::error::spi;
 
-/// Column types that are read as numeric features (booleans as 0/1).
-const NUMERIC_TYPES: &[&str] = &[
-    "smallint",
-    "integer",
-    "bigint",
-    "real",
-    "double precision",
-    "numeric",
-    "boolean",
-];
+mod training_data;
+pub use training_data::read_training_data;
+
 /// The file name of the serialised estimator in `pgml.files`.
 const MODEL_FILE: &str = "model.json";
 
@@ -37,7 +29,7 @@ fn no_row_is_none<T: Default>(result: SpiResult<T>) -> SpiResult<T> {
     }
 }
 
-fn get_one<A: FromDatum + IntoDatum>(
+pub(crate) fn get_one<A: FromDatum + IntoDatum>(
     query: &str,
     args: &[DatumWithOid<'_>],
 ) -> SpiResult<Option<A>> {
@@ -58,7 +50,7 @@ fn get_three<A: FromDatum + IntoDatum, B: FromDatum + IntoDatum, C: FromDatum + 
     no_row_is_none(Spi::get_three_with_args(query, args))
 }
 
-fn quote_ident(name: &str) -> String {
+pub(crate) fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
@@ -69,7 +61,7 @@ pub struct Project {
 }
 
 /// The relation's canonical (quoted, schema-qualified if needed) name, or an error.
-fn resolve_relation(relation: &str) -> Result<String> {
+pub(crate) fn resolve_relation(relation: &str) -> Result<String> {
     get_one::<String>("SELECT to_regclass($1)::text", &[relation.into()])
         .map_err(spi)?
         .ok_or_else(|| {
@@ -79,125 +71,6 @@ fn resolve_relation(relation: &str) -> Result<String> {
                 "pass the name of a table or view this user can read, schema-qualified if it is not on the search_path",
             )
         })
-}
-
-/// Reads every row of `relation` under the statement's snapshot: the numeric columns other than
-/// `y_column` become features (in column order), `y_column` the label.
-pub fn read_training_data(relation: &str, y_column: &str) -> Result<(Dataset, Value)> {
-    let qualified = resolve_relation(relation)?;
-    let columns: Vec<(String, String)> = Spi::connect(|client| {
-        let rows = client.select(
-            "SELECT attname::text, format_type(atttypid, NULL) FROM pg_attribute \
-             WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-            None,
-            &[qualified.as_str().into()],
-        )?;
-        rows.map(|row| {
-            Ok((
-                row.get::<String>(1)?.unwrap_or_default(),
-                row.get::<String>(2)?.unwrap_or_default(),
-            ))
-        })
-        .collect::<std::result::Result<Vec<_>, pgrx::spi::Error>>()
-    })
-    .map_err(spi)?;
-    let Some((_, y_type)) = columns.iter().find(|(name, _)| name == y_column) else {
-        return Err(Error::sql(
-            SqlState::UndefinedColumn,
-            format!("column \"{y_column}\" does not exist in {qualified}"),
-            format!(
-                "columns of {qualified}: {}",
-                columns
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ));
-    };
-    if !NUMERIC_TYPES.contains(&y_type.as_str()) {
-        return Err(Error::not_supported(
-            format!("label column \"{y_column}\" has type {y_type}; only numeric and boolean labels are supported yet"),
-            "map the labels to numbers in a view, e.g. CASE label WHEN 'a' THEN 0 WHEN 'b' THEN 1 END",
-        ));
-    }
-    let mut features = Vec::new();
-    for (name, ty) in &columns {
-        if name == y_column {
-            continue;
-        }
-        if !NUMERIC_TYPES.contains(&ty.as_str()) {
-            return Err(Error::not_supported(
-                format!("feature column \"{name}\" has type {ty}; only numeric and boolean features are supported yet"),
-                "train on a view that leaves the column out or converts it to a number",
-            ));
-        }
-        features.push((name.clone(), ty.clone()));
-    }
-    let as_real = |name: &str, ty: &str| {
-        if ty == "boolean" {
-            format!("{}::int::real", quote_ident(name))
-        } else {
-            format!("{}::real", quote_ident(name))
-        }
-    };
-    let query = format!(
-        "SELECT ARRAY[{}]::real[], {} FROM {qualified}",
-        features
-            .iter()
-            .map(|(n, t)| as_real(n, t))
-            .collect::<Vec<_>>()
-            .join(", "),
-        as_real(y_column, y_type),
-    );
-    let names: Vec<String> = features.iter().map(|(n, _)| n.clone()).collect();
-    let (x, y) = Spi::connect(|client| -> Result<(Vec<f32>, Vec<f32>)> {
-        let rows = client.select(query.as_str(), None, &[]).map_err(spi)?;
-        let mut x = Vec::with_capacity(rows.len() * names.len());
-        let mut y = Vec::with_capacity(rows.len());
-        for (i, row) in rows.enumerate() {
-            let values = row
-                .get::<Array<f32>>(1)
-                .map_err(spi)?
-                .unwrap_or_default_array();
-            for (j, v) in values.into_iter().enumerate() {
-                x.push(v.ok_or_else(|| {
-                    Error::data(
-                        format!("column \"{}\" is NULL in row {} of {qualified}", names[j], i + 1),
-                        "NULL features cannot be learned from yet: filter those rows or fill them in a view (COALESCE)",
-                    )
-                })?);
-            }
-            y.push(row.get::<f32>(2).map_err(spi)?.ok_or_else(|| {
-                Error::data(
-                    format!("label \"{y_column}\" is NULL in row {} of {qualified}", i + 1),
-                    "every training row needs a label: filter the NULLs out (WHERE label IS NOT NULL)",
-                )
-            })?);
-        }
-        Ok((x, y))
-    })?;
-    if y.is_empty() {
-        return Err(Error::data(
-            format!("{qualified} has no rows to train on"),
-            "insert training rows first",
-        ));
-    }
-    let described = json!(columns
-        .iter()
-        .map(|(n, t)| json!({"name": n, "pg_type": t, "label": n == y_column}))
-        .collect::<Vec<_>>());
-    Ok((Dataset::new(names, x, y)?, described))
-}
-
-trait DefaultArray<'a> {
-    fn unwrap_or_default_array(self) -> Vec<Option<f32>>;
-}
-
-impl<'a> DefaultArray<'a> for Option<Array<'a, f32>> {
-    fn unwrap_or_default_array(self) -> Vec<Option<f32>> {
-        self.map(|a| a.iter().collect()).unwrap_or_default()
-    }
 }
 
 pub fn find_project(name: &str) -> Result<Option<Project>> {
@@ -243,20 +116,23 @@ pub fn latest_snapshot(project_id: i64) -> Result<Option<(String, String)>> {
     Ok(relation.zip(label))
 }
 
-pub fn insert_snapshot(
-    relation: &str,
-    y_column: &str,
-    test_size: f32,
-    sampling: Sampling,
-    columns: Value,
-) -> Result<i64> {
+pub fn insert_snapshot(relation: &str, y_column: &str, test_size: f32, sampling: Sampling) -> Result<i64> {
     get_one::<i64>(
-        "INSERT INTO pgml.snapshots (relation_name, y_column_name, test_size, test_sampling, status, columns) \
-         VALUES ($1, ARRAY[$2], $3, $4::pgml.sampling, 'successful', $5) RETURNING id",
-        &[relation.into(), y_column.into(), test_size.into(), sampling.as_str().into(), JsonB(columns).into()],
+        "INSERT INTO pgml.snapshots (relation_name, y_column_name, test_size, test_sampling, status) \
+         VALUES ($1, ARRAY[$2], $3, $4::pgml.sampling, 'successful') RETURNING id",
+        &[relation.into(), y_column.into(), test_size.into(), sampling.as_str().into()],
     )
     .map_err(spi)?
     .ok_or_else(|| Error::sql(SqlState::InternalError, "INSERT returned no id", "report this bug"))
+}
+
+/// Records what training found out about the snapshot's columns and rows.
+pub fn describe_snapshot(snapshot_id: i64, columns: Value, analysis: Value) -> Result<()> {
+    Spi::run_with_args(
+        "UPDATE pgml.snapshots SET columns = $2, analysis = $3 WHERE id = $1",
+        &[snapshot_id.into(), JsonB(columns).into(), JsonB(analysis).into()],
+    )
+    .map_err(spi)
 }
 
 /// What a new model row records.
