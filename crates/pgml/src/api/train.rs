@@ -1,9 +1,9 @@
 use pgml_core::model::{train as train_model, TrainSpec};
+use pgml_core::preprocess::describe;
 use pgml_core::registry::{Algorithm, Runtime, Sampling, Strategy, Task};
 use pgml_core::{Error, Result};
 use pgrx::prelude::*;
 use pgrx::JsonB;
-use pgml_core::preprocess::describe;
 use serde_json::{json, Value};
 
 use crate::error::OrRaise;

@@ -116,7 +116,12 @@ pub fn latest_snapshot(project_id: i64) -> Result<Option<(String, String)>> {
     Ok(relation.zip(label))
 }
 
-pub fn insert_snapshot(relation: &str, y_column: &str, test_size: f32, sampling: Sampling) -> Result<i64> {
+pub fn insert_snapshot(
+    relation: &str,
+    y_column: &str,
+    test_size: f32,
+    sampling: Sampling,
+) -> Result<i64> {
     get_one::<i64>(
         "INSERT INTO pgml.snapshots (relation_name, y_column_name, test_size, test_sampling, status) \
          VALUES ($1, ARRAY[$2], $3, $4::pgml.sampling, 'successful') RETURNING id",
@@ -130,7 +135,11 @@ pub fn insert_snapshot(relation: &str, y_column: &str, test_size: f32, sampling:
 pub fn describe_snapshot(snapshot_id: i64, columns: Value, analysis: Value) -> Result<()> {
     Spi::run_with_args(
         "UPDATE pgml.snapshots SET columns = $2, analysis = $3 WHERE id = $1",
-        &[snapshot_id.into(), JsonB(columns).into(), JsonB(analysis).into()],
+        &[
+            snapshot_id.into(),
+            JsonB(columns).into(),
+            JsonB(analysis).into(),
+        ],
     )
     .map_err(spi)
 }
