@@ -14,5 +14,6 @@ pub mod metrics;
 pub mod model;
 pub mod preprocess;
 pub mod registry;
+pub mod search;
 
 pub use error::{Error, Result, SqlState};

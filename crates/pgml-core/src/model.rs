@@ -9,7 +9,8 @@ use crate::dataset::{split_indices, Dataset};
 use crate::error::{Error, Result};
 use crate::metrics::{self, Metrics};
 use crate::preprocess::{Column, Preprocessor, RawValue};
-use crate::registry::{Algorithm, Sampling, Task};
+use crate::registry::{Algorithm, Sampling, Search, Task};
+use crate::search::{self, SearchArgs};
 
 /// Bumped whenever the serialised layout changes incompatibly.
 const FORMAT: u32 = 2;
@@ -25,6 +26,12 @@ pub struct TrainSpec<'a> {
     pub hyperparams: &'a Value,
     /// Per-column preprocessing (PostgresML's `preprocess` jsonb).
     pub preprocess: &'a Value,
+    /// Hyper-parameter search, if any.
+    pub search: Option<Search>,
+    /// Candidate values per hyperparameter (a JSON object of lists).
+    pub search_params: &'a Value,
+    /// `cv` and `n_iter`.
+    pub search_args: &'a Value,
     /// Fraction (< 1) or number of rows (>= 1) held out for scoring.
     pub test_size: f32,
     /// How the held-out rows are chosen.
@@ -102,6 +109,38 @@ pub struct Trained {
     /// Rows used to fit, and to score.
     pub train_rows: usize,
     pub test_rows: usize,
+    /// The hyperparameters of the model (the search's best, or those given).
+    pub hyperparams: Value,
+    /// With a search: every candidate's cross-validation scores (`cv_results_` shape).
+    pub search_results: Option<Value>,
+}
+
+/// The metric by which models of a task are compared (higher is better): PostgresML's.
+pub fn key_metric(task: Task) -> &'static str {
+    match task {
+        Task::Classification => "f1",
+        _ => "r2",
+    }
+}
+
+fn score(estimator: &Estimator, data: &Dataset, num_classes: usize) -> Metrics {
+    let predicted: Vec<f32> = (0..data.num_rows())
+        .map(|i| estimator.predict(data.row(i)))
+        .collect();
+    if num_classes == 0 {
+        return metrics::regression(data.labels(), &predicted);
+    }
+    let positive: Option<Vec<f32>> = (num_classes == 2).then(|| {
+        (0..data.num_rows())
+            .map(|i| {
+                estimator
+                    .predict_proba(data.row(i))
+                    .map_or(f32::NAN, |p| p[1])
+            })
+            .collect()
+    });
+    let positive = positive.filter(|p| p.iter().all(|v| v.is_finite()));
+    metrics::classification(data.labels(), &predicted, num_classes, positive.as_deref())
 }
 
 /// Encodes labels, splits, fits the preprocessing on the training rows, fits the estimator and
@@ -137,40 +176,56 @@ pub fn train(data: &TrainData, spec: &TrainSpec<'_>) -> Result<Trained> {
     let all = Dataset::new(preprocessor.feature_names(), x, y)?;
     let (train_set, test_set) = (all.subset(&train_rows), all.subset(&test_rows));
 
+    let (hyperparams, search_results) = match spec.search {
+        None => (spec.hyperparams.clone(), None),
+        Some(search) => {
+            let args = SearchArgs::parse(spec.search_args)?;
+            let candidates = search::candidates(
+                search,
+                spec.hyperparams,
+                spec.search_params,
+                &args,
+                spec.seed,
+            )?;
+            let metric = key_metric(spec.task);
+            let results = search::cross_validate(
+                &train_set,
+                candidates,
+                args.cv,
+                spec.seed,
+                |params, train, validation| {
+                    let estimator =
+                        Estimator::fit(spec.task, spec.algorithm, params, train, classes.len())?;
+                    Ok(score(&estimator, validation, classes.len())
+                        .get(metric)
+                        .copied()
+                        .unwrap_or(f64::NAN))
+                },
+            )?;
+            (
+                results.params(results.best()).clone(),
+                Some(results.to_json()),
+            )
+        }
+    };
+    if spec.search.is_none() && !is_empty(spec.search_params) {
+        return Err(Error::invalid(
+            "search_params are given but search is not",
+            "add search => 'grid' or 'random', or leave search_params out",
+        ));
+    }
+
     let started = std::time::Instant::now();
     let estimator = Estimator::fit(
         spec.task,
         spec.algorithm,
-        spec.hyperparams,
+        &hyperparams,
         &train_set,
         classes.len(),
     )?;
     let fit_time = started.elapsed().as_secs_f64();
-
     let started = std::time::Instant::now();
-    let predicted: Vec<f32> = (0..test_set.num_rows())
-        .map(|i| estimator.predict(test_set.row(i)))
-        .collect();
-    let mut scores = if classification {
-        let positive: Option<Vec<f32>> = (classes.len() == 2).then(|| {
-            (0..test_set.num_rows())
-                .map(|i| {
-                    estimator
-                        .predict_proba(test_set.row(i))
-                        .map_or(f32::NAN, |p| p[1])
-                })
-                .collect()
-        });
-        let positive = positive.filter(|p| p.iter().all(|v| v.is_finite()));
-        metrics::classification(
-            test_set.labels(),
-            &predicted,
-            classes.len(),
-            positive.as_deref(),
-        )
-    } else {
-        metrics::regression(test_set.labels(), &predicted)
-    };
+    let mut scores = score(&estimator, &test_set, classes.len());
     scores.insert("fit_time".into(), fit_time);
     scores.insert("score_time".into(), started.elapsed().as_secs_f64());
 
@@ -187,7 +242,13 @@ pub fn train(data: &TrainData, spec: &TrainSpec<'_>) -> Result<Trained> {
         metrics: scores,
         train_rows: train_rows.len(),
         test_rows: test_rows.len(),
+        hyperparams,
+        search_results,
     })
+}
+
+fn is_empty(value: &Value) -> bool {
+    matches!(value, Value::Null) || value.as_object().is_some_and(|o| o.is_empty())
 }
 
 /// Class list and per-row class indices (classification), or the labels as they are.
@@ -409,6 +470,9 @@ mod tests {
             algorithm,
             hyperparams,
             preprocess: &Value::Null,
+            search: None,
+            search_params: &Value::Null,
+            search_args: &Value::Null,
             test_size: 0.25,
             test_sampling: Sampling::Random,
             seed: 42,
@@ -519,6 +583,28 @@ mod tests {
         )
         .unwrap_err();
         assert!(regression.to_string().contains("numeric labels"));
+    }
+
+    #[test]
+    fn grid_search_picks_the_best_alpha_by_cross_validation() {
+        let space = json!({"alpha": [1e6, 0.001, 1e3]});
+        let args = json!({"cv": 4});
+        let mut s = spec(Task::Regression, Algorithm::Ridge, &Value::Null);
+        s.search = Some(Search::Grid);
+        s.search_params = &space;
+        s.search_args = &args;
+        let trained = train(&line(60), &s).unwrap();
+        assert_eq!(trained.hyperparams, json!({"alpha": 0.001}));
+        let results = trained.search_results.unwrap();
+        assert_eq!(results["params"].as_array().unwrap().len(), 3);
+        assert_eq!(results["best_index"], json!(1));
+        assert!(trained.metrics["r2"] > 0.999);
+        let mut s2 = spec(Task::Regression, Algorithm::Ridge, &Value::Null);
+        s2.search_params = &space;
+        assert!(
+            train(&line(60), &s2).is_err(),
+            "search_params without search"
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
+use pgml_core::model::key_metric;
 use pgml_core::registry::{Algorithm, Strategy};
 use pgml_core::{Error, Result, SqlState};
 use pgrx::prelude::*;
 
-use crate::api::train::key_metric;
 use crate::error::OrRaise;
 use crate::spi;
 

@@ -1,6 +1,6 @@
-use pgml_core::model::{train as train_model, TrainSpec};
+use pgml_core::model::{key_metric, train as train_model, TrainSpec};
 use pgml_core::preprocess::describe;
-use pgml_core::registry::{Algorithm, Runtime, Sampling, Strategy, Task};
+use pgml_core::registry::{Algorithm, Runtime, Sampling, Search, Strategy, Task};
 use pgml_core::{Error, Result};
 use pgrx::prelude::*;
 use pgrx::JsonB;
@@ -8,18 +8,6 @@ use serde_json::{json, Value};
 
 use crate::error::OrRaise;
 use crate::spi;
-
-/// The metric by which models of a task are compared (higher is better).
-pub fn key_metric(task: Task) -> &'static str {
-    match task {
-        Task::Classification => "f1",
-        _ => "r2",
-    }
-}
-
-fn is_empty_object(value: &Value) -> bool {
-    matches!(value, Value::Null) || value.as_object().is_some_and(|o| o.is_empty())
-}
 
 /// `pgml.train`: PostgresML 2.x's signature and defaults.
 #[allow(clippy::too_many_arguments)]
@@ -89,18 +77,6 @@ struct Request<'a> {
 }
 
 fn refuse_unsupported(req: &Request<'_>) -> Result<()> {
-    if let Some(search) = req.search {
-        return Err(Error::not_supported(
-            format!("hyperparameter search ({search}) is not supported yet"),
-            "train once per hyperparameter set and deploy with strategy => 'best_score'",
-        ));
-    }
-    if !is_empty_object(req.search_params) || !is_empty_object(req.search_args) {
-        return Err(Error::not_supported(
-            "search_params and search_args are not supported yet",
-            "leave them out (hyperparameter search is not implemented yet)",
-        ));
-    }
     if let Some(runtime) = req.runtime {
         if runtime.parse::<Runtime>()? != Runtime::Rust {
             return Err(Error::not_supported(
@@ -122,6 +98,7 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
     refuse_unsupported(req)?;
     let algorithm: Algorithm = req.algorithm.parse()?;
     let sampling: Sampling = req.test_sampling.parse()?;
+    let search = req.search.map(str::parse::<Search>).transpose()?;
     let requested_task = req.task.map(str::parse::<Task>).transpose()?;
     let existing = spi::find_project(req.project_name)?;
     let task = match (&existing, requested_task) {
@@ -178,6 +155,9 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
         algorithm,
         hyperparams: req.hyperparams,
         preprocess: req.preprocess,
+        search,
+        search_params: req.search_params,
+        search_args: req.search_args,
         test_size: req.test_size,
         test_sampling: sampling,
         seed: snapshot_id as u64,
@@ -203,8 +183,12 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
         snapshot_id,
         num_features: trained.model.num_features(),
         algorithm,
-        hyperparams: req.hyperparams,
+        hyperparams: &trained.hyperparams,
         metrics: &trained.metrics,
+        search_results: trained.search_results.as_ref(),
+        search: search.map(|s| s.as_str()),
+        search_params: req.search_params,
+        search_args: req.search_args,
         bytes: trained.model.to_bytes()?,
     })?;
 

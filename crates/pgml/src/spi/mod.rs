@@ -152,15 +152,30 @@ pub struct NewModel<'a> {
     pub algorithm: Algorithm,
     pub hyperparams: &'a Value,
     pub metrics: &'a Metrics,
+    /// Stored under the `search_results` key of the metrics, as PostgresML does.
+    pub search_results: Option<&'a Value>,
+    pub search: Option<&'a str>,
+    pub search_params: &'a Value,
+    pub search_args: &'a Value,
     pub bytes: Vec<u8>,
 }
 
 pub fn insert_model(model: NewModel<'_>) -> Result<i64> {
-    let metrics = serde_json::to_value(model.metrics).unwrap_or(Value::Null);
+    let mut metrics = serde_json::to_value(model.metrics).unwrap_or(Value::Null);
+    if let (Value::Object(map), Some(results)) = (&mut metrics, model.search_results) {
+        map.insert("search_results".into(), results.clone());
+    }
+    let object_or_empty = |v: &Value| {
+        if v.is_object() {
+            v.clone()
+        } else {
+            Value::Object(Default::default())
+        }
+    };
     let id = get_one::<i64>(
         "INSERT INTO pgml.models (project_id, snapshot_id, num_features, algorithm, runtime, hyperparams, \
          status, metrics, search, search_params, search_args) \
-         VALUES ($1, $2, $3, $4, 'rust', $5, 'successful', $6, NULL, '{}', '{}') RETURNING id",
+         VALUES ($1, $2, $3, $4, 'rust', $5, 'successful', $6, $7, $8, $9) RETURNING id",
         &[
             model.project_id.into(),
             model.snapshot_id.into(),
@@ -168,6 +183,9 @@ pub fn insert_model(model: NewModel<'_>) -> Result<i64> {
             model.algorithm.as_str().into(),
             JsonB(model.hyperparams.clone()).into(),
             JsonB(metrics).into(),
+            model.search.into(),
+            JsonB(object_or_empty(model.search_params)).into(),
+            JsonB(object_or_empty(model.search_args)).into(),
         ],
     )
     .map_err(spi)?
