@@ -59,11 +59,13 @@ impl<'a> Hyperparams<'a> {
         }
     }
 
-    fn get(&self, key: &str) -> Option<&'a Value> {
+    /// The raw value of `key`, if given.
+    pub fn get(&self, key: &str) -> Option<&'a Value> {
         self.map.and_then(|m| m.get(key))
     }
 
-    fn ill_typed(&self, key: &str, wanted: &str, got: &Value) -> Error {
+    /// The error for a value of the wrong type or range.
+    pub fn ill_typed(&self, key: &str, wanted: &str, got: &Value) -> Error {
         Error::invalid(
             format!(
                 "hyperparameter {key:?} of {} must be {wanted}, got {got}",
@@ -92,6 +94,14 @@ impl<'a> Hyperparams<'a> {
         match value.as_u64() {
             Some(v) if v as usize >= min => Ok(v as usize),
             _ => Err(self.ill_typed(key, &format!("a whole number >= {min}"), value)),
+        }
+    }
+
+    /// A whole number of at least `min`, or null / absent for "no limit".
+    pub fn optional_usize(&self, key: &str, min: usize) -> Result<Option<usize>> {
+        match self.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => self.usize(key, 0, min).map(Some),
         }
     }
 

@@ -194,8 +194,14 @@ pub fn train(data: &TrainData, spec: &TrainSpec<'_>) -> Result<Trained> {
                 args.cv,
                 spec.seed,
                 |params, train, validation| {
-                    let estimator =
-                        Estimator::fit(spec.task, spec.algorithm, params, train, classes.len())?;
+                    let estimator = Estimator::fit(
+                        spec.task,
+                        spec.algorithm,
+                        params,
+                        train,
+                        classes.len(),
+                        spec.seed,
+                    )?;
                     Ok(score(&estimator, validation, classes.len())
                         .get(metric)
                         .copied()
@@ -222,6 +228,7 @@ pub fn train(data: &TrainData, spec: &TrainSpec<'_>) -> Result<Trained> {
         &hyperparams,
         &train_set,
         classes.len(),
+        spec.seed,
     )?;
     let fit_time = started.elapsed().as_secs_f64();
     let started = std::time::Instant::now();

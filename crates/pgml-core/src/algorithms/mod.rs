@@ -1,7 +1,13 @@
 //! The learning algorithms, and which (task, algorithm) pairs they serve.
 
+pub mod forest;
+pub mod knn;
 pub mod lbfgs;
 pub mod linear;
+pub mod naive_bayes;
+pub mod tree;
+
+mod settings;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -10,13 +16,27 @@ use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::hyperparams::{Hyperparams, NON_NEGATIVE, POSITIVE};
 use crate::registry::{Algorithm, Task};
+use forest::Forest;
+use knn::Knn;
 use linear::{LinearRegression, LogisticParams, LogisticRegression};
+use naive_bayes::GaussianNb;
+use settings::{FOREST_KEYS, KNN_KEYS, NAIVE_BAYES_KEYS, TREE_KEYS};
+use tree::{DecisionTree, MaxFeatures};
 
 /// The (task, algorithm) pairs that train today.
 pub const SUPPORTED: &[(Task, Algorithm)] = &[
     (Task::Regression, Algorithm::Linear),
     (Task::Regression, Algorithm::Ridge),
+    (Task::Regression, Algorithm::DecisionTree),
+    (Task::Regression, Algorithm::RandomForest),
+    (Task::Regression, Algorithm::ExtraTrees),
+    (Task::Regression, Algorithm::Knn),
     (Task::Classification, Algorithm::Linear),
+    (Task::Classification, Algorithm::DecisionTree),
+    (Task::Classification, Algorithm::RandomForest),
+    (Task::Classification, Algorithm::ExtraTrees),
+    (Task::Classification, Algorithm::Knn),
+    (Task::Classification, Algorithm::NaiveBayes),
 ];
 
 /// A fitted estimator, serialised into `pgml.files`.
@@ -26,66 +46,79 @@ pub enum Estimator {
     Linear(LinearRegression),
     /// Logistic regression (classification with algorithm `linear`).
     Logistic(LogisticRegression),
+    /// One CART tree.
+    Tree(DecisionTree),
+    /// Random forest or extra trees.
+    Forest(Forest),
+    /// k-nearest neighbours.
+    Knn(Knn),
+    /// Gaussian naive Bayes.
+    NaiveBayes(GaussianNb),
+}
+
+fn unsupported(task: Task, algorithm: Algorithm) -> Error {
+    Error::not_supported(
+        format!("algorithm {algorithm} is not supported for task {task} yet"),
+        format!(
+            "supported today: {}",
+            SUPPORTED.iter().map(|(t, a)| format!("{a} ({t})")).collect::<Vec<_>>().join(", ")
+        ),
+    )
 }
 
 impl Estimator {
     /// Fits `algorithm` for `task` on `data`. Classification labels must already be class
-    /// indices `0..num_classes`.
+    /// indices `0..num_classes` (`num_classes` is 0 for regression). `seed` drives every random
+    /// choice unless the hyperparameters set `random_state`.
     pub fn fit(
         task: Task,
         algorithm: Algorithm,
         hyperparams: &Value,
         data: &Dataset,
         num_classes: usize,
+        seed: u64,
     ) -> Result<Self> {
         let name = algorithm.as_str();
+        let classes = if task == Task::Classification { num_classes } else { 0 };
         match (task, algorithm) {
             (Task::Regression, Algorithm::Linear) => {
                 let p = Hyperparams::new(hyperparams, name, &["fit_intercept"])?;
-                Ok(Estimator::Linear(LinearRegression::fit(
-                    data,
-                    0.0,
-                    p.bool("fit_intercept", true)?,
-                )?))
+                Ok(Estimator::Linear(LinearRegression::fit(data, 0.0, p.bool("fit_intercept", true)?)?))
             }
             (Task::Regression, Algorithm::Ridge) => {
                 let p = Hyperparams::new(hyperparams, name, &["alpha", "fit_intercept"])?;
                 let alpha = p.f64("alpha", 1.0, NON_NEGATIVE)?;
-                Ok(Estimator::Linear(LinearRegression::fit(
-                    data,
-                    alpha,
-                    p.bool("fit_intercept", true)?,
-                )?))
+                Ok(Estimator::Linear(LinearRegression::fit(data, alpha, p.bool("fit_intercept", true)?)?))
             }
             (Task::Classification, Algorithm::Linear) => {
-                let p = Hyperparams::new(
-                    hyperparams,
-                    name,
-                    &["C", "max_iter", "tol", "fit_intercept"],
-                )?;
+                let p = Hyperparams::new(hyperparams, name, &["C", "max_iter", "tol", "fit_intercept"])?;
                 let params = LogisticParams {
                     c: p.f64("C", 1.0, POSITIVE)?,
                     max_iter: p.usize("max_iter", 100, 1)?,
                     tol: p.f64("tol", 1e-4, POSITIVE)?,
                     fit_intercept: p.bool("fit_intercept", true)?,
                 };
-                Ok(Estimator::Logistic(LogisticRegression::fit(
-                    data,
-                    num_classes,
-                    params,
-                )?))
+                Ok(Estimator::Logistic(LogisticRegression::fit(data, num_classes, params)?))
             }
-            _ => Err(Error::NotSupported {
-                message: format!("algorithm {name} is not supported for task {task} yet"),
-                hint: format!(
-                    "supported today: {}",
-                    SUPPORTED
-                        .iter()
-                        .map(|(t, a)| format!("{a} ({t})"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            }),
+            (Task::Regression | Task::Classification, Algorithm::DecisionTree) => {
+                let p = Hyperparams::new(hyperparams, name, TREE_KEYS)?;
+                let params = settings::tree(&p, MaxFeatures::All, false)?;
+                Ok(Estimator::Tree(DecisionTree::fit(data, classes, &params, settings::seed(&p, seed)?)?))
+            }
+            (Task::Regression | Task::Classification, Algorithm::RandomForest | Algorithm::ExtraTrees) => {
+                let p = Hyperparams::new(hyperparams, name, FOREST_KEYS)?;
+                let params = settings::forest(&p, classes, algorithm == Algorithm::ExtraTrees)?;
+                Ok(Estimator::Forest(Forest::fit(data, classes, &params, settings::seed(&p, seed)?)?))
+            }
+            (Task::Regression | Task::Classification, Algorithm::Knn) => {
+                let p = Hyperparams::new(hyperparams, name, KNN_KEYS)?;
+                Ok(Estimator::Knn(Knn::fit(data, classes, &settings::knn(&p)?)?))
+            }
+            (Task::Classification, Algorithm::NaiveBayes) => {
+                let p = Hyperparams::new(hyperparams, name, NAIVE_BAYES_KEYS)?;
+                Ok(Estimator::NaiveBayes(GaussianNb::fit(data, classes, &settings::naive_bayes(&p)?)?))
+            }
+            _ => Err(unsupported(task, algorithm)),
         }
     }
 
@@ -94,6 +127,10 @@ impl Estimator {
         match self {
             Estimator::Linear(m) => m.predict(features),
             Estimator::Logistic(m) => m.predict(features),
+            Estimator::Tree(m) => m.predict(features),
+            Estimator::Forest(m) => m.predict(features),
+            Estimator::Knn(m) => m.predict(features),
+            Estimator::NaiveBayes(m) => m.predict(features),
         }
     }
 
@@ -102,6 +139,10 @@ impl Estimator {
         match self {
             Estimator::Linear(_) => None,
             Estimator::Logistic(m) => Some(m.predict_proba(features)),
+            Estimator::Tree(m) => m.predict_proba(features),
+            Estimator::Forest(m) => m.predict_proba(features),
+            Estimator::Knn(m) => m.predict_proba(features),
+            Estimator::NaiveBayes(m) => m.predict_proba(features),
         }
     }
 }

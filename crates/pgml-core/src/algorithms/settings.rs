@@ -1,0 +1,134 @@
+//! Hyperparameters (scikit-learn's names) -> the settings of the tree, forest, k-NN and naive
+//! Bayes estimators.
+
+use serde_json::Value;
+
+use super::forest::{default_max_features, ForestParams};
+use super::knn::{KnnParams, Weights};
+use super::naive_bayes::GaussianNbParams;
+use super::tree::{MaxFeatures, TreeParams};
+use crate::error::Result;
+use crate::hyperparams::{Hyperparams, NON_NEGATIVE, POSITIVE};
+
+/// Keys of a single decision tree.
+pub const TREE_KEYS: &[&str] = &[
+    "max_depth",
+    "min_samples_split",
+    "min_samples_leaf",
+    "max_features",
+    "random_state",
+];
+/// Keys of random forests and extra trees.
+pub const FOREST_KEYS: &[&str] = &[
+    "n_estimators",
+    "bootstrap",
+    "n_jobs",
+    "max_depth",
+    "min_samples_split",
+    "min_samples_leaf",
+    "max_features",
+    "random_state",
+];
+/// Keys of k-nearest neighbours.
+pub const KNN_KEYS: &[&str] = &["n_neighbors", "weights", "p"];
+/// Keys of Gaussian naive Bayes.
+pub const NAIVE_BAYES_KEYS: &[&str] = &["var_smoothing"];
+
+fn max_features(p: &Hyperparams<'_>, default: MaxFeatures) -> Result<MaxFeatures> {
+    let wanted = "\"sqrt\", \"log2\", a fraction in (0, 1] or a whole number of features";
+    match p.get("max_features") {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::String(s)) if s == "sqrt" || s == "auto" => Ok(MaxFeatures::Sqrt),
+        Some(Value::String(s)) if s == "log2" => Ok(MaxFeatures::Log2),
+        Some(v @ Value::Number(n)) => {
+            if let Some(count) = n.as_u64().filter(|_| !n.is_f64()) {
+                Ok(MaxFeatures::Count(count as usize))
+            } else {
+                match n.as_f64() {
+                    Some(f) if f > 0.0 && f <= 1.0 => Ok(MaxFeatures::Fraction(f)),
+                    _ => Err(p.ill_typed("max_features", wanted, v)),
+                }
+            }
+        }
+        Some(other) => Err(p.ill_typed("max_features", wanted, other)),
+    }
+}
+
+/// The seed: `random_state` if given, else the one derived from the snapshot.
+pub fn seed(p: &Hyperparams<'_>, default: u64) -> Result<u64> {
+    match p.get("random_state") {
+        None | Some(Value::Null) => Ok(default),
+        Some(v) => v
+            .as_u64()
+            .ok_or_else(|| p.ill_typed("random_state", "a whole number >= 0", v)),
+    }
+}
+
+/// Settings of one tree; `default_features` is what `max_features` means when not given.
+pub fn tree(
+    p: &Hyperparams<'_>,
+    default_features: MaxFeatures,
+    random_splits: bool,
+) -> Result<TreeParams> {
+    Ok(TreeParams {
+        max_depth: p.optional_usize("max_depth", 1)?,
+        min_samples_split: p.usize("min_samples_split", 2, 2)?,
+        min_samples_leaf: p.usize("min_samples_leaf", 1, 1)?,
+        max_features: max_features(p, default_features)?,
+        random_splits,
+    })
+}
+
+/// Settings of a random forest (`extra = false`) or extra trees (`extra = true`).
+pub fn forest(p: &Hyperparams<'_>, num_classes: usize, extra: bool) -> Result<ForestParams> {
+    let base = if extra {
+        ForestParams::extra_trees()
+    } else {
+        ForestParams::random_forest()
+    };
+    let n_jobs = match p.get("n_jobs") {
+        None | Some(Value::Null) => 1,
+        // scikit-learn's -1: every core.
+        Some(v) if v.as_i64() == Some(-1) => {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+        Some(_) => p.usize("n_jobs", 1, 1)?,
+    };
+    Ok(ForestParams {
+        n_estimators: p.usize("n_estimators", base.n_estimators, 1)?,
+        bootstrap: p.bool("bootstrap", base.bootstrap)?,
+        tree: tree(
+            p,
+            default_max_features(num_classes),
+            base.tree.random_splits,
+        )?,
+        n_jobs,
+    })
+}
+
+/// Settings of k-nearest neighbours.
+pub fn knn(p: &Hyperparams<'_>) -> Result<KnnParams> {
+    let base = KnnParams::default();
+    let weights = match p.get("weights") {
+        None | Some(Value::Null) => base.weights,
+        Some(Value::String(s)) if s == "uniform" => Weights::Uniform,
+        Some(Value::String(s)) if s == "distance" => Weights::Distance,
+        Some(other) => return Err(p.ill_typed("weights", "\"uniform\" or \"distance\"", other)),
+    };
+    Ok(KnnParams {
+        n_neighbors: p.usize("n_neighbors", base.n_neighbors, 1)?,
+        weights,
+        p: p.f64("p", base.p, POSITIVE)?,
+    })
+}
+
+/// Settings of Gaussian naive Bayes.
+pub fn naive_bayes(p: &Hyperparams<'_>) -> Result<GaussianNbParams> {
+    Ok(GaussianNbParams {
+        var_smoothing: p.f64(
+            "var_smoothing",
+            GaussianNbParams::default().var_smoothing,
+            NON_NEGATIVE,
+        )?,
+    })
+}
