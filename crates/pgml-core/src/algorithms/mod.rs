@@ -61,7 +61,11 @@ fn unsupported(task: Task, algorithm: Algorithm) -> Error {
         format!("algorithm {algorithm} is not supported for task {task} yet"),
         format!(
             "supported today: {}",
-            SUPPORTED.iter().map(|(t, a)| format!("{a} ({t})")).collect::<Vec<_>>().join(", ")
+            SUPPORTED
+                .iter()
+                .map(|(t, a)| format!("{a} ({t})"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     )
 }
@@ -79,44 +83,85 @@ impl Estimator {
         seed: u64,
     ) -> Result<Self> {
         let name = algorithm.as_str();
-        let classes = if task == Task::Classification { num_classes } else { 0 };
+        let classes = if task == Task::Classification {
+            num_classes
+        } else {
+            0
+        };
         match (task, algorithm) {
             (Task::Regression, Algorithm::Linear) => {
                 let p = Hyperparams::new(hyperparams, name, &["fit_intercept"])?;
-                Ok(Estimator::Linear(LinearRegression::fit(data, 0.0, p.bool("fit_intercept", true)?)?))
+                Ok(Estimator::Linear(LinearRegression::fit(
+                    data,
+                    0.0,
+                    p.bool("fit_intercept", true)?,
+                )?))
             }
             (Task::Regression, Algorithm::Ridge) => {
                 let p = Hyperparams::new(hyperparams, name, &["alpha", "fit_intercept"])?;
                 let alpha = p.f64("alpha", 1.0, NON_NEGATIVE)?;
-                Ok(Estimator::Linear(LinearRegression::fit(data, alpha, p.bool("fit_intercept", true)?)?))
+                Ok(Estimator::Linear(LinearRegression::fit(
+                    data,
+                    alpha,
+                    p.bool("fit_intercept", true)?,
+                )?))
             }
             (Task::Classification, Algorithm::Linear) => {
-                let p = Hyperparams::new(hyperparams, name, &["C", "max_iter", "tol", "fit_intercept"])?;
+                let p = Hyperparams::new(
+                    hyperparams,
+                    name,
+                    &["C", "max_iter", "tol", "fit_intercept"],
+                )?;
                 let params = LogisticParams {
                     c: p.f64("C", 1.0, POSITIVE)?,
                     max_iter: p.usize("max_iter", 100, 1)?,
                     tol: p.f64("tol", 1e-4, POSITIVE)?,
                     fit_intercept: p.bool("fit_intercept", true)?,
                 };
-                Ok(Estimator::Logistic(LogisticRegression::fit(data, num_classes, params)?))
+                Ok(Estimator::Logistic(LogisticRegression::fit(
+                    data,
+                    num_classes,
+                    params,
+                )?))
             }
             (Task::Regression | Task::Classification, Algorithm::DecisionTree) => {
                 let p = Hyperparams::new(hyperparams, name, TREE_KEYS)?;
                 let params = settings::tree(&p, MaxFeatures::All, false)?;
-                Ok(Estimator::Tree(DecisionTree::fit(data, classes, &params, settings::seed(&p, seed)?)?))
+                Ok(Estimator::Tree(DecisionTree::fit(
+                    data,
+                    classes,
+                    &params,
+                    settings::seed(&p, seed)?,
+                )?))
             }
-            (Task::Regression | Task::Classification, Algorithm::RandomForest | Algorithm::ExtraTrees) => {
+            (
+                Task::Regression | Task::Classification,
+                Algorithm::RandomForest | Algorithm::ExtraTrees,
+            ) => {
                 let p = Hyperparams::new(hyperparams, name, FOREST_KEYS)?;
                 let params = settings::forest(&p, classes, algorithm == Algorithm::ExtraTrees)?;
-                Ok(Estimator::Forest(Forest::fit(data, classes, &params, settings::seed(&p, seed)?)?))
+                Ok(Estimator::Forest(Forest::fit(
+                    data,
+                    classes,
+                    &params,
+                    settings::seed(&p, seed)?,
+                )?))
             }
             (Task::Regression | Task::Classification, Algorithm::Knn) => {
                 let p = Hyperparams::new(hyperparams, name, KNN_KEYS)?;
-                Ok(Estimator::Knn(Knn::fit(data, classes, &settings::knn(&p)?)?))
+                Ok(Estimator::Knn(Knn::fit(
+                    data,
+                    classes,
+                    &settings::knn(&p)?,
+                )?))
             }
             (Task::Classification, Algorithm::NaiveBayes) => {
                 let p = Hyperparams::new(hyperparams, name, NAIVE_BAYES_KEYS)?;
-                Ok(Estimator::NaiveBayes(GaussianNb::fit(data, classes, &settings::naive_bayes(&p)?)?))
+                Ok(Estimator::NaiveBayes(GaussianNb::fit(
+                    data,
+                    classes,
+                    &settings::naive_bayes(&p)?,
+                )?))
             }
             _ => Err(unsupported(task, algorithm)),
         }
