@@ -1,7 +1,32 @@
 -- pgml 0.2.0 -> 0.3.0: pgml.load_dataset; predict overloads for integer and boolean arrays and for
 -- rows (ROW(...) via pgml.predict_json); the deployments trigger that keeps every backend's model
--- cache in step with pgml.deployments. Training gains text labels, text features and preprocess.
+-- cache in step with pgml.deployments; pgml.cached_models() and pgml.clear_cache(). Training gains
+-- text labels, text features, preprocess, search and more algorithms (no SQL change needed).
 -- Drafted by scripts/draft-upgrade-script.py. Released upgrade scripts are frozen.
+
+/* <begin connected objects> */
+-- crates/pgml/src/cache.rs:177
+-- pgml::cache::cached_models
+CREATE  FUNCTION "cached_models"() RETURNS TABLE (
+	"model_id" bigint,  /* i64 */
+	"project" TEXT,  /* Option < String > */
+	"algorithm" TEXT,  /* String */
+	"bytes" bigint,  /* i64 */
+	"hits" bigint  /* i64 */
+)
+STRICT VOLATILE PARALLEL UNSAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'cached_models_wrapper';
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- crates/pgml/src/cache.rs:215
+-- pgml::cache::clear_cache
+CREATE  FUNCTION "clear_cache"() RETURNS bigint /* i64 */
+STRICT VOLATILE PARALLEL UNSAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'clear_cache_wrapper';
+/* </end connected objects> */
 
 /* <begin connected objects> */
 -- crates/pgml/src/api/load_dataset.rs:11
@@ -108,7 +133,7 @@ CREATE FUNCTION pgml.predict_proba(project_name TEXT, "row" anyelement) RETURNS 
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- crates/pgml/src/cache.rs:120
+-- crates/pgml/src/cache.rs:227
 -- pgml::cache::deployments_changed
 CREATE FUNCTION "deployments_changed"()
 	RETURNS TRIGGER
@@ -117,7 +142,7 @@ CREATE FUNCTION "deployments_changed"()
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- crates/pgml/src/cache.rs:132
+-- crates/pgml/src/cache.rs:239
 -- requires:
 --   deployments_changed
 

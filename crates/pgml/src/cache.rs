@@ -8,6 +8,10 @@
 //! read by every backend at the start of its next transaction, where `on_relcache_invalidation`
 //! empties the cache: a new deployment is seen at each backend's next predict, and a rolled-back
 //! one never is.
+//!
+//! Memory is bounded by `pgml.model_cache_size` (per backend, measured as the models' stored
+//! bytes): past it the least recently used models are dropped. `pgml.cached_models()` lists
+//! what a backend holds; `pgml.clear_cache()` empties it.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -18,17 +22,52 @@ use pgml_core::{Error, Result, SqlState};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
-use crate::spi;
+use crate::{guc, spi};
+
+/// A deserialised model and its bookkeeping.
+struct Entry {
+    model: Rc<Model>,
+    /// Stored size: the measure `pgml.model_cache_size` bounds.
+    bytes: usize,
+    hits: u64,
+    /// Value of `CLOCK` at the last use, for least-recently-used eviction.
+    last_used: u64,
+}
 
 thread_local! {
-    static MODELS: RefCell<HashMap<i64, Rc<Model>>> = RefCell::new(HashMap::new());
-    static DEPLOYED: RefCell<HashMap<String, Rc<Model>>> = RefCell::new(HashMap::new());
+    static MODELS: RefCell<HashMap<i64, Entry>> = RefCell::new(HashMap::new());
+    /// Project name -> id of its deployed model.
+    static DEPLOYED: RefCell<HashMap<String, i64>> = RefCell::new(HashMap::new());
+    static CLOCK: Cell<u64> = const { Cell::new(0) };
     /// The oid of `pgml.deployments` whose invalidations empty the cache; None until looked up
     /// (and again after each invalidation, in case the extension was re-created).
     static WATCHED: Cell<Option<pg_sys::Oid>> = const { Cell::new(None) };
     static CALLBACK_REGISTERED: Cell<bool> = const { Cell::new(false) };
     /// Set by the invalidation callback when it could not clear the maps right away.
     static STALE: Cell<bool> = const { Cell::new(false) };
+}
+
+fn tick() -> u64 {
+    CLOCK.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    })
+}
+
+/// Drops least recently used models until the cache fits `limit` bytes, keeping `keep`.
+fn evict(models: &mut HashMap<i64, Entry>, limit: usize, keep: i64) {
+    let mut total: usize = models.values().map(|e| e.bytes).sum();
+    while total > limit {
+        let victim = models
+            .iter()
+            .filter(|(id, _)| **id != keep)
+            .min_by_key(|(_, e)| e.last_used)
+            .map(|(id, _)| *id);
+        let Some(victim) = victim else { break };
+        if let Some(entry) = models.remove(&victim) {
+            total -= entry.bytes;
+        }
+    }
 }
 
 unsafe extern "C-unwind" fn on_relcache_invalidation(_arg: pg_sys::Datum, relid: pg_sys::Oid) {
@@ -70,7 +109,15 @@ fn watch_deployments() -> Result<()> {
 /// The model with this id, from the cache or the registry.
 pub fn model(model_id: i64) -> Result<Rc<Model>> {
     drop_stale_entries();
-    if let Some(model) = MODELS.with(|m| m.borrow().get(&model_id).cloned()) {
+    let now = tick();
+    let cached = MODELS.with(|m| {
+        m.borrow_mut().get_mut(&model_id).map(|entry| {
+            entry.hits += 1;
+            entry.last_used = now;
+            entry.model.clone()
+        })
+    });
+    if let Some(model) = cached {
         return Ok(model);
     }
     watch_deployments()?;
@@ -82,19 +129,29 @@ pub fn model(model_id: i64) -> Result<Rc<Model>> {
         )
     })?;
     let model = Rc::new(Model::from_bytes(&bytes)?);
-    MODELS.with(|m| m.borrow_mut().insert(model_id, model.clone()));
+    let entry = Entry {
+        model: model.clone(),
+        bytes: bytes.len(),
+        hits: 1,
+        last_used: now,
+    };
+    MODELS.with(|m| {
+        let mut models = m.borrow_mut();
+        models.insert(model_id, entry);
+        evict(&mut models, guc::model_cache_bytes(), model_id);
+    });
     Ok(model)
 }
 
 /// The model currently deployed for `project_name`.
 pub fn deployed(project_name: &str) -> Result<Rc<Model>> {
     drop_stale_entries();
-    if let Some(model) = DEPLOYED.with(|d| d.borrow().get(project_name).cloned()) {
-        return Ok(model);
+    if let Some(model_id) = DEPLOYED.with(|d| d.borrow().get(project_name).copied()) {
+        return model(model_id);
     }
     watch_deployments()?;
-    let model = match spi::current_deployment(project_name)? {
-        Some((_, model_id)) => model(model_id)?,
+    let model_id = match spi::current_deployment(project_name)? {
+        Some((_, model_id)) => model_id,
         None => return Err(match spi::find_project(project_name)? {
             Some(_) => Error::sql(
                 SqlState::UndefinedObject,
@@ -108,11 +165,61 @@ pub fn deployed(project_name: &str) -> Result<Rc<Model>> {
             ),
         }),
     };
-    DEPLOYED.with(|d| {
-        d.borrow_mut()
-            .insert(project_name.to_owned(), model.clone())
-    });
+    let model = model(model_id)?;
+    DEPLOYED.with(|d| d.borrow_mut().insert(project_name.to_owned(), model_id));
     Ok(model)
+}
+
+/// model_id, project, algorithm, bytes, hits.
+type CachedModelRow = (i64, Option<String>, String, i64, i64);
+
+/// `pgml.cached_models()`: the models this backend holds, most recently used first.
+#[pg_extern(volatile, parallel_unsafe)]
+fn cached_models() -> TableIterator<
+    'static,
+    (
+        name!(model_id, i64),
+        name!(project, Option<String>),
+        name!(algorithm, String),
+        name!(bytes, i64),
+        name!(hits, i64),
+    ),
+> {
+    drop_stale_entries();
+    let projects: HashMap<i64, String> = DEPLOYED.with(|d| {
+        d.borrow()
+            .iter()
+            .map(|(name, id)| (*id, name.clone()))
+            .collect()
+    });
+    let mut rows: Vec<(u64, CachedModelRow)> = MODELS.with(|m| {
+        m.borrow()
+            .iter()
+            .map(|(id, e)| {
+                let row = (
+                    *id,
+                    projects.get(id).cloned(),
+                    e.model.algorithm().to_string(),
+                    i64::try_from(e.bytes).unwrap_or(i64::MAX),
+                    i64::try_from(e.hits).unwrap_or(i64::MAX),
+                );
+                (e.last_used, row)
+            })
+            .collect()
+    });
+    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
+    TableIterator::new(rows.into_iter().map(|(_, row)| row))
+}
+
+/// `pgml.clear_cache()`: drops every cached model of this backend; returns how many.
+#[pg_extern(volatile, parallel_unsafe)]
+fn clear_cache() -> i64 {
+    DEPLOYED.with(|d| d.borrow_mut().clear());
+    MODELS.with(|m| {
+        let n = m.borrow().len();
+        m.borrow_mut().clear();
+        i64::try_from(n).unwrap_or(i64::MAX)
+    })
 }
 
 /// Statement trigger on `pgml.deployments`: queue a relcache invalidation of the table, which

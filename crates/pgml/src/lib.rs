@@ -18,9 +18,16 @@ compile_error!(
 mod api;
 mod cache;
 mod error;
+mod guc;
 mod spi;
 
 extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
+
+/// Called by PostgreSQL when a backend loads the library.
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    guc::init();
+}
 
 // In-backend tests. `#[pg_schema]` needs an inline module; the tests live in their own file.
 #[cfg(any(test, feature = "pg_test"))]
