@@ -38,17 +38,17 @@ printf "%s\nSELECT pgml.predict('bench_predict_linear', %s);\n" "$vars" "$array"
 run() { # script clients -> "tps p50_ms p99_ms"
     local script=$1 clients=$2
     "$PG_BIN/pgbench" -n -h "$PGML_HOST" -p "$PGML_PORT" -U postgres -M prepared -c "$clients" \
-        -j 2 -T "$SECONDS_PER_RUN" -f "$work/$script.sql" -r --log --log-prefix="$work/$script" "$PGML_DB" \
+        -j 2 -T "$SECONDS_PER_RUN" -f "$work/$script.sql" -r --log --log-prefix="$work/log_$script" "$PGML_DB" \
         >"$work/out" 2>&1 || { cat "$work/out" >&2; return 1; }
     local tps
     tps=$(sed -nE 's/^tps = ([0-9.]+).*/\1/p' "$work/out")
     # Per-transaction logs: 3rd field is latency in microseconds.
-    cat "$work/$script".* | awk '{print $3}' | sort -n >"$work/lat"
+    cat "$work/log_$script".* | awk '{print $3}' | sort -n >"$work/lat"
     local n p50 p99
     n=$(wc -l <"$work/lat")
     p50=$(sed -n "$((n / 2 + 1))p" "$work/lat")
     p99=$(sed -n "$((n * 99 / 100 + 1))p" "$work/lat")
-    rm -f "$work/$script".*
+    rm -f "$work/log_$script".*
     echo "$tps $(awk -v v="$p50" 'BEGIN{printf "%.3f", v/1000}') $(awk -v v="$p99" 'BEGIN{printf "%.3f", v/1000}')"
 }
 

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::algorithms::cluster_score::silhouette;
 use crate::algorithms::Estimator;
 use crate::dataset::{split_indices, Dataset};
 use crate::error::{Error, Result};
@@ -47,6 +48,8 @@ pub enum Labels {
     Numeric(Vec<f64>),
     /// Text: classification only; classes are the sorted distinct values.
     Text(Vec<String>),
+    /// No label (clustering, decomposition): the number of rows.
+    Unlabelled(usize),
 }
 
 impl Labels {
@@ -54,6 +57,7 @@ impl Labels {
         match self {
             Labels::Numeric(v) => v.len(),
             Labels::Text(v) => v.len(),
+            Labels::Unlabelled(rows) => *rows,
         }
     }
 }
@@ -119,14 +123,30 @@ pub struct Trained {
 pub fn key_metric(task: Task) -> &'static str {
     match task {
         Task::Classification => "f1",
+        Task::Clustering => "silhouette",
+        Task::Decomposition => "cumulative_explained_variance",
         _ => "r2",
     }
 }
 
-fn score(estimator: &Estimator, data: &Dataset, num_classes: usize) -> Metrics {
+fn score(estimator: &Estimator, data: &Dataset, task: Task, num_classes: usize) -> Metrics {
+    if task == Task::Decomposition {
+        let explained = estimator
+            .cumulative_explained_variance()
+            .unwrap_or(f64::NAN);
+        return Metrics::from([("cumulative_explained_variance".into(), explained)]);
+    }
     let predicted: Vec<f32> = (0..data.num_rows())
         .map(|i| estimator.predict(data.row(i)))
         .collect();
+    if task == Task::Clustering {
+        let labels: Vec<i64> = predicted.iter().map(|&c| c as i64).collect();
+        let mut scores = Metrics::new();
+        if let Some(s) = silhouette(data, &labels) {
+            scores.insert("silhouette".into(), s);
+        }
+        return scores;
+    }
     if num_classes == 0 {
         return metrics::regression(data.labels(), &predicted);
     }
@@ -147,15 +167,34 @@ fn score(estimator: &Estimator, data: &Dataset, num_classes: usize) -> Metrics {
 /// scores it on the test rows.
 pub fn train(data: &TrainData, spec: &TrainSpec<'_>) -> Result<Trained> {
     let classification = match spec.task {
-        Task::Regression => false,
+        Task::Regression | Task::Clustering | Task::Decomposition => false,
         Task::Classification => true,
         other => {
             return Err(Error::not_supported(
-                format!("task {other} cannot be trained from a table yet"),
-                "supported today: regression, classification",
+                format!("task {other} cannot be trained from a table"),
+                "tabular tasks: regression, classification, clustering, decomposition",
             ))
         }
     };
+    let unsupervised = matches!(spec.task, Task::Clustering | Task::Decomposition);
+    match (&data.labels, unsupervised) {
+        (Labels::Unlabelled(_), false) => {
+            return Err(Error::invalid(
+                format!("y_column_name is needed to train a {} model", spec.task),
+                "pass the name of the label column: y_column_name => '...'",
+            ))
+        }
+        (Labels::Numeric(_) | Labels::Text(_), true) => {
+            return Err(Error::invalid(
+                format!(
+                    "{} learns without a label, but y_column_name was given",
+                    spec.task
+                ),
+                "leave y_column_name out (NULL); every column is then a feature",
+            ))
+        }
+        _ => {}
+    }
     let rows = data.labels.len();
     if data.columns.iter().any(|c| c.len() != rows) {
         return Err(Error::data(
@@ -202,7 +241,7 @@ pub fn train(data: &TrainData, spec: &TrainSpec<'_>) -> Result<Trained> {
                         classes.len(),
                         spec.seed,
                     )?;
-                    Ok(score(&estimator, validation, classes.len())
+                    Ok(score(&estimator, validation, spec.task, classes.len())
                         .get(metric)
                         .copied()
                         .unwrap_or(f64::NAN))
@@ -232,7 +271,7 @@ pub fn train(data: &TrainData, spec: &TrainSpec<'_>) -> Result<Trained> {
     )?;
     let fit_time = started.elapsed().as_secs_f64();
     let started = std::time::Instant::now();
-    let mut scores = score(&estimator, &test_set, classes.len());
+    let mut scores = score(&estimator, &test_set, spec.task, classes.len());
     scores.insert("fit_time".into(), fit_time);
     scores.insert("score_time".into(), started.elapsed().as_secs_f64());
 
@@ -261,6 +300,7 @@ fn is_empty(value: &Value) -> bool {
 /// Class list and per-row class indices (classification), or the labels as they are.
 fn encode_labels(labels: &Labels, classification: bool) -> Result<(Classes, Vec<f32>)> {
     match (labels, classification) {
+        (Labels::Unlabelled(rows), _) => Ok((Classes::None, vec![0.0; *rows])),
         (Labels::Numeric(v), false) => {
             if let Some(i) = v.iter().position(|x| !x.is_finite()) {
                 return Err(Error::data(
@@ -407,16 +447,39 @@ impl Model {
         }
     }
 
+    fn not_for_decomposition(&self) -> Result<()> {
+        if self.task == Task::Decomposition {
+            return Err(Error::invalid(
+                "a decomposition model does not predict values",
+                "use pgml.decompose(project_name, features) to get the components",
+            ));
+        }
+        Ok(())
+    }
+
     /// The prediction for one row of numbers: a value for regression, the original label for
-    /// numeric classification, the class index for text labels.
+    /// numeric classification, the class index for text labels, the cluster for clustering.
     pub fn predict(&self, features: &[f32]) -> Result<f32> {
+        self.not_for_decomposition()?;
         let x = self.features_from_numbers(features)?;
         Ok(self.decode(self.estimator.predict(&x)))
+    }
+
+    /// The decomposition (principal components) of one row, for decomposition models.
+    pub fn decompose(&self, features: &[f32]) -> Result<Vec<f32>> {
+        let x = self.features_from_numbers(features)?;
+        self.estimator.transform(&x).ok_or_else(|| {
+            Error::invalid(
+                format!("a {} model does not decompose rows", self.task),
+                "pgml.decompose is for decomposition projects (algorithm pca); use pgml.predict",
+            )
+        })
     }
 
     /// The prediction for one row given column by column (text columns allowed, NULLs imputed
     /// as trained).
     pub fn predict_row(&self, row: &[RawValue<'_>]) -> Result<f32> {
+        self.not_for_decomposition()?;
         let x = self.features_from_row(row)?;
         Ok(self.decode(self.estimator.predict(&x)))
     }

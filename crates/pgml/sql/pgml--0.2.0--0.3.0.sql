@@ -1,6 +1,7 @@
 -- pgml 0.2.0 -> 0.3.0: pgml.load_dataset; predict overloads for integer and boolean arrays and for
 -- rows (ROW(...) via pgml.predict_json); the deployments trigger that keeps every backend's model
--- cache in step with pgml.deployments; pgml.cached_models() and pgml.clear_cache(). Training gains
+-- cache in step with pgml.deployments; pgml.cached_models(), pgml.clear_cache(),
+-- pgml.decompose(). Training gains
 -- text labels, text features, preprocess, search and more algorithms (no SQL change needed).
 -- Drafted by scripts/draft-upgrade-script.py. Released upgrade scripts are frozen.
 
@@ -26,6 +27,18 @@ CREATE  FUNCTION "clear_cache"() RETURNS bigint /* i64 */
 STRICT VOLATILE PARALLEL UNSAFE
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'clear_cache_wrapper';
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- crates/pgml/src/api/predict.rs:99
+-- pgml::api::predict::decompose
+CREATE  FUNCTION "decompose"(
+	"project_name" TEXT, /* & str */
+	"vector" real[] /* Array < '_, f32 > */
+) RETURNS real[] /* Vec < f32 > */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'decompose_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */

@@ -1,10 +1,16 @@
 //! The learning algorithms, and which (task, algorithm) pairs they serve.
 
+pub mod cluster_score;
+pub mod coordinate_descent;
+pub mod dbscan;
 pub mod forest;
+pub mod kmeans;
 pub mod knn;
 pub mod lbfgs;
 pub mod linear;
 pub mod naive_bayes;
+pub mod pca;
+pub mod svm;
 pub mod tree;
 
 mod settings;
@@ -16,11 +22,19 @@ use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::hyperparams::{Hyperparams, NON_NEGATIVE, POSITIVE};
 use crate::registry::{Algorithm, Task};
+use coordinate_descent::ElasticNet;
+use dbscan::Dbscan;
 use forest::Forest;
+use kmeans::KMeans;
 use knn::Knn;
 use linear::{LinearRegression, LogisticParams, LogisticRegression};
 use naive_bayes::GaussianNb;
-use settings::{FOREST_KEYS, KNN_KEYS, NAIVE_BAYES_KEYS, TREE_KEYS};
+use pca::Pca;
+use settings::{
+    DBSCAN_KEYS, FOREST_KEYS, KMEANS_KEYS, KNN_KEYS, MINI_BATCH_KEYS, NAIVE_BAYES_KEYS, PCA_KEYS,
+    SVM_KEYS, TREE_KEYS,
+};
+use svm::LinearSvm;
 use tree::{DecisionTree, MaxFeatures};
 
 /// The (task, algorithm) pairs that train today.
@@ -31,12 +45,22 @@ pub const SUPPORTED: &[(Task, Algorithm)] = &[
     (Task::Regression, Algorithm::RandomForest),
     (Task::Regression, Algorithm::ExtraTrees),
     (Task::Regression, Algorithm::Knn),
+    (Task::Regression, Algorithm::Lasso),
+    (Task::Regression, Algorithm::ElasticNet),
+    (Task::Regression, Algorithm::Svm),
+    (Task::Regression, Algorithm::LinearSvm),
     (Task::Classification, Algorithm::Linear),
     (Task::Classification, Algorithm::DecisionTree),
     (Task::Classification, Algorithm::RandomForest),
     (Task::Classification, Algorithm::ExtraTrees),
     (Task::Classification, Algorithm::Knn),
     (Task::Classification, Algorithm::NaiveBayes),
+    (Task::Classification, Algorithm::Svm),
+    (Task::Classification, Algorithm::LinearSvm),
+    (Task::Clustering, Algorithm::Kmeans),
+    (Task::Clustering, Algorithm::MiniBatchKmeans),
+    (Task::Clustering, Algorithm::Dbscan),
+    (Task::Decomposition, Algorithm::Pca),
 ];
 
 /// A fitted estimator, serialised into `pgml.files`.
@@ -54,6 +78,16 @@ pub enum Estimator {
     Knn(Knn),
     /// Gaussian naive Bayes.
     NaiveBayes(GaussianNb),
+    /// Lasso or elastic net.
+    ElasticNet(ElasticNet),
+    /// Linear SVM, classification or regression.
+    Svm(LinearSvm),
+    /// k-means or mini-batch k-means.
+    KMeans(KMeans),
+    /// DBSCAN: predicts the cluster of the nearest core point, or -1 (noise).
+    Dbscan(Dbscan),
+    /// PCA: a decomposition, used through `transform`.
+    Pca(Pca),
 }
 
 fn unsupported(task: Task, algorithm: Algorithm) -> Error {
@@ -163,7 +197,67 @@ impl Estimator {
                     &settings::naive_bayes(&p)?,
                 )?))
             }
+            (Task::Regression, Algorithm::Lasso | Algorithm::ElasticNet) => {
+                let elastic = algorithm == Algorithm::ElasticNet;
+                let p = Hyperparams::new(hyperparams, name, settings::elastic_net_keys(elastic))?;
+                Ok(Estimator::ElasticNet(ElasticNet::fit(
+                    data,
+                    &settings::elastic_net(&p, elastic)?,
+                )?))
+            }
+            (Task::Regression | Task::Classification, Algorithm::Svm | Algorithm::LinearSvm) => {
+                let p = Hyperparams::new(hyperparams, name, SVM_KEYS)?;
+                Ok(Estimator::Svm(LinearSvm::fit(
+                    data,
+                    classes,
+                    &settings::svm(&p)?,
+                    seed,
+                )?))
+            }
+            (Task::Clustering, Algorithm::Kmeans) => {
+                let p = Hyperparams::new(hyperparams, name, KMEANS_KEYS)?;
+                Ok(Estimator::KMeans(KMeans::fit(
+                    data,
+                    &settings::kmeans(&p)?,
+                    settings::seed(&p, seed)?,
+                )?))
+            }
+            (Task::Clustering, Algorithm::MiniBatchKmeans) => {
+                let p = Hyperparams::new(hyperparams, name, MINI_BATCH_KEYS)?;
+                let params = settings::mini_batch_kmeans(&p)?;
+                Ok(Estimator::KMeans(KMeans::fit_mini_batch(
+                    data,
+                    &params,
+                    settings::seed(&p, seed)?,
+                )?))
+            }
+            (Task::Clustering, Algorithm::Dbscan) => {
+                let p = Hyperparams::new(hyperparams, name, DBSCAN_KEYS)?;
+                Ok(Estimator::Dbscan(
+                    Dbscan::fit(data, &settings::dbscan(&p)?)?.0,
+                ))
+            }
+            (Task::Decomposition, Algorithm::Pca) => {
+                let p = Hyperparams::new(hyperparams, name, PCA_KEYS)?;
+                Ok(Estimator::Pca(Pca::fit(data, &settings::pca(&p)?)?))
+            }
             _ => Err(unsupported(task, algorithm)),
+        }
+    }
+
+    /// The decomposition of one row (PCA), or None for other estimators.
+    pub fn transform(&self, features: &[f32]) -> Option<Vec<f32>> {
+        match self {
+            Estimator::Pca(m) => Some(m.transform(features)),
+            _ => None,
+        }
+    }
+
+    /// Explained variance of a decomposition, for its metrics.
+    pub fn cumulative_explained_variance(&self) -> Option<f64> {
+        match self {
+            Estimator::Pca(m) => Some(m.cumulative_explained_variance()),
+            _ => None,
         }
     }
 
@@ -176,6 +270,11 @@ impl Estimator {
             Estimator::Forest(m) => m.predict(features),
             Estimator::Knn(m) => m.predict(features),
             Estimator::NaiveBayes(m) => m.predict(features),
+            Estimator::ElasticNet(m) => m.predict(features),
+            Estimator::Svm(m) => m.predict(features),
+            Estimator::KMeans(m) => m.predict(features) as f32,
+            Estimator::Dbscan(m) => m.predict(features) as f32,
+            Estimator::Pca(_) => f32::NAN,
         }
     }
 
@@ -188,6 +287,11 @@ impl Estimator {
             Estimator::Forest(m) => m.predict_proba(features),
             Estimator::Knn(m) => m.predict_proba(features),
             Estimator::NaiveBayes(m) => m.predict_proba(features),
+            Estimator::ElasticNet(_)
+            | Estimator::Svm(_)
+            | Estimator::KMeans(_)
+            | Estimator::Dbscan(_)
+            | Estimator::Pca(_) => None,
         }
     }
 }

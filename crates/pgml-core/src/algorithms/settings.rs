@@ -1,11 +1,15 @@
-//! Hyperparameters (scikit-learn's names) -> the settings of the tree, forest, k-NN and naive
-//! Bayes estimators.
+//! Hyperparameters (scikit-learn's names) -> the settings of each estimator.
 
 use serde_json::Value;
 
+use super::coordinate_descent::ElasticNetParams;
+use super::dbscan::DbscanParams;
 use super::forest::{default_max_features, ForestParams};
+use super::kmeans::{KMeansParams, MiniBatchParams};
 use super::knn::{KnnParams, Weights};
 use super::naive_bayes::GaussianNbParams;
+use super::pca::PcaParams;
+use super::svm::LinearSvmParams;
 use super::tree::{MaxFeatures, TreeParams};
 use crate::error::Result;
 use crate::hyperparams::{Hyperparams, NON_NEGATIVE, POSITIVE};
@@ -130,5 +134,104 @@ pub fn naive_bayes(p: &Hyperparams<'_>) -> Result<GaussianNbParams> {
             GaussianNbParams::default().var_smoothing,
             NON_NEGATIVE,
         )?,
+    })
+}
+
+/// Keys of lasso (`elastic = false`) and elastic net.
+pub fn elastic_net_keys(elastic: bool) -> &'static [&'static str] {
+    if elastic {
+        &["alpha", "l1_ratio", "fit_intercept", "max_iter", "tol"]
+    } else {
+        &["alpha", "fit_intercept", "max_iter", "tol"]
+    }
+}
+/// Keys of the linear SVM (`kernel` is accepted only as "linear").
+pub const SVM_KEYS: &[&str] = &["C", "max_iter", "tol", "epsilon", "fit_intercept", "kernel"];
+/// Keys of k-means.
+pub const KMEANS_KEYS: &[&str] = &["n_clusters", "max_iter", "tol", "n_init", "random_state"];
+/// Keys of mini-batch k-means.
+pub const MINI_BATCH_KEYS: &[&str] = &["n_clusters", "batch_size", "max_iter", "random_state"];
+/// Keys of DBSCAN.
+pub const DBSCAN_KEYS: &[&str] = &["eps", "min_samples"];
+/// Keys of PCA.
+pub const PCA_KEYS: &[&str] = &["n_components"];
+
+/// Settings of lasso / elastic net.
+pub fn elastic_net(p: &Hyperparams<'_>, elastic: bool) -> Result<ElasticNetParams> {
+    let base = if elastic {
+        ElasticNetParams::elastic_net()
+    } else {
+        ElasticNetParams::lasso()
+    };
+    let unit: (fn(f64) -> bool, &str) = (|v| (0.0..=1.0).contains(&v), "a number between 0 and 1");
+    Ok(ElasticNetParams {
+        alpha: p.f64("alpha", base.alpha, NON_NEGATIVE)?,
+        l1_ratio: if elastic {
+            p.f64("l1_ratio", base.l1_ratio, unit)?
+        } else {
+            base.l1_ratio
+        },
+        fit_intercept: p.bool("fit_intercept", base.fit_intercept)?,
+        max_iter: p.usize("max_iter", base.max_iter, 1)?,
+        tol: p.f64("tol", base.tol, POSITIVE)?,
+    })
+}
+
+/// Settings of the linear SVM.
+pub fn svm(p: &Hyperparams<'_>) -> Result<LinearSvmParams> {
+    match p.get("kernel") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(k)) if k == "linear" => {}
+        Some(other) => {
+            return Err(crate::error::Error::not_supported(
+                format!("svm kernel {other} is not supported yet; only the linear kernel is"),
+                "leave kernel out (or \"linear\"), or try random_forest for non-linear data",
+            ))
+        }
+    }
+    let base = LinearSvmParams::default();
+    Ok(LinearSvmParams {
+        c: p.f64("C", base.c, POSITIVE)?,
+        max_iter: p.usize("max_iter", base.max_iter, 1)?,
+        tol: p.f64("tol", base.tol, POSITIVE)?,
+        epsilon: p.f64("epsilon", base.epsilon, NON_NEGATIVE)?,
+        fit_intercept: p.bool("fit_intercept", base.fit_intercept)?,
+    })
+}
+
+/// Settings of k-means.
+pub fn kmeans(p: &Hyperparams<'_>) -> Result<KMeansParams> {
+    let base = KMeansParams::default();
+    Ok(KMeansParams {
+        n_clusters: p.usize("n_clusters", base.n_clusters, 1)?,
+        max_iter: p.usize("max_iter", base.max_iter, 1)?,
+        tol: p.f64("tol", base.tol, NON_NEGATIVE)?,
+        n_init: p.usize("n_init", base.n_init, 1)?,
+    })
+}
+
+/// Settings of mini-batch k-means.
+pub fn mini_batch_kmeans(p: &Hyperparams<'_>) -> Result<MiniBatchParams> {
+    let base = MiniBatchParams::default();
+    Ok(MiniBatchParams {
+        n_clusters: p.usize("n_clusters", base.n_clusters, 1)?,
+        batch_size: p.usize("batch_size", base.batch_size, 1)?,
+        max_iter: p.usize("max_iter", base.max_iter, 1)?,
+    })
+}
+
+/// Settings of DBSCAN.
+pub fn dbscan(p: &Hyperparams<'_>) -> Result<DbscanParams> {
+    let base = DbscanParams::default();
+    Ok(DbscanParams {
+        eps: p.f64("eps", base.eps, POSITIVE)?,
+        min_samples: p.usize("min_samples", base.min_samples, 1)?,
+    })
+}
+
+/// Settings of PCA.
+pub fn pca(p: &Hyperparams<'_>) -> Result<PcaParams> {
+    Ok(PcaParams {
+        n_components: p.optional_usize("n_components", 1)?,
     })
 }

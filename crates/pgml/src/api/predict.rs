@@ -93,3 +93,10 @@ fn predict_proba(project_name: &str, features: Array<'_, f32>) -> Vec<f32> {
     (|| cache::deployed(project_name)?.predict_proba(&reals(features)?))()
         .or_raise("pgml.predict_proba")
 }
+
+/// `pgml.decompose(project_name, vector real[])`: the principal components of one row, from
+/// the project's deployed decomposition model (PCA).
+#[pg_extern(stable, strict, parallel_safe)]
+fn decompose(project_name: &str, vector: Array<'_, f32>) -> Vec<f32> {
+    (|| cache::deployed(project_name)?.decompose(&reals(vector)?))().or_raise("pgml.decompose")
+}

@@ -76,6 +76,17 @@ struct Request<'a> {
     preprocess: &'a Value,
 }
 
+/// The seed of random splits and estimators: stable for a project and relation (FNV-1a), so
+/// retraining on unchanged data is reproducible and independent of other projects' activity.
+fn split_seed(project_name: &str, relation: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in project_name.bytes().chain([0u8]).chain(relation.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
 fn refuse_unsupported(req: &Request<'_>) -> Result<()> {
     if let Some(runtime) = req.runtime {
         if runtime.parse::<Runtime>()? != Runtime::Rust {
@@ -123,15 +134,10 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
             ))
         }
     };
-    let (relation, y_column) = match (req.relation_name, req.y_column_name) {
-        (Some(relation), Some(y)) => (relation.to_owned(), y.to_owned()),
-        (Some(_), None) => {
-            return Err(Error::invalid(
-                format!("y_column_name is needed to train a {task} model"),
-                "pass the name of the label column: y_column_name => '...'",
-            ))
-        }
-        (None, _) => {
+    // The label may be absent: clustering and decomposition learn without one (core checks).
+    let (relation, y_column) = match req.relation_name {
+        Some(relation) => (relation.to_owned(), req.y_column_name.map(str::to_owned)),
+        None => {
             let previous = match &existing {
                 Some(project) => spi::latest_snapshot(project.id)?,
                 None => None,
@@ -142,14 +148,15 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
                         "project \"{}\" has no earlier snapshot to retrain on",
                         req.project_name
                     ),
-                    "pass relation_name and y_column_name",
+                    "pass relation_name (and y_column_name for supervised tasks)",
                 )
             })?
         }
     };
 
-    let data = spi::read_training_data(&relation, &y_column)?;
-    let snapshot_id = spi::insert_snapshot(&relation, &y_column, req.test_size, sampling)?;
+    let data = spi::read_training_data(&relation, y_column.as_deref())?;
+    let snapshot_id =
+        spi::insert_snapshot(&relation, y_column.as_deref(), req.test_size, sampling)?;
     let spec = TrainSpec {
         task,
         algorithm,
@@ -160,11 +167,11 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
         search_args: req.search_args,
         test_size: req.test_size,
         test_sampling: sampling,
-        seed: snapshot_id as u64,
+        seed: split_seed(req.project_name, &relation),
     };
     let trained = train_model(&data, &spec)?;
     let mut columns = describe(trained.model.preprocessor());
-    if let Value::Array(list) = &mut columns {
+    if let (Value::Array(list), Some(y_column)) = (&mut columns, &y_column) {
         list.push(json!({"name": y_column, "label": true}));
     }
     let analysis = json!({

@@ -105,7 +105,7 @@ pub fn create_project(name: &str, task: Task) -> Result<Project> {
 }
 
 /// Relation and label of the project's most recent snapshot.
-pub fn latest_snapshot(project_id: i64) -> Result<Option<(String, String)>> {
+pub fn latest_snapshot(project_id: i64) -> Result<Option<(String, Option<String>)>> {
     let (relation, label) = get_two::<String, String>(
         "SELECT s.relation_name, s.y_column_name[1] FROM pgml.models m \
          JOIN pgml.snapshots s ON s.id = m.snapshot_id WHERE m.project_id = $1 \
@@ -113,18 +113,18 @@ pub fn latest_snapshot(project_id: i64) -> Result<Option<(String, String)>> {
         &[project_id.into()],
     )
     .map_err(spi)?;
-    Ok(relation.zip(label))
+    Ok(relation.map(|relation| (relation, label)))
 }
 
 pub fn insert_snapshot(
     relation: &str,
-    y_column: &str,
+    y_column: Option<&str>,
     test_size: f32,
     sampling: Sampling,
 ) -> Result<i64> {
     get_one::<i64>(
         "INSERT INTO pgml.snapshots (relation_name, y_column_name, test_size, test_sampling, status) \
-         VALUES ($1, ARRAY[$2], $3, $4::pgml.sampling, 'successful') RETURNING id",
+         VALUES ($1, CASE WHEN $2::text IS NULL THEN NULL ELSE ARRAY[$2::text] END, $3, $4::pgml.sampling, 'successful') RETURNING id",
         &[relation.into(), y_column.into(), test_size.into(), sampling.as_str().into()],
     )
     .map_err(spi)?

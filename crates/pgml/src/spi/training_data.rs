@@ -86,24 +86,28 @@ enum Collected {
 /// Reads every row of `relation` under one snapshot: every column but `y_column` is a feature
 /// (numbers and booleans; text and enums as categories; numeric arrays expanded one feature per
 /// element), `y_column` the label. Returns the data and a JSON description of the columns.
-pub fn read_training_data(relation: &str, y_column: &str) -> Result<TrainData> {
+pub fn read_training_data(relation: &str, y_column: Option<&str>) -> Result<TrainData> {
     let qualified = resolve_relation(relation)?;
     let columns = describe_columns(&qualified)?;
-    let Some(label) = columns.iter().find(|c| c.name == y_column) else {
-        return Err(Error::sql(
-            SqlState::UndefinedColumn,
-            format!("column \"{y_column}\" does not exist in {qualified}"),
-            format!(
-                "columns of {qualified}: {}",
-                columns
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ));
+    let label = match y_column {
+        None => None,
+        Some(y_column) => Some(columns.iter().find(|c| c.name == y_column).ok_or_else(|| {
+            Error::sql(
+                SqlState::UndefinedColumn,
+                format!("column \"{y_column}\" does not exist in {qualified}"),
+                format!(
+                    "columns of {qualified}: {}",
+                    columns
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?),
     };
-    if !matches!(label.kind, Some(Kind::Numeric | Kind::Text)) {
+    let y_column = y_column.unwrap_or_default();
+    if let Some(label) = label.filter(|l| !matches!(l.kind, Some(Kind::Numeric | Kind::Text))) {
         return Err(Error::not_supported(
             format!(
                 "label column \"{y_column}\" has type {}, which cannot be a label",
@@ -112,7 +116,10 @@ pub fn read_training_data(relation: &str, y_column: &str) -> Result<TrainData> {
             "labels must be numbers, booleans or text",
         ));
     }
-    let features: Vec<&SourceColumn> = columns.iter().filter(|c| c.name != y_column).collect();
+    let features: Vec<&SourceColumn> = columns
+        .iter()
+        .filter(|c| label.is_none_or(|l| l.name != c.name))
+        .collect();
     if let Some(bad) = features.iter().find(|c| c.kind.is_none()) {
         return Err(Error::not_supported(
             format!(
@@ -128,15 +135,10 @@ pub fn read_training_data(relation: &str, y_column: &str) -> Result<TrainData> {
             "train on a relation with at least one more column",
         ));
     }
-    let query = format!(
-        "SELECT {}, {} FROM {qualified}",
-        features
-            .iter()
-            .map(|c| select_expression(c))
-            .collect::<Vec<_>>()
-            .join(", "),
-        select_expression(label),
-    );
+    let mut expressions: Vec<String> = features.iter().map(|c| select_expression(c)).collect();
+    // Unlabelled: a constant stands in for the label, so rows are counted the same way.
+    expressions.push(label.map_or_else(|| "0::float8".to_owned(), select_expression));
+    let query = format!("SELECT {} FROM {qualified}", expressions.join(", "));
     let mut collected: Vec<Collected> = features
         .iter()
         .map(|c| match c.kind {
@@ -148,7 +150,7 @@ pub fn read_training_data(relation: &str, y_column: &str) -> Result<TrainData> {
             _ => Collected::Numeric(Vec::new()),
         })
         .collect();
-    let label_is_text = label.kind == Some(Kind::Text);
+    let label_is_text = label.is_some_and(|l| l.kind == Some(Kind::Text));
     let (mut numeric_labels, mut text_labels) = (Vec::new(), Vec::new());
     Spi::connect(|client| -> Result<()> {
         let rows = client.select(query.as_str(), None, &[]).map_err(spi)?;
@@ -239,10 +241,10 @@ pub fn read_training_data(relation: &str, y_column: &str) -> Result<TrainData> {
             }
         }
     }
-    let labels = if label_is_text {
-        Labels::Text(text_labels)
-    } else {
-        Labels::Numeric(numeric_labels)
+    let labels = match (label, label_is_text) {
+        (None, _) => Labels::Unlabelled(rows),
+        (Some(_), true) => Labels::Text(text_labels),
+        (Some(_), false) => Labels::Numeric(numeric_labels),
     };
     Ok(TrainData {
         columns: out,

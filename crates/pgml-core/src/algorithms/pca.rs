@@ -1,0 +1,413 @@
+//! Principal component analysis: eigen-decomposition of the sample covariance matrix by the
+//! cyclic Jacobi method (exact and robust; meant for up to a few hundred features).
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+
+/// Settings of [`Pca::fit`], named as scikit-learn names them.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct PcaParams {
+    /// Components kept; None keeps `min(rows, features)`, as scikit-learn does.
+    pub n_components: Option<usize>,
+}
+
+/// A fitted projection onto the leading principal components.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pca {
+    mean: Vec<f64>,
+    /// One unit-length row per component, by decreasing variance.
+    components: Vec<Vec<f64>>,
+    explained_variance: Vec<f64>,
+    explained_variance_ratio: Vec<f64>,
+}
+
+/// Features above which the O(p³) Jacobi sweeps get too slow to run inside a query (one core,
+/// 2,000 rows: 300 features take about 0.5 s, 600 about 5 s).
+pub const MAX_FEATURES: usize = 1_000;
+
+/// Jacobi sweeps before giving up on further precision (convergence is quadratic: a dozen
+/// sweeps is typical).
+const MAX_SWEEPS: usize = 100;
+
+impl Pca {
+    /// Centers the data and diagonalises its covariance matrix (`ddof = 1`, as scikit-learn).
+    /// Component signs follow scikit-learn's `svd_flip`: the largest absolute loading of each
+    /// component is positive, so results are deterministic.
+    pub fn fit(data: &Dataset, params: &PcaParams) -> Result<Self> {
+        let (n, p) = (data.num_rows(), data.num_features());
+        if n == 0 {
+            return Err(Error::data(
+                "the training data has no rows",
+                "add rows to the relation",
+            ));
+        }
+        if p > MAX_FEATURES {
+            return Err(Error::invalid(
+                format!("PCA supports at most {MAX_FEATURES} features, got {p}"),
+                "select fewer feature columns",
+            ));
+        }
+        let limit = n.min(p);
+        let k = params.n_components.unwrap_or(limit);
+        if k == 0 || k > limit {
+            return Err(Error::invalid(
+                format!(
+                    "n_components must lie between 1 and min(rows, features) = {limit}, got {k}"
+                ),
+                format!("use n_components => {limit} or fewer, or leave it out"),
+            ));
+        }
+        let mut mean = vec![0.0f64; p];
+        for i in 0..n {
+            for (m, &v) in mean.iter_mut().zip(data.row(i)) {
+                *m += v as f64;
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= n as f64);
+        let mut cov = vec![0.0f64; p * p];
+        let mut centered = vec![0.0f64; p];
+        for i in 0..n {
+            for (c, (&v, m)) in centered.iter_mut().zip(data.row(i).iter().zip(&mean)) {
+                *c = v as f64 - m;
+            }
+            for a in 0..p {
+                for b in a..p {
+                    cov[a * p + b] += centered[a] * centered[b];
+                }
+            }
+        }
+        // One row has no spread at all; dividing by 1 keeps the variances at 0, not NaN.
+        let denom = (n - 1).max(1) as f64;
+        for a in 0..p {
+            for b in a..p {
+                cov[a * p + b] /= denom;
+                cov[b * p + a] = cov[a * p + b];
+            }
+        }
+        let total: f64 = (0..p).map(|a| cov[a * p + a]).sum();
+        let (values, vectors) = jacobi_eigen(cov, p);
+        let mut order: Vec<usize> = (0..p).collect();
+        order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
+        let mut components = Vec::with_capacity(k);
+        let mut explained_variance = Vec::with_capacity(k);
+        for &c in order.iter().take(k) {
+            let mut v = vectors[c * p..(c + 1) * p].to_vec();
+            let largest = v
+                .iter()
+                .copied()
+                .fold(0.0f64, |m, x| if x.abs() > m.abs() { x } else { m });
+            if largest < 0.0 {
+                v.iter_mut().for_each(|x| *x = -*x);
+            }
+            components.push(v);
+            explained_variance.push(values[c].max(0.0));
+        }
+        let explained_variance_ratio = explained_variance
+            .iter()
+            .map(|v| if total > 0.0 { v / total } else { 0.0 })
+            .collect();
+        Ok(Pca {
+            mean,
+            components,
+            explained_variance,
+            explained_variance_ratio,
+        })
+    }
+
+    /// The coordinates of one row on the components.
+    pub fn transform(&self, features: &[f32]) -> Vec<f32> {
+        self.components
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .zip(features.iter().zip(&self.mean))
+                    .map(|(w, (&v, m))| w * (v as f64 - m))
+                    .sum::<f64>() as f32
+            })
+            .collect()
+    }
+
+    /// Share of the total variance each component explains.
+    pub fn explained_variance_ratio(&self) -> &[f64] {
+        &self.explained_variance_ratio
+    }
+
+    /// Share of the total variance the kept components explain together.
+    pub fn cumulative_explained_variance(&self) -> f64 {
+        self.explained_variance_ratio.iter().sum()
+    }
+
+    /// Variance along each component (the covariance eigenvalues).
+    pub fn explained_variance(&self) -> &[f64] {
+        &self.explained_variance
+    }
+
+    /// The components, one unit-length row each, by decreasing variance.
+    pub fn components(&self) -> &[Vec<f64>] {
+        &self.components
+    }
+
+    /// The per-feature mean subtracted before projecting.
+    pub fn mean(&self) -> &[f64] {
+        &self.mean
+    }
+}
+
+/// Eigenvalues and eigenvectors (rows of the row-major p×p result) of the symmetric `a`, by
+/// cyclic Jacobi rotations, each of which zeroes one off-diagonal entry.
+fn jacobi_eigen(mut a: Vec<f64>, p: usize) -> (Vec<f64>, Vec<f64>) {
+    // Eigenvectors are kept as rows so that every rotation touches contiguous memory.
+    let mut v = vec![0.0f64; p * p];
+    for i in 0..p {
+        v[i * p + i] = 1.0;
+    }
+    let scale: f64 = a.iter().map(|x| x * x).sum();
+    for _ in 0..MAX_SWEEPS {
+        let off: f64 = (0..p)
+            .flat_map(|i| (i + 1..p).map(move |j| (i, j)))
+            .map(|(i, j)| a[i * p + j] * a[i * p + j])
+            .sum();
+        if off <= 1e-24 * scale || off == 0.0 {
+            break;
+        }
+        for r in 0..p {
+            for q in r + 1..p {
+                let apq = a[r * p + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                let (arr, aqq) = (a[r * p + r], a[q * p + q]);
+                let theta = (aqq - arr) / (2.0 * apq);
+                // The smaller root of t² + 2θt - 1 = 0, for a rotation of at most 45°.
+                let t = theta.signum() / (theta.abs() + theta.hypot(1.0));
+                let c = 1.0 / t.hypot(1.0);
+                let s = t * c;
+                // Jᵀ A J on rows r and q only; symmetry gives the columns.
+                rotate_rows(&mut a, p, r, q, c, s);
+                a[r * p + r] = c * c * arr - 2.0 * c * s * apq + s * s * aqq;
+                a[q * p + q] = s * s * arr + 2.0 * c * s * apq + c * c * aqq;
+                a[r * p + q] = 0.0;
+                a[q * p + r] = 0.0;
+                for k in 0..p {
+                    if k != r && k != q {
+                        a[k * p + r] = a[r * p + k];
+                        a[k * p + q] = a[q * p + k];
+                    }
+                }
+                rotate_rows(&mut v, p, r, q, c, s);
+            }
+        }
+    }
+    ((0..p).map(|i| a[i * p + i]).collect(), v)
+}
+
+/// Rows r and q of the row-major `m` become `c·m_r - s·m_q` and `s·m_r + c·m_q` (r < q).
+fn rotate_rows(m: &mut [f64], p: usize, r: usize, q: usize, c: f64, s: f64) {
+    let (head, tail) = m.split_at_mut(q * p);
+    for (x, y) in head[r * p..(r + 1) * p].iter_mut().zip(&mut tail[..p]) {
+        let (u, w) = (*x, *y);
+        *x = c * u - s * w;
+        *y = s * u + c * w;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    fn dataset(rows: &[Vec<f32>]) -> Dataset {
+        let p = rows[0].len();
+        Dataset::new(
+            (0..p).map(|j| format!("x{j}")).collect(),
+            rows.iter().flatten().copied().collect(),
+            vec![0.0; rows.len()],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn points_on_a_line_have_one_component() {
+        // (t, 2t) for t = 1..5: the direction (1, 2)/√5, variance 2.5 · 5 = 12.5 (ddof 1).
+        let rows: Vec<Vec<f32>> = (1..=5).map(|t| vec![t as f32, 2.0 * t as f32]).collect();
+        let pca = Pca::fit(&dataset(&rows), &PcaParams::default()).unwrap();
+        let ratio = pca.explained_variance_ratio();
+        assert_eq!(ratio.len(), 2);
+        assert!(
+            (ratio[0] - 1.0).abs() < 1e-12 && ratio[1].abs() < 1e-12,
+            "{ratio:?}"
+        );
+        let root5 = 5f64.sqrt();
+        let c = &pca.components()[0];
+        assert!((c[0] - 1.0 / root5).abs() < 1e-12 && (c[1] - 2.0 / root5).abs() < 1e-12);
+        assert!((pca.explained_variance()[0] - 12.5).abs() < 1e-9);
+        assert!((pca.cumulative_explained_variance() - 1.0).abs() < 1e-12);
+        let z = pca.transform(&[1.0, 2.0]);
+        assert!(
+            (z[0] as f64 + 10.0 / root5).abs() < 1e-5 && z[1].abs() < 1e-5,
+            "{z:?}"
+        );
+    }
+
+    #[test]
+    fn decomposes_random_covariance_exactly() {
+        let mut rng = StdRng::seed_from_u64(5);
+        let p = 6;
+        let rows: Vec<Vec<f32>> = (0..40)
+            .map(|_| {
+                let base: f32 = rng.gen_range(-1.0..1.0);
+                (0..p)
+                    .map(|j| base * j as f32 + rng.gen_range(-1.0f32..1.0))
+                    .collect()
+            })
+            .collect();
+        let data = dataset(&rows);
+        let pca = Pca::fit(
+            &data,
+            &PcaParams {
+                n_components: Some(4),
+            },
+        )
+        .unwrap();
+        assert_eq!(pca.components().len(), 4);
+        // Rebuild the covariance and check C v = λ v and orthonormality.
+        let n = rows.len() as f64;
+        let mut cov = vec![0.0; p * p];
+        for r in &rows {
+            for a in 0..p {
+                for b in 0..p {
+                    cov[a * p + b] +=
+                        (r[a] as f64 - pca.mean()[a]) * (r[b] as f64 - pca.mean()[b]) / (n - 1.0);
+                }
+            }
+        }
+        for (c, lambda) in pca.components().iter().zip(pca.explained_variance()) {
+            for a in 0..p {
+                let cv: f64 = (0..p).map(|b| cov[a * p + b] * c[b]).sum();
+                assert!(
+                    (cv - lambda * c[a]).abs() < 1e-9,
+                    "{cv} vs {}",
+                    lambda * c[a]
+                );
+            }
+            let largest = c
+                .iter()
+                .copied()
+                .fold(0.0f64, |m, x| if x.abs() > m.abs() { x } else { m });
+            assert!(largest > 0.0, "svd_flip sign convention");
+        }
+        for i in 0..4 {
+            for j in 0..4 {
+                let d: f64 = (0..p)
+                    .map(|a| pca.components()[i][a] * pca.components()[j][a])
+                    .sum();
+                assert!((d - if i == j { 1.0 } else { 0.0 }).abs() < 1e-9);
+            }
+        }
+        let v = pca.explained_variance();
+        assert!(v.windows(2).all(|w| w[0] >= w[1]), "{v:?}");
+        let trace: f64 = (0..p).map(|a| cov[a * p + a]).sum();
+        assert!((pca.explained_variance_ratio()[0] - v[0] / trace).abs() < 1e-12);
+        assert!(pca.cumulative_explained_variance() < 1.0);
+        assert_eq!(
+            pca,
+            Pca::fit(
+                &data,
+                &PcaParams {
+                    n_components: Some(4)
+                }
+            )
+            .unwrap()
+        );
+    }
+
+    #[test]
+    fn degenerate_inputs() {
+        let one = Pca::fit(&dataset(&[vec![1.0, 2.0, 3.0]]), &PcaParams::default()).unwrap();
+        assert_eq!(one.explained_variance_ratio(), &[0.0]);
+        assert_eq!(one.transform(&[1.0, 2.0, 3.0]), vec![0.0]);
+        let same = Pca::fit(
+            &dataset(&[vec![1.0, 1.0], vec![1.0, 1.0], vec![1.0, 1.0]]),
+            &PcaParams::default(),
+        )
+        .unwrap();
+        assert!(same.explained_variance().iter().all(|v| *v == 0.0));
+        // More features than rows, with a constant column.
+        let wide = dataset(&[vec![1.0, 5.0, 0.0, 2.0], vec![2.0, 5.0, 1.0, 0.0]]);
+        let pca = Pca::fit(&wide, &PcaParams::default()).unwrap();
+        assert_eq!(pca.components().len(), 2);
+        assert!((pca.explained_variance_ratio()[0] - 1.0).abs() < 1e-12);
+        let err = Pca::fit(
+            &wide,
+            &PcaParams {
+                n_components: Some(3),
+            },
+        )
+        .unwrap_err();
+        assert!(err.hint().unwrap().contains("n_components"), "{err}");
+        assert!(Pca::fit(
+            &wide,
+            &PcaParams {
+                n_components: Some(0)
+            }
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn serde_round_trip() {
+        let rows: Vec<Vec<f32>> = (0..8)
+            .map(|t| vec![t as f32, (t * t) as f32, 1.0])
+            .collect();
+        let pca = Pca::fit(&dataset(&rows), &PcaParams::default()).unwrap();
+        let back: Pca = serde_json::from_slice(&serde_json::to_vec(&pca).unwrap()).unwrap();
+        assert_eq!(back, pca);
+    }
+
+    /// The 6×3 table the scikit-learn 1.9 reference values below were computed on.
+    fn reference(y: &[f32]) -> Dataset {
+        let rows: [[f32; 3]; 6] = [
+            [1.0, 2.0, 0.5],
+            [2.0, 1.0, -1.0],
+            [3.0, 5.0, 2.0],
+            [4.0, 3.0, 0.0],
+            [5.0, 8.0, 1.0],
+            [6.0, 2.0, 3.0],
+        ];
+        Dataset::new(
+            vec!["a".into(), "b".into(), "c".into()],
+            rows.iter().flatten().copied().collect(),
+            y.to_vec(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn matches_scikit_learn() {
+        let pca = Pca::fit(&reference(&[0.0; 6]), &PcaParams::default()).unwrap();
+        let ratio = [0.654022565623315, 0.2680439194429144, 0.07793351493377065];
+        let variance = [8.006326240838746, 3.2813043138470093, 0.9540361119809088];
+        let components = [
+            [0.4546951013212192, 0.8514268201579662, 0.2613900050693991],
+            [0.6837151118090649, -0.5217614641599453, 0.5101946887234202],
+            [-0.5707766732430505, 0.0532667291408474, 0.8193757653532545],
+        ];
+        for c in 0..3 {
+            assert!((pca.explained_variance_ratio()[c] - ratio[c]).abs() < 1e-12);
+            assert!((pca.explained_variance()[c] - variance[c]).abs() < 1e-10);
+            for (a, b) in pca.components()[c].iter().zip(components[c]) {
+                assert!((a - b).abs() < 1e-10, "{pca:?}");
+            }
+        }
+        let z = pca.transform(&[1.0, 1.0, 1.0]);
+        for (a, b) in z
+            .iter()
+            .zip([-3.243522303275514, -0.362367895062514, 1.3620561740349455])
+        {
+            assert!((*a as f64 - b).abs() < 1e-5, "{z:?}");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+-- Clustering and decomposition learn without a label; lasso, elastic net and linear SVMs
+-- round out the supervised algorithms.
+CREATE EXTENSION IF NOT EXISTS pgml;
+SELECT table_name FROM pgml.load_dataset('iris');
+CREATE VIEW iris_features AS SELECT sepal_length, sepal_width, petal_length, petal_width FROM pgml.iris;
+
+-- Clustering: k-means finds the three species' clusters; silhouette scores them.
+SELECT project, task, algorithm, deployed FROM pgml.train('iris_clusters', 'clustering', 'iris_features',
+    algorithm => 'kmeans', hyperparams => '{"n_clusters": 3, "random_state": 1}');
+SELECT (metrics->>'silhouette')::float8 > 0.4 AS well_separated, num_features FROM pgml.models ORDER BY id DESC LIMIT 1;
+SELECT pgml.predict('iris_clusters', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]) <> pgml.predict('iris_clusters', ARRAY[6.7, 3.0, 5.2, 2.3]::real[])
+    AS setosa_and_virginica_apart;
+SELECT count(DISTINCT pgml.predict('iris_clusters', ARRAY[sepal_length, sepal_width, petal_length, petal_width])) AS clusters
+FROM pgml.iris;
+SELECT deployed FROM pgml.train('iris_clusters', algorithm => 'mini_batch_kmeans', hyperparams => '{"n_clusters": 3, "batch_size": 50}');
+SELECT metrics ? 'silhouette' AS scored FROM pgml.models ORDER BY id DESC LIMIT 1;
+SELECT deployed FROM pgml.train('iris_clusters', algorithm => 'dbscan', hyperparams => '{"eps": 0.5, "min_samples": 5}');
+SELECT pgml.predict(id, ARRAY[5.1, 3.5, 1.4, 0.2]::real[]) >= 0 AS dense_point_in_a_cluster,
+       pgml.predict(id, ARRAY[50, 50, 50, 50]::real[]) AS far_point_is_noise
+FROM pgml.models ORDER BY id DESC LIMIT 1;
+
+-- Decomposition: PCA; most of iris' variance lies in two components.
+SELECT project, task, algorithm FROM pgml.train('iris_pca', 'decomposition', 'iris_features', algorithm => 'pca',
+    hyperparams => '{"n_components": 2}');
+SELECT (metrics->>'cumulative_explained_variance')::float8 > 0.95 AS two_components_suffice FROM pgml.models ORDER BY id DESC LIMIT 1;
+SELECT array_length(pgml.decompose('iris_pca', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]), 1) AS components;
+SELECT pgml.predict('iris_pca', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT pgml.decompose('iris_clusters', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]);
+\echo :LAST_ERROR_SQLSTATE
+
+-- Supervised additions.
+SELECT table_name FROM pgml.load_dataset('diabetes');
+SELECT algorithm, deployed IS NOT NULL AS trained FROM pgml.train('diabetes', 'regression', 'pgml.diabetes', 'target', 'lasso', '{"alpha": 0.1}');
+SELECT algorithm, deployed IS NOT NULL AS trained FROM pgml.train('diabetes', algorithm => 'elastic_net', hyperparams => '{"alpha": 0.01, "l1_ratio": 0.5}');
+SELECT algorithm, deployed IS NOT NULL AS trained FROM pgml.train('diabetes', algorithm => 'svm', hyperparams => '{"C": 10}');
+SELECT algorithm, (metrics->>'r2')::float8 > 0.2 AS learned FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
+WHERE p.name = 'diabetes' ORDER BY m.id;
+SELECT algorithm, deployed IS NOT NULL AS trained FROM pgml.train('iris_svm', 'classification', 'pgml.iris', 'target', 'linear_svm');
+SELECT (metrics->>'accuracy')::float8 > 0.8 AS accurate FROM pgml.models ORDER BY id DESC LIMIT 1;
+
+-- Bad input.
+SELECT * FROM pgml.train('bad_clusters', 'clustering', 'pgml.iris', 'target', 'kmeans');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('bad_regression', 'regression', 'pgml.iris');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('bad_clusters', 'clustering', 'iris_features', algorithm => 'kmeans', hyperparams => '{"n_clusters": 500}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('bad_clusters', 'clustering', 'iris_features', algorithm => 'linear');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('diabetes', algorithm => 'svm', hyperparams => '{"kernel": "rbf"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('diabetes', algorithm => 'elastic_net', hyperparams => '{"l1_ratio": 2}');
+\echo :LAST_ERROR_SQLSTATE
+
+DELETE FROM pgml.projects;
+DELETE FROM pgml.snapshots;
+DROP VIEW iris_features;
+DROP TABLE pgml.iris, pgml.diabetes;
