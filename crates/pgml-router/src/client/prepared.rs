@@ -1,0 +1,221 @@
+//! Named prepared statements in transaction mode.
+//!
+//! A client's statement may be used in a later transaction, on another server
+//! connection. So the router renames every named statement to a router-wide unique
+//! server name (`pgmlr_<client>_<n>`), remembers its Parse, and when a Bind or Describe
+//! reaches a server connection that lacks it, sends the Parse there first. The
+//! ParseComplete the server answers to such an injected Parse is not forwarded: every
+//! Parse sent is queued with the number of Sync/Query messages sent before it, so the
+//! server's ParseCompletes are matched in order, and entries of a batch that ended in
+//! an error (the server skips to the Sync) are dropped at its ReadyForQuery.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::{Bytes, BytesMut};
+use pgwire::frontend::{Bind, Close, Describe, Parse, Target};
+
+use crate::server::ServerConn;
+
+static NEXT_CLIENT: AtomicU64 = AtomicU64::new(1);
+
+/// Server connections with more statements than this get `DEALLOCATE ALL` before
+/// they go back to the pool (clients' statements are re-prepared on demand).
+pub const MAX_SERVER_STATEMENTS: usize = 200;
+
+#[derive(Debug)]
+struct Statement {
+    server_name: String,
+    parse: Bytes,
+}
+
+/// One client's statements and the ParseComplete bookkeeping of its current server.
+#[derive(Debug)]
+pub struct Prepared {
+    client: u64,
+    next: u64,
+    statements: HashMap<String, Statement>,
+    /// Parses sent: (ReadyForQuery-producing messages sent before it, injected?).
+    parses: VecDeque<(u64, bool)>,
+    z_sent: u64,
+    z_received: u64,
+}
+
+impl Default for Prepared {
+    fn default() -> Self {
+        Prepared {
+            client: NEXT_CLIENT.fetch_add(1, Ordering::Relaxed),
+            next: 0,
+            statements: HashMap::new(),
+            parses: VecDeque::new(),
+            z_sent: 0,
+            z_received: 0,
+        }
+    }
+}
+
+impl Prepared {
+    /// Records a message start sent to the server (Query, Sync and FunctionCall each
+    /// get a ReadyForQuery).
+    pub fn note_sent(&mut self, tag: u8) {
+        if matches!(tag, b'Q' | b'S' | b'F') {
+            self.z_sent += 1;
+        }
+    }
+
+    /// Appends `frame` (a whole Parse, Bind, Describe or Close) to `out` for `server`,
+    /// renamed, with a Parse in front where the server lacks the statement. Frames that
+    /// do not decode or name no known statement go on unchanged.
+    pub fn rewrite(
+        &mut self,
+        frame: &[u8],
+        server: &mut ServerConn,
+        out: &mut BytesMut,
+    ) -> Result<(), pgwire::Error> {
+        let (Some(&tag), Some(body)) = (frame.first(), frame.get(pgwire::HEADER_LEN..)) else {
+            out.extend_from_slice(frame);
+            return Ok(());
+        };
+        match tag {
+            b'P' => {
+                self.parses.push_back((self.z_sent, false));
+                match Parse::decode(body) {
+                    Ok(parse) if !parse.name.is_empty() => {
+                        self.next += 1;
+                        let server_name = format!("pgmlr_{}_{}", self.client, self.next);
+                        let renamed = Parse {
+                            name: server_name.clone(),
+                            ..parse.clone()
+                        };
+                        let mut encoded = BytesMut::new();
+                        renamed.encode(&mut encoded)?;
+                        out.extend_from_slice(&encoded);
+                        server.prepared.insert(server_name.clone());
+                        self.statements.insert(
+                            parse.name,
+                            Statement {
+                                server_name,
+                                parse: encoded.freeze(),
+                            },
+                        );
+                    }
+                    _ => out.extend_from_slice(frame),
+                }
+            }
+            b'B' => match Bind::decode(body) {
+                Ok(bind) if self.statements.contains_key(&bind.statement) => {
+                    let name = self.ensure(&bind.statement, server, out);
+                    Bind {
+                        statement: name,
+                        ..bind
+                    }
+                    .encode(out)?;
+                }
+                _ => out.extend_from_slice(frame),
+            },
+            b'D' => match Describe::decode(body) {
+                Ok(d) if d.target == Target::Statement && self.statements.contains_key(&d.name) => {
+                    let name = self.ensure(&d.name, server, out);
+                    Describe { name, ..d }.encode(out)?;
+                }
+                _ => out.extend_from_slice(frame),
+            },
+            b'C' => match Close::decode(body) {
+                Ok(c) if c.target == Target::Statement => match self.statements.remove(&c.name) {
+                    Some(statement) => {
+                        server.prepared.remove(&statement.server_name);
+                        Close {
+                            name: statement.server_name,
+                            ..c
+                        }
+                        .encode(out)?;
+                    }
+                    None => out.extend_from_slice(frame),
+                },
+                _ => out.extend_from_slice(frame),
+            },
+            _ => out.extend_from_slice(frame),
+        }
+        Ok(())
+    }
+
+    /// The server name of a known statement, after queueing its Parse if `server`
+    /// lacks it.
+    fn ensure(&mut self, client_name: &str, server: &mut ServerConn, out: &mut BytesMut) -> String {
+        let Some(statement) = self.statements.get(client_name) else {
+            return client_name.to_owned();
+        };
+        if !server.prepared.contains(&statement.server_name) {
+            out.extend_from_slice(&statement.parse);
+            server.prepared.insert(statement.server_name.clone());
+            self.parses.push_back((self.z_sent, true));
+        }
+        statement.server_name.clone()
+    }
+
+    /// Whether a server message with this tag goes on to the client.
+    pub fn forward_server_message(&mut self, tag: u8) -> bool {
+        match tag {
+            b'1' => {
+                while self
+                    .parses
+                    .front()
+                    .is_some_and(|&(epoch, _)| epoch < self.z_received)
+                {
+                    self.parses.pop_front();
+                }
+                !matches!(self.parses.pop_front(), Some((_, true)))
+            }
+            b'Z' => {
+                self.z_received += 1;
+                while self
+                    .parses
+                    .front()
+                    .is_some_and(|&(epoch, _)| epoch < self.z_received)
+                {
+                    self.parses.pop_front();
+                }
+                true
+            }
+            _ => true,
+        }
+    }
+
+    /// Forgets the ParseComplete bookkeeping (the server connection went away).
+    pub fn detach(&mut self) {
+        self.parses.clear();
+        self.z_sent = 0;
+        self.z_received = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn injected_parse_completes_are_swallowed_in_order() {
+        let mut p = Prepared::default();
+        // Batch 1: client Parse, injected Parse, Sync.
+        p.parses.push_back((p.z_sent, false));
+        p.parses.push_back((p.z_sent, true));
+        p.note_sent(b'S');
+        assert!(p.forward_server_message(b'1'));
+        assert!(!p.forward_server_message(b'1'));
+        assert!(p.forward_server_message(b'Z'));
+        // Batch 2 fails before its Parses run: the server skips them to the Sync.
+        p.parses.push_back((p.z_sent, true));
+        p.parses.push_back((p.z_sent, false));
+        p.note_sent(b'S');
+        // Batch 3: one injected Parse.
+        p.parses.push_back((p.z_sent, true));
+        p.note_sent(b'S');
+        assert!(p.forward_server_message(b'E'));
+        assert!(p.forward_server_message(b'Z'));
+        assert!(!p.forward_server_message(b'1'));
+        assert!(p.forward_server_message(b'Z'));
+        assert!(p.parses.is_empty());
+        // A ParseComplete nobody expects is forwarded, not swallowed.
+        assert!(p.forward_server_message(b'1'));
+    }
+}

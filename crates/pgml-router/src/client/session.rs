@@ -1,0 +1,442 @@
+//! The forwarding session of a client logged into a pool.
+//!
+//! Both directions are cut into messages by a [`Scanner`] without decoding bodies:
+//! only the client's Terminate, the server's ReadyForQuery and ParameterStatus are read,
+//! and in transaction mode the statement names of Parse, Bind, Describe and Close
+//! (see [`super::prepared`]). A server
+//! connection is checked out when the client starts a message while none is attached;
+//! in transaction mode it goes back at ReadyForQuery `I` once every Query/Sync sent has
+//! been answered, in session mode when the client leaves.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::BytesMut;
+use pgwire::backend::{ParameterStatus, TransactionStatus};
+use pgwire::SqlState;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tracing::{debug, info, warn};
+
+use super::params;
+use super::prepared::{Prepared, MAX_SERVER_STATEMENTS};
+use super::startup::PoolLogin;
+use crate::config::PoolMode;
+use crate::error::ClientError;
+use crate::pool::{Checkout, Pool};
+use crate::registry::{ClientInfo, ConnState, Registry, StateCell};
+use crate::scanner::{Inspect, Piece, Scanner, MAX_CONTROL_MESSAGE};
+use crate::server::QueryError;
+
+/// Largest message length word accepted from either side (PostgreSQL's own limit).
+const MAX_MESSAGE: usize = pgwire::MAX_MESSAGE_LEN;
+
+/// Why the session ended.
+#[derive(Debug)]
+enum End {
+    /// The client closed its socket.
+    ClientGone,
+    /// The client sent Terminate.
+    Terminate,
+    /// The router refuses to go on; the error is sent to the client.
+    Refused(ClientError),
+    /// The server connection broke.
+    ServerLost(String),
+}
+
+/// One client's session.
+#[derive(Debug)]
+pub struct Session {
+    client: TcpStream,
+    cbuf: BytesMut,
+    login: PoolLogin,
+    server: Option<Checkout>,
+    cscan: Scanner,
+    sscan: Scanner,
+    /// Query / Sync / FunctionCall messages sent and not answered by ReadyForQuery.
+    in_flight: usize,
+    /// Extended-protocol messages sent since the last Sync.
+    unsynced: bool,
+    /// Transaction status of the last ReadyForQuery.
+    status: TransactionStatus,
+    /// What `SHOW CLIENTS` prints.
+    info: Arc<ClientInfo>,
+    /// Statement renaming; transaction mode only.
+    prepared: Option<Prepared>,
+}
+
+fn client_inspect_session(tag: u8) -> Option<usize> {
+    (tag == b'X').then_some(MAX_CONTROL_MESSAGE)
+}
+
+fn client_inspect_transaction(tag: u8) -> Option<usize> {
+    match tag {
+        b'X' => Some(MAX_CONTROL_MESSAGE),
+        b'P' | b'B' | b'D' | b'C' => Some(MAX_MESSAGE),
+        _ => None,
+    }
+}
+
+fn server_inspect_session(tag: u8) -> Option<usize> {
+    matches!(tag, b'Z' | b'S').then_some(MAX_CONTROL_MESSAGE)
+}
+
+fn server_inspect_transaction(tag: u8) -> Option<usize> {
+    matches!(tag, b'Z' | b'S' | b'1').then_some(MAX_CONTROL_MESSAGE)
+}
+
+impl Session {
+    /// A session over a logged-in client.
+    pub fn new(client: TcpStream, cbuf: BytesMut, login: PoolLogin) -> Session {
+        let info = Arc::new(ClientInfo {
+            database: login.pool.database.clone(),
+            user: login.pool.user.clone(),
+            addr: login.peer,
+            connect_time: SystemTime::now(),
+            state: StateCell::new(ConnState::Idle),
+        });
+        let transaction = login.pool.mode == PoolMode::Transaction;
+        let (cinspect, sinspect): (Inspect, Inspect) = if transaction {
+            (client_inspect_transaction, server_inspect_transaction)
+        } else {
+            (client_inspect_session, server_inspect_session)
+        };
+        Session {
+            info,
+            prepared: transaction.then(Prepared::default),
+            client,
+            cbuf,
+            login,
+            server: None,
+            cscan: Scanner::new(MAX_MESSAGE, cinspect),
+            sscan: Scanner::new(MAX_MESSAGE, sinspect),
+            in_flight: 0,
+            unsynced: false,
+            status: TransactionStatus::Idle,
+        }
+    }
+
+    fn pool(&self) -> &Arc<Pool> {
+        &self.login.pool
+    }
+
+    /// Runs until the client leaves or an error ends the session.
+    pub async fn run(mut self, clients: &Registry<ClientInfo>) {
+        clients.register(&self.info);
+        self.pool().stats.cl_active.inc();
+        let end = self.pump().await;
+        self.finish(end).await;
+        self.pool().stats.cl_active.dec();
+    }
+
+    async fn pump(&mut self) -> End {
+        loop {
+            let attached = self.server.is_some();
+            self.cbuf.reserve(16 * 1024);
+            tokio::select! {
+                read = self.client.read_buf(&mut self.cbuf) => match read {
+                    Ok(0) | Err(_) => return End::ClientGone,
+                    Ok(n) => {
+                        self.login.pool.stats.received.add(n as u64);
+                        if let Some(end) = self.on_client_data().await {
+                            return end;
+                        }
+                    }
+                },
+                read = read_server(&mut self.server), if attached => match read {
+                    Ok(0) => return End::ServerLost("server closed the connection".to_owned()),
+                    Err(e) => return End::ServerLost(e.to_string()),
+                    Ok(_) => {
+                        if let Some(end) = self.on_server_data().await {
+                            return end;
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+    /// Forwards what the client sent, checking out a server first if needed.
+    async fn on_client_data(&mut self) -> Option<End> {
+        let mut out = BytesMut::new();
+        let mut end = None;
+        loop {
+            let piece = match self.cscan.next(&mut self.cbuf) {
+                Ok(Some(piece)) => piece,
+                Ok(None) => break,
+                Err(e) => {
+                    end = Some(End::Refused(ClientError::fatal(
+                        SqlState::PROTOCOL_VIOLATION,
+                        format!("invalid message from client: {e}"),
+                    )));
+                    break;
+                }
+            };
+            match &piece {
+                Piece::Inspect { tag: b'X', .. } => {
+                    end = Some(End::Terminate);
+                    break;
+                }
+                Piece::Inspect { tag, .. } | Piece::Start { tag, .. } => {
+                    let tag = *tag;
+                    self.count_client_message(tag);
+                    if self.server.is_none() {
+                        if let Err(end) = self.attach().await {
+                            return Some(end);
+                        }
+                    }
+                    if let Some(prepared) = self.prepared.as_mut() {
+                        prepared.note_sent(tag);
+                    }
+                }
+                Piece::More(_) => {}
+            }
+            match (&piece, self.prepared.as_mut(), self.server.as_mut()) {
+                (Piece::Inspect { .. }, Some(prepared), Some(server)) => {
+                    let frame = piece.into_bytes();
+                    if let Err(e) = prepared.rewrite(&frame, &mut server.conn, &mut out) {
+                        end = Some(End::Refused(ClientError::fatal(
+                            SqlState::PROTOCOL_VIOLATION,
+                            format!("cannot re-encode client message: {e}"),
+                        )));
+                        break;
+                    }
+                }
+                _ => out.unsplit(piece.into_bytes()),
+            }
+        }
+        if !out.is_empty() {
+            let Some(server) = self.server.as_mut() else {
+                return Some(End::Refused(ClientError::fatal(
+                    SqlState::INTERNAL_ERROR,
+                    "message continuation without a server connection",
+                )));
+            };
+            if let Err(e) = server.conn.stream.write_all(&out).await {
+                return Some(End::ServerLost(e.to_string()));
+            }
+        }
+        end
+    }
+
+    /// Checks out a server connection and attaches it to this client.
+    async fn attach(&mut self) -> Result<(), End> {
+        self.info.state.set(ConnState::Waiting);
+        let checkout = self.login.pool.checkout().await;
+        self.info.state.set(ConnState::Active);
+        let mut checkout = checkout.map_err(End::Refused)?;
+        self.apply_settings(&mut checkout)
+            .await
+            .map_err(End::Refused)?;
+        debug!(peer = %self.login.peer, pool = %self.login.pool.name(),
+               backend_pid = checkout.conn.cancel.process_id, "server attached");
+        self.login
+            .registration
+            .attach(Some(checkout.conn.cancel.clone()));
+        if let Some(prepared) = self.prepared.as_mut() {
+            prepared.detach();
+        }
+        self.server = Some(checkout);
+        Ok(())
+    }
+
+    /// Brings a freshly attached server connection to the client's startup settings.
+    async fn apply_settings(&self, checkout: &mut Checkout) -> Result<(), ClientError> {
+        let Some(sql) = params::sync_query(&self.login.settings, &checkout.conn) else {
+            return Ok(());
+        };
+        match checkout.conn.simple_query(&sql).await {
+            Ok(TransactionStatus::Idle) => {
+                for (k, v) in &self.login.settings {
+                    checkout.conn.record_setting(k, v);
+                }
+                Ok(())
+            }
+            Ok(_) => Err(ClientError::fatal(
+                SqlState::INTERNAL_ERROR,
+                format!(
+                    "pool {}: server connection not idle after applying settings",
+                    self.login.pool.name()
+                ),
+            )),
+            Err(QueryError::Server(resp)) => Err(ClientError::fatal(
+                resp.code().unwrap_or(SqlState::INVALID_PARAMETER_VALUE),
+                format!(
+                    "pool {}: cannot apply the client's startup parameters: {}",
+                    self.login.pool.name(),
+                    resp.message().unwrap_or("server error")
+                ),
+            )),
+            Err(QueryError::Broken(e)) => Err(ClientError::fatal(
+                SqlState::CONNECTION_FAILURE,
+                format!(
+                    "server connection of pool {} was lost: {e}",
+                    self.login.pool.name()
+                ),
+            )),
+        }
+    }
+
+    fn count_client_message(&mut self, tag: u8) {
+        let stats = &self.login.pool.stats;
+        match tag {
+            b'Q' | b'F' => {
+                self.in_flight += 1;
+                stats.query_count.inc();
+            }
+            b'S' => {
+                self.in_flight += 1;
+                self.unsynced = false;
+                stats.query_count.inc();
+            }
+            b'P' | b'B' | b'D' | b'E' | b'C' | b'H' => self.unsynced = true,
+            _ => {}
+        }
+    }
+
+    /// Forwards what the server sent; releases the server when the transaction is over.
+    async fn on_server_data(&mut self) -> Option<End> {
+        let server = self.server.as_mut()?;
+        let mut out = BytesMut::new();
+        loop {
+            let piece = match self.sscan.next(&mut server.conn.buf) {
+                Ok(Some(piece)) => piece,
+                Ok(None) => break,
+                Err(e) => {
+                    return Some(End::ServerLost(format!("invalid message from server: {e}")))
+                }
+            };
+            if let Piece::Inspect { tag: b'1', .. } = &piece {
+                let forward = self
+                    .prepared
+                    .as_mut()
+                    .is_none_or(|p| p.forward_server_message(b'1'));
+                if !forward {
+                    continue;
+                }
+            } else if let Piece::Inspect { tag: b'S', frame } = &piece {
+                if let Ok(p) =
+                    ParameterStatus::decode(frame.get(pgwire::HEADER_LEN..).unwrap_or_default())
+                {
+                    server.conn.record_setting(&p.name, &p.value);
+                }
+            } else if let Piece::Inspect { frame, .. } = &piece {
+                let status = frame
+                    .get(pgwire::HEADER_LEN)
+                    .and_then(|&b| TransactionStatus::from_byte(b).ok());
+                let Some(status) = status else {
+                    return Some(End::ServerLost(
+                        "invalid ReadyForQuery from server".to_owned(),
+                    ));
+                };
+                self.status = status;
+                self.in_flight = self.in_flight.saturating_sub(1);
+                if let Some(prepared) = self.prepared.as_mut() {
+                    prepared.forward_server_message(b'Z');
+                }
+                if status == TransactionStatus::Idle {
+                    self.login.pool.stats.xact_count.inc();
+                }
+            }
+            out.unsplit(piece.into_bytes());
+        }
+        let idle_now = self.in_flight == 0
+            && !self.unsynced
+            && self.status == TransactionStatus::Idle
+            && self.sscan.at_boundary()
+            && server.conn.buf.is_empty();
+        if !out.is_empty() {
+            if self.client.write_all(&out).await.is_err() {
+                return Some(End::ClientGone);
+            }
+            self.login.pool.stats.sent.add(out.len() as u64);
+        }
+        if idle_now && self.login.pool.mode == PoolMode::Transaction {
+            if let Some(mut checkout) = self.server.take() {
+                debug!(peer = %self.login.peer, backend_pid = checkout.conn.cancel.process_id,
+                       "server released");
+                self.info.state.set(ConnState::Idle);
+                self.login.registration.attach(None);
+                if checkout.conn.prepared.len() > MAX_SERVER_STATEMENTS {
+                    // Re-prepared on demand by the clients that still use them.
+                    match checkout.conn.simple_query("DEALLOCATE ALL").await {
+                        Ok(TransactionStatus::Idle) => {
+                            checkout.conn.prepared.clear();
+                            self.login.pool.release(checkout);
+                        }
+                        _ => drop(checkout),
+                    }
+                } else {
+                    self.login.pool.release(checkout);
+                }
+            }
+        }
+        None
+    }
+
+    /// Tells the client why it ends, then cleans up or discards the server connection.
+    async fn finish(&mut self, end: End) {
+        let pool = Arc::clone(&self.login.pool);
+        let peer = self.login.peer;
+        match &end {
+            End::ClientGone | End::Terminate => {
+                info!(%peer, pool = %pool.name(), "client disconnected")
+            }
+            End::Refused(err) => {
+                warn!(%peer, pool = %pool.name(), error = %err, "client session ended by router");
+                super::send_error(&mut self.client, err).await;
+            }
+            End::ServerLost(why) => {
+                warn!(%peer, pool = %pool.name(), error = %why, "server connection lost");
+                self.server = None;
+                let err = ClientError::fatal(
+                    SqlState::CONNECTION_FAILURE,
+                    format!("server connection of pool {} was lost: {why}", pool.name()),
+                );
+                super::send_error(&mut self.client, &err).await;
+            }
+        }
+        self.login.registration.attach(None);
+        let Some(mut checkout) = self.server.take() else {
+            return;
+        };
+        let mid_message = !self.cscan.at_boundary() || !self.sscan.at_boundary();
+        if self.in_flight > 0 || self.unsynced || mid_message {
+            debug!(pool = %pool.name(), "closing server connection left busy by the client");
+            return;
+        }
+        let status = self.status;
+        let session_mode = pool.mode == PoolMode::Session;
+        let reset = async {
+            let mut status = status;
+            if status != TransactionStatus::Idle {
+                status = checkout.conn.simple_query("ROLLBACK").await?;
+            }
+            if session_mode {
+                status = checkout.conn.simple_query("DISCARD ALL").await?;
+                checkout.conn.reset_settings();
+            }
+            Ok::<_, QueryError>(status)
+        };
+        let limit = pool.target_timeout();
+        match tokio::time::timeout(limit, reset).await {
+            Ok(Ok(TransactionStatus::Idle)) => pool.release(checkout),
+            Ok(Ok(other)) => warn!(pool = %pool.name(), status = ?other,
+                                   "server connection not idle after reset; closing it"),
+            Ok(Err(e)) => warn!(pool = %pool.name(), error = %e,
+                                "server connection reset failed; closing it"),
+            Err(_) => warn!(pool = %pool.name(), "server connection reset timed out; closing it"),
+        }
+    }
+}
+
+async fn read_server(server: &mut Option<Checkout>) -> std::io::Result<usize> {
+    match server {
+        Some(checkout) => {
+            let conn = &mut checkout.conn;
+            conn.buf.reserve(16 * 1024);
+            conn.stream.read_buf(&mut conn.buf).await
+        }
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,191 @@
+//! The startup phase: SSLRequest / GSSENCRequest answered `N`, CancelRequest routed,
+//! StartupMessage checked against the configuration, then login.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use pgwire::backend::{
+    Authentication, BackendKeyData, ParameterStatus, ReadyForQuery, TransactionStatus,
+};
+use pgwire::{SqlState, StartupPacket};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tracing::info;
+
+use super::auth::authenticate;
+use crate::cancel::Registration;
+use crate::config::ADMIN_DATABASES;
+use crate::error::ClientError;
+use crate::pool::Pool;
+use crate::wire::{read_startup_frame, ReadError};
+use crate::Shared;
+
+/// A client logged into a pool.
+#[derive(Debug)]
+pub struct PoolLogin {
+    pub pool: Arc<Pool>,
+    pub registration: Registration,
+    pub peer: SocketAddr,
+    /// Settings the client asked for at startup.
+    pub settings: Vec<(String, String)>,
+}
+
+/// How the startup phase ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Nothing more to do (a CancelRequest was handled).
+    Done,
+    /// Logged into the admin console.
+    Admin,
+    /// Logged into a pool; AuthenticationOk .. ReadyForQuery were sent.
+    Pool(PoolLogin),
+}
+
+/// Runs the startup phase to a login or an error.
+pub async fn negotiate(
+    shared: &Shared,
+    stream: &mut TcpStream,
+    buf: &mut BytesMut,
+    peer: SocketAddr,
+) -> Result<Outcome, ClientError> {
+    let startup = loop {
+        let frame = read_startup_frame(stream, buf).await.map_err(read_error)?;
+        let packet = frame.decode().map_err(|e| match e {
+            pgwire::Error::UnsupportedProtocolVersion { major, minor } => ClientError::fatal(
+                SqlState::FEATURE_NOT_SUPPORTED,
+                format!("unsupported frontend protocol {major}.{minor}: pgml-router speaks 3.x"),
+            ),
+            other => ClientError::fatal(
+                SqlState::PROTOCOL_VIOLATION,
+                format!("invalid startup packet: {other}"),
+            ),
+        })?;
+        match packet {
+            StartupPacket::SslRequest | StartupPacket::GssEncRequest => {
+                stream.write_all(b"N").await.map_err(io_error)?;
+            }
+            StartupPacket::Cancel(request) => {
+                shared.cancels.cancel(&request).await;
+                return Ok(Outcome::Done);
+            }
+            StartupPacket::Startup(message) => break message,
+        }
+    };
+    let user = startup.user().unwrap_or_default().to_owned();
+    if user.is_empty() {
+        return Err(ClientError::fatal(
+            SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+            "no PostgreSQL user name specified in startup packet",
+        ));
+    }
+    let database = startup.database().unwrap_or(&user).to_owned();
+    let general = &shared.config.general;
+
+    if ADMIN_DATABASES.contains(&database.as_str()) {
+        if user != general.admin_username {
+            return Err(ClientError::fatal(
+                SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+                format!(
+                    "user \"{user}\" is not the admin user of the admin console \"{database}\""
+                ),
+            ));
+        }
+        authenticate(
+            stream,
+            buf,
+            general.auth_method,
+            &user,
+            &general.admin_password,
+        )
+        .await?;
+        let mut out = BytesMut::new();
+        Authentication::Ok.encode(&mut out).map_err(encode_error)?;
+        for (k, v) in [
+            ("server_version", crate::VERSION),
+            ("client_encoding", "UTF8"),
+        ] {
+            ParameterStatus::new(k, v)
+                .encode(&mut out)
+                .map_err(encode_error)?;
+        }
+        ReadyForQuery {
+            status: TransactionStatus::Idle,
+        }
+        .encode(&mut out);
+        stream.write_all(&out).await.map_err(io_error)?;
+        info!(%peer, %user, "admin console login");
+        return Ok(Outcome::Admin);
+    }
+
+    let Some(pool) = shared.pools.get(&database, &user).cloned() else {
+        return Err(if shared.config.pools.contains_key(&database) {
+            ClientError::fatal(
+                SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+                format!("no user \"{user}\" is configured for pool \"{database}\""),
+            )
+        } else {
+            ClientError::fatal(
+                SqlState::INVALID_CATALOG_NAME,
+                format!(
+                    "database \"{database}\" does not exist (no pool \"{database}\" is configured)"
+                ),
+            )
+        });
+    };
+    let password = shared
+        .config
+        .user(&database, &user)
+        .map(|(_, u)| u.password.clone())
+        .unwrap_or_default();
+    authenticate(stream, buf, general.auth_method, &user, &password).await?;
+    let settings = super::params::client_settings(&startup.parameters);
+    let params = super::params::reported_to_client(pool.server_params().await?, &settings);
+    let registration = shared.cancels.register();
+
+    let mut out = BytesMut::new();
+    Authentication::Ok.encode(&mut out).map_err(encode_error)?;
+    for (k, v) in params {
+        ParameterStatus::new(k, v)
+            .encode(&mut out)
+            .map_err(encode_error)?;
+    }
+    BackendKeyData {
+        process_id: registration.process_id,
+        secret_key: registration.secret_key.clone(),
+    }
+    .encode(&mut out);
+    ReadyForQuery {
+        status: TransactionStatus::Idle,
+    }
+    .encode(&mut out);
+    stream.write_all(&out).await.map_err(io_error)?;
+    info!(%peer, pool = %pool.name(), "client logged in");
+    Ok(Outcome::Pool(PoolLogin {
+        pool,
+        registration,
+        peer,
+        settings,
+    }))
+}
+
+pub(super) fn read_error(e: ReadError) -> ClientError {
+    match e {
+        ReadError::Protocol(p) => ClientError::fatal(
+            SqlState::PROTOCOL_VIOLATION,
+            format!("invalid message during startup: {p}"),
+        ),
+        other => ClientError::fatal(SqlState::CONNECTION_FAILURE, other.to_string()),
+    }
+}
+
+pub(super) fn io_error(e: std::io::Error) -> ClientError {
+    ClientError::fatal(SqlState::CONNECTION_FAILURE, e.to_string())
+}
+
+pub(super) fn encode_error(e: pgwire::Error) -> ClientError {
+    ClientError::fatal(
+        SqlState::INTERNAL_ERROR,
+        format!("cannot encode reply: {e}"),
+    )
+}

@@ -1,0 +1,134 @@
+//! Typed configuration, in PgCat's `pgcat.toml` layout: `[general]`, `[pools.<db>]`,
+//! `[pools.<db>.users.<n>]`, `[pools.<db>.shards.<n>]`.
+//!
+//! Every struct denies unknown keys; the error names the key and the file line. PgCat
+//! options this router does not implement yet are accepted (so PgCat configs load) and
+//! reported by [`Config::ignored_options`], which the binary logs as warnings.
+
+mod general;
+mod pool;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+pub use general::{AuthMethod, General};
+pub use pool::{PoolConfig, PoolMode, ServerRole, ShardConfig, UserConfig};
+
+/// Databases that open the admin console instead of a pool.
+pub const ADMIN_DATABASES: [&str; 3] = ["pgml-router", "pgbouncer", "pgcat"];
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Listener, timeouts, admin credentials.
+    pub general: General,
+    /// Pools by client-visible database name.
+    #[serde(default)]
+    pub pools: BTreeMap<String, PoolConfig>,
+    /// PgCat's `[plugins]` table: accepted, ignored.
+    #[serde(default)]
+    pub plugins: Option<toml::Value>,
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    /// TOML syntax, an unknown key or a wrong type.
+    #[error("{path}:{line}: {message}")]
+    Parse {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    /// Parsed, but inconsistent.
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+}
+
+impl Config {
+    /// Reads and validates a file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates TOML text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|span| line_of(text, span.start)).unwrap_or(0);
+            ConfigError::Parse {
+                path: origin.to_owned(),
+                line,
+                message: e.message().trim().to_owned(),
+            }
+        })?;
+        config.validate().map_err(|message| ConfigError::Invalid {
+            path: origin.to_owned(),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        for (db, pool) in &self.pools {
+            if ADMIN_DATABASES.contains(&db.as_str()) {
+                return Err(format!(
+                    "pool \"{db}\": that name is reserved for the admin console"
+                ));
+            }
+            pool.validate(db)?;
+        }
+        Ok(())
+    }
+
+    /// `section.key` of every accepted-but-ignored option that is set, for warnings.
+    pub fn ignored_options(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .general
+            .ignored()
+            .into_iter()
+            .map(|k| format!("general.{k}"))
+            .collect();
+        if self.plugins.is_some() {
+            out.push("plugins".to_owned());
+        }
+        for (db, pool) in &self.pools {
+            out.extend(pool.ignored(db));
+        }
+        out
+    }
+
+    /// Finds the user entry of a pool by the user name clients log in with.
+    pub fn user(&self, database: &str, username: &str) -> Option<(&PoolConfig, &UserConfig)> {
+        let pool = self.pools.get(database)?;
+        let user = pool.users.values().find(|u| u.username == username)?;
+        Some((pool, user))
+    }
+}
+
+/// 1-based line number of byte offset `at` in `text`.
+fn line_of(text: &str, at: usize) -> usize {
+    let upto = text.get(..at).unwrap_or(text);
+    upto.bytes().filter(|&b| b == b'\n').count() + 1
+}
+
+/// Milliseconds, as PgCat writes every duration.
+pub(crate) fn millis(ms: u64) -> Duration {
+    Duration::from_millis(ms)
+}
+
+#[cfg(test)]
+mod tests;

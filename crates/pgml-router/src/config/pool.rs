@@ -1,0 +1,241 @@
+//! `[pools.<db>]`, its `users` and `shards`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::general::set_fields;
+
+/// When a server connection goes back to the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PoolMode {
+    /// Checked out when the client starts a query, returned at ReadyForQuery `I`.
+    #[default]
+    Transaction,
+    /// Held from the first query until the client disconnects, then `DISCARD ALL`.
+    Session,
+}
+
+impl PoolMode {
+    /// The name PgBouncer's `SHOW POOLS` prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PoolMode::Transaction => "transaction",
+            PoolMode::Session => "session",
+        }
+    }
+}
+
+/// A server's role in its shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServerRole {
+    /// The writable server; the only one used for now.
+    Primary,
+    /// A read replica: accepted, not used yet.
+    Replica,
+}
+
+/// `[pools.<db>]`: one client-visible database.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolConfig {
+    /// `transaction` (default) or `session`.
+    #[serde(default)]
+    pub pool_mode: PoolMode,
+    /// PgCat's `any`/`primary`/`replica`: accepted; the primary of shard 0 is always used.
+    pub default_role: Option<String>,
+    /// Users allowed on this database, by any key (`users.0`, `users.alice`...).
+    #[serde(default)]
+    pub users: BTreeMap<String, UserConfig>,
+    /// Shards by number; only shard `0` (or the first one) is used for now.
+    #[serde(default)]
+    pub shards: BTreeMap<String, ShardConfig>,
+
+    /// PgCat option, accepted and ignored.
+    pub load_balancing_mode: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub query_parser_enabled: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub query_parser_read_write_splitting: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub primary_reads_enabled: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub sharding_function: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub automatic_sharding_key: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub sharding_key_regex: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub shard_id_regex: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub regex_search_limit: Option<toml::Value>,
+    /// PgCat option, accepted and ignored (the `[general]` value applies).
+    pub idle_timeout: Option<toml::Value>,
+    /// PgCat option, accepted and ignored (the `[general]` value applies).
+    pub server_lifetime: Option<toml::Value>,
+    /// PgCat option, accepted and ignored (the `[general]` value applies).
+    pub connect_timeout: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub auth_query: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub auth_query_user: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub auth_query_password: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub cleanup_server_connections: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub log_client_parameter_status_changes: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub prepared_statements_cache_size: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub plugins: Option<toml::Value>,
+}
+
+/// `[pools.<db>.users.<n>]`: one login and its pool of server connections.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserConfig {
+    /// Name clients log in with.
+    pub username: String,
+    /// Plaintext password clients must prove (md5 challenge); also used towards the
+    /// server unless `server_password` is set.
+    pub password: String,
+    /// Most server connections of this (database, user) pool.
+    pub pool_size: usize,
+    /// Server connections opened in the background and kept open even when idle
+    /// (capped at `pool_size`; default 0).
+    pub min_pool_size: Option<usize>,
+    /// Overrides the database's `pool_mode`.
+    pub pool_mode: Option<PoolMode>,
+    /// User name on the server (default: `username`).
+    pub server_username: Option<String>,
+    /// Password on the server (default: `password`).
+    pub server_password: Option<String>,
+
+    /// PgCat option, accepted and ignored.
+    pub statement_timeout: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub server_lifetime: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub connect_timeout: Option<toml::Value>,
+    /// PgCat option, accepted and ignored.
+    pub idle_timeout: Option<toml::Value>,
+}
+
+impl UserConfig {
+    /// The user name sent to the server.
+    pub fn server_user(&self) -> &str {
+        self.server_username.as_deref().unwrap_or(&self.username)
+    }
+
+    /// The password sent to the server.
+    pub fn server_pass(&self) -> &str {
+        self.server_password.as_deref().unwrap_or(&self.password)
+    }
+}
+
+/// `[pools.<db>.shards.<n>]`: the servers of one shard.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardConfig {
+    /// Database name on the servers.
+    pub database: String,
+    /// `[host, port, role]` triples.
+    pub servers: Vec<(String, u16, ServerRole)>,
+    /// PgCat option, accepted and ignored.
+    pub mirrors: Option<toml::Value>,
+}
+
+impl PoolConfig {
+    /// The mode of one user's pool.
+    pub fn mode_for(&self, user: &UserConfig) -> PoolMode {
+        user.pool_mode.unwrap_or(self.pool_mode)
+    }
+
+    /// The shard used for now: `"0"`, else the first by key.
+    pub fn shard(&self) -> Option<&ShardConfig> {
+        self.shards.get("0").or_else(|| self.shards.values().next())
+    }
+
+    /// The server used for now: the shard's primary, else its first server.
+    pub fn server(&self) -> Option<(&str, u16, &str)> {
+        let shard = self.shard()?;
+        let (host, port, _) = shard
+            .servers
+            .iter()
+            .find(|(_, _, role)| *role == ServerRole::Primary)
+            .or_else(|| shard.servers.first())?;
+        Some((host.as_str(), *port, shard.database.as_str()))
+    }
+
+    pub(super) fn validate(&self, db: &str) -> Result<(), String> {
+        if self.server().is_none() {
+            return Err(format!(
+                "pool \"{db}\": needs a shard with at least one server"
+            ));
+        }
+        for user in self.users.values() {
+            if user.pool_size == 0 {
+                return Err(format!(
+                    "pool \"{db}\", user \"{}\": pool_size must be at least 1",
+                    user.username
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn ignored(&self, db: &str) -> Vec<String> {
+        let mut out: Vec<String> = set_fields!(
+            self,
+            [
+                default_role,
+                load_balancing_mode,
+                query_parser_enabled,
+                query_parser_read_write_splitting,
+                primary_reads_enabled,
+                sharding_function,
+                automatic_sharding_key,
+                sharding_key_regex,
+                shard_id_regex,
+                regex_search_limit,
+                idle_timeout,
+                server_lifetime,
+                connect_timeout,
+                auth_query,
+                auth_query_user,
+                auth_query_password,
+                cleanup_server_connections,
+                log_client_parameter_status_changes,
+                prepared_statements_cache_size,
+                plugins,
+            ]
+        )
+        .into_iter()
+        .map(|k| format!("pools.{db}.{k}"))
+        .collect();
+        if self.shards.len() > 1 {
+            out.push(format!("pools.{db}.shards (only one shard is used)"));
+        }
+        for (n, user) in &self.users {
+            let set = set_fields!(
+                user,
+                [
+                    statement_timeout,
+                    server_lifetime,
+                    connect_timeout,
+                    idle_timeout
+                ]
+            );
+            out.extend(set.into_iter().map(|k| format!("pools.{db}.users.{n}.{k}")));
+        }
+        for (n, shard) in &self.shards {
+            if shard.mirrors.is_some() {
+                out.push(format!("pools.{db}.shards.{n}.mirrors"));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,154 @@
+//! Connections to PostgreSQL servers: opening and logging in (`login`), and the
+//! connection object the pool hands out.
+
+mod login;
+
+use std::time::Instant;
+
+use bytes::BytesMut;
+use pgwire::backend::{tag, ErrorResponse, TransactionStatus};
+use pgwire::frontend::Query;
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+
+use crate::wire::{read_frame, ReadError, MAX_LOGIN_MESSAGE};
+
+pub use login::{connect, LoginError, ServerTarget};
+
+/// Why a router-issued query failed.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// The server answered with an error (the connection is still usable).
+    #[error("{}", .0.message().unwrap_or("server error"))]
+    Server(ErrorResponse),
+    /// The connection broke or spoke nonsense.
+    #[error("{0}")]
+    Broken(String),
+}
+
+/// What a client's CancelRequest must be sent to for this connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelTarget {
+    /// Server host.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// The server backend's process id.
+    pub process_id: i32,
+    /// The server backend's secret key.
+    pub secret_key: pgwire::SecretKey,
+}
+
+/// One logged-in server connection.
+#[derive(Debug)]
+pub struct ServerConn {
+    /// The socket.
+    pub stream: TcpStream,
+    /// Bytes read from the server and not consumed yet.
+    pub buf: BytesMut,
+    /// Where cancels for this backend go.
+    pub cancel: CancelTarget,
+    /// ParameterStatus values reported at login.
+    pub params: Vec<(String, String)>,
+    /// Settings the connection has now, as far as the router knows: the login
+    /// values, then what clients set (see `client::params`).
+    pub settings: Vec<(String, String)>,
+    /// Server-side names of the prepared statements this connection has (transaction
+    /// mode renames clients' statements; see `client::prepared`).
+    pub prepared: std::collections::HashSet<String>,
+    /// When the connection was opened.
+    pub created: Instant,
+    /// When it last went back to the pool.
+    pub idle_since: Instant,
+    /// What `SHOW SERVERS` prints; set by the pool.
+    pub info: Option<std::sync::Arc<crate::registry::ServerInfo>>,
+}
+
+impl Drop for ServerConn {
+    /// Says goodbye (Terminate) if the socket takes it without blocking, so the server
+    /// does not log an unexpected EOF; then the socket closes.
+    fn drop(&mut self) {
+        let _ = self.stream.try_write(&[b'X', 0, 0, 0, 4]);
+    }
+}
+
+impl ServerConn {
+    /// The known current value of a setting (names are case-insensitive).
+    pub fn setting(&self, name: &str) -> Option<&str> {
+        self.settings
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Records a setting's new value.
+    pub fn record_setting(&mut self, name: &str, value: &str) {
+        match self
+            .settings
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        {
+            Some(slot) => slot.1 = value.to_owned(),
+            None => self.settings.push((name.to_owned(), value.to_owned())),
+        }
+    }
+
+    /// Back to the login values (after `DISCARD ALL`).
+    pub fn reset_settings(&mut self) {
+        self.settings = self.params.clone();
+    }
+
+    /// True when the socket is still open and the server sent nothing unasked.
+    pub fn looks_healthy(&self) -> bool {
+        if !self.buf.is_empty() {
+            return false;
+        }
+        let mut probe = [0u8; 1];
+        matches!(
+            self.stream.try_read(&mut probe),
+            Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock
+        )
+    }
+
+    /// Runs one simple query and waits for its ReadyForQuery; returns the transaction
+    /// status, or the server's error message.
+    pub async fn simple_query(&mut self, sql: &str) -> Result<TransactionStatus, QueryError> {
+        let broken = |e: String| QueryError::Broken(e);
+        let mut out = BytesMut::new();
+        Query::new(sql)
+            .encode(&mut out)
+            .map_err(|e| broken(e.to_string()))?;
+        self.stream
+            .write_all(&out)
+            .await
+            .map_err(|e| broken(e.to_string()))?;
+        let mut failure = None;
+        loop {
+            let frame = read_frame(&mut self.stream, &mut self.buf, pgwire::MAX_MESSAGE_LEN)
+                .await
+                .map_err(|e: ReadError| broken(e.to_string()))?;
+            match frame.tag() {
+                tag::ERROR_RESPONSE => {
+                    let resp =
+                        ErrorResponse::decode(frame.body()).map_err(|e| broken(e.to_string()))?;
+                    failure = Some(QueryError::Server(resp));
+                }
+                tag::READY_FOR_QUERY => {
+                    let status = frame
+                        .body()
+                        .first()
+                        .and_then(|&b| TransactionStatus::from_byte(b).ok())
+                        .ok_or_else(|| broken("bad ReadyForQuery".to_owned()))?;
+                    return match failure {
+                        Some(e) => Err(e),
+                        None => Ok(status),
+                    };
+                }
+                _ if frame.as_bytes().len() > MAX_LOGIN_MESSAGE => {
+                    return Err(broken("unexpected large reply".to_owned()))
+                }
+                _ => {}
+            }
+        }
+    }
+}

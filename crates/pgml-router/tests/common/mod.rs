@@ -1,0 +1,374 @@
+//! Test harness: one real PostgreSQL 15 per test binary, and in-process routers.
+//!
+//! The server runs as the `postgres` OS user in a fresh temp dir, on a free port,
+//! listening on 127.0.0.1 only, with md5 and SCRAM users. A watchdog shell stops it
+//! and removes the dir when the test process exits.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use pgml_router::config::Config;
+use pgml_router::Router;
+
+pub const BIN: &str = "/usr/lib/postgresql/15/bin";
+pub const MD5_USER: &str = "md5user";
+pub const MD5_PASS: &str = "md5pw";
+pub const SCRAM_USER: &str = "scramuser";
+pub const SCRAM_PASS: &str = "scrampw";
+
+/// Why the real-server tests cannot run here, if they cannot: they need PostgreSQL 15's
+/// binaries, the `postgres` OS user and root (to run `runuser`).
+pub fn postgres_missing() -> Option<String> {
+    if !std::path::Path::new(&format!("{BIN}/initdb")).exists() {
+        return Some(format!("{BIN}/initdb not found"));
+    }
+    let uid = Command::new("id").arg("-u").output().ok()?;
+    if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
+        return Some("not running as root (needed for runuser -u postgres)".to_owned());
+    }
+    let user = Command::new("id").arg("postgres").output().ok()?;
+    if !user.status.success() {
+        return Some("no postgres OS user".to_owned());
+    }
+    None
+}
+
+/// Returns from the test (with a note) where PostgreSQL 15 is unavailable, so plain
+/// `cargo test` works without a server; under CI (`CI` set) that is a failure instead.
+#[macro_export]
+macro_rules! require_postgres {
+    () => {
+        if let Some(why) = $crate::common::postgres_missing() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "PostgreSQL tests cannot run: {why}"
+            );
+            eprintln!("skipped: PostgreSQL tests need a local PostgreSQL 15: {why}");
+            return;
+        }
+    };
+}
+
+/// The shared PostgreSQL server.
+pub struct Postgres {
+    pub port: u16,
+    pub dir: PathBuf,
+}
+
+static SERVER: OnceLock<Postgres> = OnceLock::new();
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().expect("spawn");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn as_postgres(args: &[&str]) -> Command {
+    let mut c = Command::new("runuser");
+    c.args(["-u", "postgres", "--"]).args(args);
+    c
+}
+
+/// Starts (once) and returns the shared server.
+pub fn postgres() -> &'static Postgres {
+    SERVER.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("pgr{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        run(Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&dir));
+        let data = dir.join("data");
+        let data_s = data.to_str().unwrap().to_owned();
+        run(as_postgres(&[
+            &format!("{BIN}/initdb"),
+            "-D",
+            &data_s,
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+        ])
+        .stdout(Stdio::null()));
+        let port = free_port();
+        let conf = format!(
+            "port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n\
+             password_encryption = 'scram-sha-256'\nfsync = off\nmax_connections = 60\n\
+             shared_buffers = 16MB\n"
+        );
+        append(&data.join("postgresql.conf"), &conf);
+        let hba = format!(
+            "host all postgres 127.0.0.1/32 trust\n\
+             host all {MD5_USER} 127.0.0.1/32 md5\n\
+             host all {SCRAM_USER} 127.0.0.1/32 scram-sha-256\n\
+             host all all 127.0.0.1/32 scram-sha-256\n"
+        );
+        std::fs::write(data.join("pg_hba.conf"), hba).unwrap();
+        run(Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&dir));
+        let log = dir.join("log").to_str().unwrap().to_owned();
+        run(as_postgres(&[
+            &format!("{BIN}/pg_ctl"),
+            "-D",
+            &data_s,
+            "-l",
+            &log,
+            "-w",
+            "start",
+        ])
+        .stdout(Stdio::null()));
+        // Stop the server when this test process exits, however it exits. The watchdog
+        // outlives us on purpose (init reaps it), so it is never waited for.
+        let watchdog = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.3; done; \
+             runuser -u postgres -- {BIN}/pg_ctl -D {data_s} -m immediate stop; rm -rf {dir}",
+            pid = std::process::id(),
+            dir = dir.display()
+        );
+        #[allow(clippy::zombie_processes)]
+        let _watchdog = Command::new("sh")
+            .args(["-c", &watchdog])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let sql = format!(
+            "SET password_encryption = 'md5'; CREATE USER {MD5_USER} PASSWORD '{MD5_PASS}'; \
+             SET password_encryption = 'scram-sha-256'; \
+             CREATE USER {SCRAM_USER} PASSWORD '{SCRAM_PASS}'; \
+             GRANT CREATE ON SCHEMA public TO PUBLIC;"
+        );
+        psql_superuser(port, &sql);
+        Postgres { port, dir }
+    })
+}
+
+fn append(path: &std::path::Path, text: &str) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+/// Runs SQL as the superuser, directly on the server.
+pub fn psql_superuser(port: u16, sql: &str) -> String {
+    let out = Command::new("/usr/bin/psql")
+        .args([
+            "-X",
+            "-q",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-c",
+            sql,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "psql: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Router options a test may change.
+pub struct RouterOpts {
+    pub pool_size: usize,
+    pub pool_mode: &'static str,
+    pub auth_method: &'static str,
+    pub query_wait_timeout: u64,
+    pub connect_timeout: u64,
+    pub idle_timeout: u64,
+    pub min_pool_size: usize,
+    /// Server port instead of the shared PostgreSQL (for fake servers).
+    pub server_port: Option<u16>,
+}
+
+impl Default for RouterOpts {
+    fn default() -> Self {
+        RouterOpts {
+            pool_size: 1,
+            pool_mode: "transaction",
+            auth_method: "md5",
+            query_wait_timeout: 5000,
+            connect_timeout: 5000,
+            server_port: None,
+            idle_timeout: 600_000,
+            min_pool_size: 0,
+        }
+    }
+}
+
+pub const ADMIN_PASS: &str = "adminpw";
+
+/// Starts a router in this test's runtime; returns its port.
+pub async fn start_router(opts: RouterOpts) -> u16 {
+    let (port, shutdown) = start_router_with_shutdown(opts).await;
+    // Keep the router running until the test runtime ends.
+    std::mem::forget(shutdown);
+    port
+}
+
+/// Starts a router that stops when the returned sender is used or dropped.
+pub async fn start_router_with_shutdown(
+    opts: RouterOpts,
+) -> (u16, tokio::sync::oneshot::Sender<()>) {
+    let server_port = match opts.server_port {
+        Some(port) => port,
+        None => postgres().port,
+    };
+    let text = format!(
+        r#"
+[general]
+host = "127.0.0.1"
+port = 0
+admin_username = "admin"
+admin_password = "{ADMIN_PASS}"
+auth_method = "{auth}"
+query_wait_timeout = {wait}
+connect_timeout = {connect}
+idle_timeout = {idle}
+shutdown_timeout = 1000
+
+[pools.app]
+pool_mode = "{mode}"
+
+[pools.app.users.0]
+username = "{MD5_USER}"
+password = "{MD5_PASS}"
+pool_size = {size}
+min_pool_size = {min}
+
+[pools.app.users.1]
+username = "{SCRAM_USER}"
+password = "{SCRAM_PASS}"
+pool_size = {size}
+
+[pools.app.shards.0]
+database = "postgres"
+servers = [["127.0.0.1", {port}, "primary"]]
+"#,
+        auth = opts.auth_method,
+        wait = opts.query_wait_timeout,
+        connect = opts.connect_timeout,
+        mode = opts.pool_mode,
+        size = opts.pool_size,
+        port = server_port,
+        idle = opts.idle_timeout,
+        min = opts.min_pool_size,
+    );
+    let config = Config::parse(&text, "test").unwrap();
+    let router = Router::bind(config).await.unwrap();
+    let port = router.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(router.serve(async move {
+        let _ = rx.await;
+    }));
+    (port, tx)
+}
+
+/// Connects tokio-postgres through the router; spawns the connection task.
+pub async fn connect(
+    port: u16,
+    user: &str,
+    password: &str,
+    db: &str,
+) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let conn_str = format!(
+        "host=127.0.0.1 port={port} user={user} password={password} dbname={db} connect_timeout=10"
+    );
+    let (client, connection) = tokio_postgres::connect(&conn_str, tokio_postgres::NoTls).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+/// A client as the md5 user on pool `app`.
+pub async fn app_client(port: u16) -> tokio_postgres::Client {
+    connect(port, MD5_USER, MD5_PASS, "app").await.unwrap()
+}
+
+/// The SQLSTATE of a tokio-postgres error.
+pub fn sqlstate(e: &tokio_postgres::Error) -> String {
+    e.code()
+        .map(|c| c.code().to_owned())
+        .unwrap_or_else(|| format!("no sqlstate: {e}"))
+}
+
+/// Backend pid seen by a client.
+pub async fn backend_pid(client: &tokio_postgres::Client) -> String {
+    let rows = client
+        .simple_query("SELECT pg_backend_pid()")
+        .await
+        .unwrap();
+    rows.iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_owned),
+            _ => None,
+        })
+        .unwrap()
+}
+
+/// The server-side message of a tokio-postgres error.
+pub fn message(e: &tokio_postgres::Error) -> String {
+    e.as_db_error()
+        .map(|d| d.message().to_owned())
+        .unwrap_or_else(|| e.to_string())
+}
+
+/// Rows of an admin console `SHOW` command, as (column name -> value) lists.
+pub async fn admin_show(port: u16, what: &str) -> Vec<Vec<(String, String)>> {
+    let admin = connect(port, "admin", ADMIN_PASS, "pgml-router")
+        .await
+        .unwrap();
+    let rows = admin.simple_query(&format!("SHOW {what}")).await.unwrap();
+    rows.iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => Some(
+                r.columns()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.name().to_owned(), r.get(i).unwrap_or("").to_owned()))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Open server connections of the md5 user's pool, per `SHOW SERVERS`.
+pub async fn md5_servers(port: u16) -> usize {
+    admin_show(port, "SERVERS")
+        .await
+        .iter()
+        .filter(|row| row.iter().any(|(k, v)| k == "user" && v == MD5_USER))
+        .count()
+}

@@ -1,0 +1,203 @@
+//! Faults and limits: a server that dies without a word, garbage inside a session,
+//! very large rows, graceful shutdown.
+
+use std::time::Duration;
+
+use bytes::BytesMut;
+use pgwire::backend::{Authentication, BackendKeyData, ReadyForQuery, TransactionStatus};
+use pgwire::frontend::StartupMessage;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::common::*;
+
+/// A fake server: trust login, then closes the socket at the first query.
+async fn dying_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = BytesMut::new();
+                // Startup packet.
+                while pgwire::split_startup_frame(&mut buf, 10_000)
+                    .unwrap()
+                    .is_none()
+                {
+                    if s.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                }
+                let mut out = BytesMut::new();
+                Authentication::Ok.encode(&mut out).unwrap();
+                BackendKeyData {
+                    process_id: 4242,
+                    secret_key: pgwire::SecretKey::from_i32(7),
+                }
+                .encode(&mut out);
+                ReadyForQuery {
+                    status: TransactionStatus::Idle,
+                }
+                .encode(&mut out);
+                s.write_all(&out).await.unwrap();
+                // First query: die without an ErrorResponse.
+                let _ = s.read_buf(&mut buf).await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn server_vanishing_mid_query_gives_08006() {
+    let server_port = dying_server().await;
+    let port = start_router(RouterOpts {
+        server_port: Some(server_port),
+        ..RouterOpts::default()
+    })
+    .await;
+    let client = app_client(port).await;
+    let err = client.simple_query("SELECT 1").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "08006", "{}", message(&err));
+    assert!(message(&err).contains("app/md5user"), "{}", message(&err));
+    // The slot was freed: a new client gets a fresh server connection (which dies too).
+    let again = app_client(port).await;
+    let err = again.simple_query("SELECT 1").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "08006");
+}
+
+/// Logs in with the raw protocol (md5), returns the socket after ReadyForQuery.
+async fn raw_login(port: u16) -> TcpStream {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let mut out = BytesMut::new();
+    StartupMessage::new([("user", MD5_USER), ("database", "app")])
+        .encode(&mut out)
+        .unwrap();
+    s.write_all(&out).await.unwrap();
+    let mut buf = BytesMut::new();
+    loop {
+        let frame = loop {
+            if let Some(f) = pgwire::split_frame(&mut buf, 1 << 20).unwrap() {
+                break f;
+            }
+            assert!(
+                s.read_buf(&mut buf).await.unwrap() > 0,
+                "closed during login"
+            );
+        };
+        match frame.tag() {
+            b'R' => {
+                if let Authentication::Md5Password { salt } =
+                    Authentication::decode(frame.body()).unwrap()
+                {
+                    let mut out = BytesMut::new();
+                    pgwire::frontend::PasswordMessage {
+                        password: pgml_router::auth::md5_response(MD5_USER, MD5_PASS, salt),
+                    }
+                    .encode(&mut out)
+                    .unwrap();
+                    s.write_all(&out).await.unwrap();
+                }
+            }
+            b'Z' => return s,
+            b'E' => panic!("login failed"),
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn garbage_inside_a_session_is_a_protocol_error() {
+    require_postgres!();
+    let port = start_router(RouterOpts::default()).await;
+    let mut s = raw_login(port).await;
+    // A Query whose length word is below the header size.
+    s.write_all(b"Q\x00\x00\x00\x02garbage").await.unwrap();
+    let mut reply = Vec::new();
+    tokio::time::timeout(Duration::from_secs(3), s.read_to_end(&mut reply))
+        .await
+        .expect("router kept the connection open")
+        .unwrap();
+    assert_eq!(reply.first(), Some(&b'E'), "{reply:?}");
+    assert!(String::from_utf8_lossy(&reply).contains("08P01"));
+    // Other clients are still served, by the same pool.
+    let client = app_client(port).await;
+    client.simple_query("SELECT 1").await.unwrap();
+}
+
+#[tokio::test]
+async fn very_large_rows_stream_through() {
+    require_postgres!();
+    let port = start_router(RouterOpts::default()).await;
+    let client = app_client(port).await;
+    let size = 16 * 1024 * 1024;
+    let row = client
+        .query_one("SELECT repeat('x', $1)", &[&size])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, &str>(0).len(), size as usize);
+    // A large parameter (client -> server direction) as well.
+    let big = "y".repeat(8 * 1024 * 1024);
+    let row = client
+        .query_one("SELECT length($1::text)", &[&big])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i32>(0), 8 * 1024 * 1024);
+}
+
+#[tokio::test]
+async fn shutdown_stops_accepting_and_lets_clients_finish() {
+    require_postgres!();
+    let (port, shutdown) = start_router_with_shutdown(RouterOpts::default()).await;
+    let client = app_client(port).await;
+    shutdown.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Connected clients keep working during the grace period...
+    client.simple_query("SELECT 1").await.unwrap();
+    // ...new ones are refused.
+    assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err());
+    // After shutdown_timeout (1 s in tests) remaining clients are closed.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(client.simple_query("SELECT 1").await.is_err());
+}
+
+#[tokio::test]
+async fn idle_connections_are_closed_after_idle_timeout() {
+    require_postgres!();
+    let port = start_router(RouterOpts {
+        idle_timeout: 200,
+        ..RouterOpts::default()
+    })
+    .await;
+    let client = app_client(port).await;
+    client.simple_query("SELECT 1").await.unwrap();
+    assert_eq!(md5_servers(port).await, 1);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(md5_servers(port).await, 0);
+    // The client goes on with a new connection.
+    client.simple_query("SELECT 1").await.unwrap();
+}
+
+#[tokio::test]
+async fn min_pool_size_connections_are_opened_in_the_background() {
+    require_postgres!();
+    let port = start_router(RouterOpts {
+        pool_size: 3,
+        min_pool_size: 2,
+        ..RouterOpts::default()
+    })
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while md5_servers(port).await < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "min_pool_size not reached"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(md5_servers(port).await, 2);
+}
