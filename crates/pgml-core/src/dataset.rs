@@ -88,6 +88,20 @@ impl Dataset {
         &self.y
     }
 
+    /// Mean of each feature, and of the labels.
+    pub fn means(&self) -> (Vec<f64>, f64) {
+        let n = self.num_rows().max(1) as f64;
+        let mut x = vec![0.0; self.num_features()];
+        for i in 0..self.num_rows() {
+            for (m, &v) in x.iter_mut().zip(self.row(i)) {
+                *m += v as f64;
+            }
+        }
+        x.iter_mut().for_each(|m| *m /= n);
+        let y = self.y.iter().map(|&v| v as f64).sum::<f64>() / n;
+        (x, y)
+    }
+
     /// The rows at `indices`, in that order.
     pub fn subset(&self, indices: &[usize]) -> Dataset {
         let mut x = Vec::with_capacity(indices.len() * self.num_features());
@@ -208,6 +222,39 @@ fn stratified_indices(labels: &[f32], n_test: usize, rng: &mut StdRng) -> (Vec<u
     train.shuffle(rng);
     test.shuffle(rng);
     (train, test)
+}
+
+/// Small datasets shared by the unit tests of several algorithms.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::Dataset;
+
+    /// Rows of features (named a, b, ...) with their labels.
+    pub fn from_rows<R: AsRef<[f32]>>(rows: &[R], y: &[f32]) -> Dataset {
+        let width = rows.first().map_or(0, |r| r.as_ref().len());
+        let names = (0..width)
+            .map(|i| char::from(b'a' + i as u8).to_string())
+            .collect();
+        Dataset::new(
+            names,
+            rows.iter().flat_map(|r| r.as_ref().to_vec()).collect(),
+            y.to_vec(),
+        )
+        .unwrap()
+    }
+
+    /// The 6x3 table the scikit-learn 1.9 reference values in several tests were computed on.
+    pub fn sklearn_reference(y: &[f32]) -> Dataset {
+        let rows: [[f32; 3]; 6] = [
+            [1.0, 2.0, 0.5],
+            [2.0, 1.0, -1.0],
+            [3.0, 5.0, 2.0],
+            [4.0, 3.0, 0.0],
+            [5.0, 8.0, 1.0],
+            [6.0, 2.0, 3.0],
+        ];
+        from_rows(&rows, y)
+    }
 }
 
 #[cfg(test)]

@@ -93,7 +93,7 @@ impl ElasticNet {
             ));
         }
         let (x_mean, y_mean) = if params.fit_intercept {
-            means(data)
+            data.means()
         } else {
             (vec![0.0; p], 0.0)
         };
@@ -214,19 +214,6 @@ fn soft_threshold(v: f64, threshold: f64) -> f64 {
     } else {
         0.0
     }
-}
-
-fn means(data: &Dataset) -> (Vec<f64>, f64) {
-    let n = data.num_rows().max(1) as f64;
-    let mut x = vec![0.0; data.num_features()];
-    for i in 0..data.num_rows() {
-        for (m, &v) in x.iter_mut().zip(data.row(i)) {
-            *m += v as f64;
-        }
-    }
-    x.iter_mut().for_each(|m| *m /= n);
-    let y = data.labels().iter().map(|&v| v as f64).sum::<f64>() / n;
-    (x, y)
 }
 
 #[cfg(test)]
@@ -402,23 +389,7 @@ mod tests {
         assert_eq!(back, model);
     }
 
-    /// The 6×3 table the scikit-learn 1.9 reference values below were computed on.
-    fn reference(y: &[f32]) -> Dataset {
-        let rows: [[f32; 3]; 6] = [
-            [1.0, 2.0, 0.5],
-            [2.0, 1.0, -1.0],
-            [3.0, 5.0, 2.0],
-            [4.0, 3.0, 0.0],
-            [5.0, 8.0, 1.0],
-            [6.0, 2.0, 3.0],
-        ];
-        Dataset::new(
-            vec!["a".into(), "b".into(), "c".into()],
-            rows.iter().flatten().copied().collect(),
-            y.to_vec(),
-        )
-        .unwrap()
-    }
+    use crate::dataset::fixtures::sklearn_reference as reference;
 
     #[test]
     fn matches_scikit_learn() {

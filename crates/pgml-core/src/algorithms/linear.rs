@@ -22,7 +22,7 @@ impl LinearRegression {
         let p = data.num_features();
         let n = data.num_rows();
         let (x_mean, y_mean) = if fit_intercept {
-            means(data)
+            data.means()
         } else {
             (vec![0.0; p], 0.0)
         };
@@ -242,22 +242,9 @@ fn dot(w: &[f64], x: &[f32]) -> f64 {
     w.iter().zip(x).map(|(a, &b)| a * b as f64).sum()
 }
 
-fn means(data: &Dataset) -> (Vec<f64>, f64) {
-    let n = data.num_rows().max(1) as f64;
-    let mut x = vec![0.0; data.num_features()];
-    for i in 0..data.num_rows() {
-        for (m, &v) in x.iter_mut().zip(data.row(i)) {
-            *m += v as f64;
-        }
-    }
-    x.iter_mut().for_each(|m| *m /= n);
-    let y = data.labels().iter().map(|&v| v as f64).sum::<f64>() / n;
-    (x, y)
-}
-
 /// Per-feature mean and standard deviation (1 for constant features).
 fn standardisation(data: &Dataset) -> (Vec<f64>, Vec<f64>) {
-    let (mean, _) = means(data);
+    let (mean, _) = data.means();
     let n = data.num_rows().max(1) as f64;
     let mut var = vec![0.0; mean.len()];
     for i in 0..data.num_rows() {
@@ -309,14 +296,7 @@ fn cholesky_solve(a: &[f64], b: &[f64], p: usize, ridge: f64) -> Option<Vec<f64>
 mod tests {
     use super::*;
 
-    fn data(rows: &[[f32; 2]], y: &[f32]) -> Dataset {
-        Dataset::new(
-            vec!["a".into(), "b".into()],
-            rows.iter().flatten().copied().collect(),
-            y.to_vec(),
-        )
-        .unwrap()
-    }
+    use crate::dataset::fixtures::from_rows as data;
 
     #[test]
     fn least_squares_recovers_an_exact_plane() {

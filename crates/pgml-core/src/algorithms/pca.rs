@@ -367,23 +367,7 @@ mod tests {
         assert_eq!(back, pca);
     }
 
-    /// The 6×3 table the scikit-learn 1.9 reference values below were computed on.
-    fn reference(y: &[f32]) -> Dataset {
-        let rows: [[f32; 3]; 6] = [
-            [1.0, 2.0, 0.5],
-            [2.0, 1.0, -1.0],
-            [3.0, 5.0, 2.0],
-            [4.0, 3.0, 0.0],
-            [5.0, 8.0, 1.0],
-            [6.0, 2.0, 3.0],
-        ];
-        Dataset::new(
-            vec!["a".into(), "b".into(), "c".into()],
-            rows.iter().flatten().copied().collect(),
-            y.to_vec(),
-        )
-        .unwrap()
-    }
+    use crate::dataset::fixtures::sklearn_reference as reference;
 
     #[test]
     fn matches_scikit_learn() {

@@ -289,14 +289,7 @@ fn standardisation(data: &Dataset, center: bool) -> (Vec<f64>, Vec<f64>) {
 mod tests {
     use super::*;
 
-    fn dataset(rows: &[[f32; 2]], y: &[f32]) -> Dataset {
-        Dataset::new(
-            vec!["a".into(), "b".into()],
-            rows.iter().flatten().copied().collect(),
-            y.to_vec(),
-        )
-        .unwrap()
-    }
+    use crate::dataset::fixtures::from_rows as dataset;
 
     #[test]
     fn separates_two_classes() {
