@@ -1,7 +1,7 @@
 -- pgml 0.2.0 -> 0.3.0: pgml.load_dataset; predict overloads for integer and boolean arrays and for
 -- rows (ROW(...) via pgml.predict_json); the deployments trigger that keeps every backend's model
 -- cache in step with pgml.deployments; pgml.cached_models(), pgml.clear_cache(),
--- pgml.decompose(). Training gains
+-- pgml.decompose(), pgml.predict_batch(). Training gains
 -- text labels, text features, preprocess, search and more algorithms (no SQL change needed).
 -- Drafted by scripts/draft-upgrade-script.py. Released upgrade scripts are frozen.
 
@@ -104,6 +104,18 @@ CREATE  FUNCTION "predict"(
 STRICT STABLE PARALLEL SAFE 
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'predict_i64_wrapper';
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- crates/pgml/src/api/predict.rs:106
+-- pgml::api::predict::predict_batch
+CREATE  FUNCTION "predict_batch"(
+	"project_name" TEXT, /* & str */
+	"features" real[] /* Array < '_, f32 > */
+) RETURNS SETOF real /* f32 */
+STRICT STABLE PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'predict_batch_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */

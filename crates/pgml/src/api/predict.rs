@@ -100,3 +100,29 @@ fn predict_proba(project_name: &str, features: Array<'_, f32>) -> Vec<f32> {
 fn decompose(project_name: &str, vector: Array<'_, f32>) -> Vec<f32> {
     (|| cache::deployed(project_name)?.decompose(&reals(vector)?))().or_raise("pgml.decompose")
 }
+
+/// `pgml.predict_batch(project_name, features real[])`: `features` holds several rows back to
+/// back (the model's feature count each); one prediction per row, in order.
+#[pg_extern(stable, strict, parallel_safe)]
+fn predict_batch(project_name: &str, features: Array<'_, f32>) -> SetOfIterator<'static, f32> {
+    let predictions = (|| {
+        let model = cache::deployed(project_name)?;
+        let values = reals(features)?;
+        let width = model.num_features();
+        if width == 0 || values.len() % width != 0 {
+            return Err(Error::data(
+                format!(
+                    "{} values are not a whole number of rows of {width} features",
+                    values.len()
+                ),
+                "pass the rows' features back to back, each row complete",
+            ));
+        }
+        values
+            .chunks(width)
+            .map(|row| model.predict(row))
+            .collect::<Result<Vec<f32>>>()
+    })()
+    .or_raise("pgml.predict_batch");
+    SetOfIterator::new(predictions)
+}

@@ -1,0 +1,37 @@
+-- Training reads its rows through one MVCC snapshot: rows another session commits meanwhile
+-- are not trained on. And pgml.predict_batch scores many rows in one call.
+CREATE EXTENSION IF NOT EXISTS pgml;
+CREATE EXTENSION IF NOT EXISTS dblink;
+CREATE TABLE mvcc_rows AS
+SELECT i::real AS x, (3 * i + 1)::float8 AS y FROM generate_series(1, 100) AS i;
+
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT count(*) AS rows_visible FROM mvcc_rows;
+-- Another session adds 900 rows and commits while this transaction is open.
+SELECT dblink_exec(format('host=127.0.0.1 port=%s dbname=%s user=postgres', current_setting('port'), current_database()),
+                   'INSERT INTO mvcc_rows SELECT i, 3 * i + 1 FROM generate_series(101, 1000) AS i');
+SELECT deployed FROM pgml.train('mvcc', 'regression', 'mvcc_rows', 'y', test_sampling => 'last');
+SELECT analysis->'samples' AS samples_trained_on FROM pgml.snapshots ORDER BY id DESC LIMIT 1;
+COMMIT;
+SELECT count(*) AS rows_now FROM mvcc_rows;
+SELECT deployed FROM pgml.train('mvcc', test_sampling => 'last');
+SELECT analysis->'samples' AS samples_after_commit FROM pgml.snapshots ORDER BY id DESC LIMIT 1;
+
+-- predict_batch: rows back to back, one prediction each.
+SELECT round(p::numeric, 2) AS prediction FROM pgml.predict_batch('mvcc', ARRAY[1, 2, 10]::real[]) AS p;
+SELECT count(*) AS predictions FROM pgml.predict_batch('mvcc', (SELECT array_agg(x) FROM mvcc_rows));
+SELECT * FROM pgml.predict_batch('mvcc', ARRAY[]::real[]);
+SELECT * FROM pgml.predict_batch('nobody', ARRAY[1]::real[]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.predict_batch('mvcc', ARRAY[1, NULL]::real[]);
+\echo :LAST_ERROR_SQLSTATE
+CREATE TABLE mvcc_two AS SELECT i::real AS a, (i % 3)::real AS b, (2 * i)::float8 AS y FROM generate_series(1, 50) AS i;
+SELECT deployed FROM pgml.train('mvcc_two', 'regression', 'mvcc_two', 'y');
+SELECT count(*) FROM pgml.predict_batch('mvcc_two', ARRAY[1, 2, 3]::real[]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) AS two_rows FROM pgml.predict_batch('mvcc_two', ARRAY[1, 2, 3, 4]::real[]);
+
+DELETE FROM pgml.projects;
+DELETE FROM pgml.snapshots;
+DROP TABLE mvcc_rows, mvcc_two;
+DROP EXTENSION dblink;
