@@ -31,6 +31,23 @@ SELECT count(*) FROM pgml.predict_batch('mvcc_two', ARRAY[1, 2, 3]::real[]);
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS two_rows FROM pgml.predict_batch('mvcc_two', ARRAY[1, 2, 3, 4]::real[]);
 
+-- materialize_snapshot copies the rows; retraining without a relation uses the copy, even
+-- after the source table changed.
+SELECT deployed FROM pgml.train('mat', 'regression', 'mvcc_rows', 'y', materialize_snapshot => true);
+SELECT relation_name, materialized, analysis->'samples' AS samples FROM pgml.snapshots ORDER BY id DESC LIMIT 1;
+SELECT count(*) AS materialized_tables FROM pg_tables WHERE schemaname = 'pgml' AND tablename LIKE 'snapshot\_%';
+DELETE FROM mvcc_rows WHERE x > 10;
+SELECT deployed IS NOT NULL AS retrained FROM pgml.train('mat');
+SELECT relation_name LIKE 'pgml.snapshot\_%' AS from_the_copy, analysis->'samples' AS samples
+FROM pgml.snapshots ORDER BY id DESC LIMIT 1;
+DO $$
+DECLARE t text;
+BEGIN
+    FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'pgml' AND tablename LIKE 'snapshot\_%' LOOP
+        EXECUTE format('DROP TABLE pgml.%I', t);
+    END LOOP;
+END $$;
+
 DELETE FROM pgml.projects;
 DELETE FROM pgml.snapshots;
 DROP TABLE mvcc_rows, mvcc_two;

@@ -96,12 +96,6 @@ fn refuse_unsupported(req: &Request<'_>) -> Result<()> {
             ));
         }
     }
-    if req.materialize_snapshot {
-        return Err(Error::not_supported(
-            "materialize_snapshot is not supported yet",
-            "leave it false: training reads the relation under one MVCC snapshot",
-        ));
-    }
     Ok(())
 }
 
@@ -154,9 +148,16 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
         }
     };
 
-    let data = spi::read_training_data(&relation, y_column.as_deref())?;
     let snapshot_id =
         spi::insert_snapshot(&relation, y_column.as_deref(), req.test_size, sampling)?;
+    // A materialized snapshot copies the rows into pgml.snapshot_<id> first and trains on the
+    // copy, so later retrains see exactly the same data.
+    let source = if req.materialize_snapshot {
+        spi::materialize_snapshot(snapshot_id, &relation)?
+    } else {
+        relation.clone()
+    };
+    let data = spi::read_training_data(&source, y_column.as_deref())?;
     let spec = TrainSpec {
         task,
         algorithm,

@@ -107,7 +107,8 @@ pub fn create_project(name: &str, task: Task) -> Result<Project> {
 /// Relation and label of the project's most recent snapshot.
 pub fn latest_snapshot(project_id: i64) -> Result<Option<(String, Option<String>)>> {
     let (relation, label) = get_two::<String, String>(
-        "SELECT s.relation_name, s.y_column_name[1] FROM pgml.models m \
+        "SELECT CASE WHEN s.materialized THEN 'pgml.snapshot_' || s.id ELSE s.relation_name END, \
+         s.y_column_name[1] FROM pgml.models m \
          JOIN pgml.snapshots s ON s.id = m.snapshot_id WHERE m.project_id = $1 \
          ORDER BY s.id DESC LIMIT 1",
         &[project_id.into()],
@@ -129,6 +130,23 @@ pub fn insert_snapshot(
     )
     .map_err(spi)?
     .ok_or_else(|| Error::sql(SqlState::InternalError, "INSERT returned no id", "report this bug"))
+}
+
+/// Copies `relation` into `pgml.snapshot_<id>` and marks the snapshot materialized; returns
+/// the copy's name.
+pub fn materialize_snapshot(snapshot_id: i64, relation: &str) -> Result<String> {
+    let qualified = resolve_relation(relation)?;
+    let table = format!("pgml.snapshot_{snapshot_id}");
+    Spi::run(&format!(
+        "CREATE TABLE {table} AS SELECT * FROM {qualified}"
+    ))
+    .map_err(spi)?;
+    Spi::run_with_args(
+        "UPDATE pgml.snapshots SET materialized = true WHERE id = $1",
+        &[snapshot_id.into()],
+    )
+    .map_err(spi)?;
+    Ok(table)
 }
 
 /// Records what training found out about the snapshot's columns and rows.
