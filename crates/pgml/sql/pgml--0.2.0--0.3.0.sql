@@ -1,7 +1,7 @@
 -- pgml 0.2.0 -> 0.3.0: pgml.load_dataset; predict overloads for integer and boolean arrays and for
 -- rows (ROW(...) via pgml.predict_json); the deployments trigger that keeps every backend's model
 -- cache in step with pgml.deployments; pgml.cached_models(), pgml.clear_cache(),
--- pgml.decompose(), pgml.predict_batch(). Training gains
+-- pgml.decompose(), pgml.predict_batch(), pgml.snapshot(). Training gains
 -- text labels, text features, preprocess, search and more algorithms (no SQL change needed).
 -- Drafted by scripts/draft-upgrade-script.py. Released upgrade scripts are frozen.
 
@@ -155,6 +155,24 @@ CREATE FUNCTION pgml.predict(project_name TEXT, "row" anyelement) RETURNS real
 CREATE FUNCTION pgml.predict_proba(project_name TEXT, "row" anyelement) RETURNS real[]
     LANGUAGE sql STABLE STRICT PARALLEL SAFE
     AS $$ SELECT pgml.predict_proba_json(project_name, to_json("row")) $$;
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- crates/pgml/src/api/snapshot.rs:15
+-- pgml::api::snapshot::snapshot
+CREATE  FUNCTION "snapshot"(
+	"relation_name" TEXT, /* & str */
+	"y_column_name" TEXT, /* Option < & str > */
+	"test_size" real DEFAULT 0.25, /* f32 */
+	"test_sampling" TEXT DEFAULT 'stratified', /* & str */
+	"preprocess" jsonb DEFAULT '{}' /* JsonB */
+) RETURNS TABLE (
+	"relation" TEXT,  /* String */
+	"y_column_name" TEXT  /* Option < String > */
+)
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'snapshot_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */

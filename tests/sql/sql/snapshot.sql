@@ -40,6 +40,17 @@ DELETE FROM mvcc_rows WHERE x > 10;
 SELECT deployed IS NOT NULL AS retrained FROM pgml.train('mat');
 SELECT relation_name LIKE 'pgml.snapshot\_%' AS from_the_copy, analysis->'samples' AS samples
 FROM pgml.snapshots ORDER BY id DESC LIMIT 1;
+-- pgml.snapshot: the copy and its statistics, without training.
+SELECT relation LIKE 'pgml.snapshot\_%' AS copied, y_column_name FROM pgml.snapshot('mvcc_two', 'y', preprocess => '{"b": {"scale": "min_max"}}');
+SELECT materialized, test_sampling, analysis, jsonb_array_length(columns) AS columns,
+       columns->1->'preprocess'->>'scale' AS b_scale, (columns->0->'statistics'->>'max')::float8 AS a_max
+FROM pgml.snapshots ORDER BY id DESC LIMIT 1;
+SELECT * FROM pgml.snapshot('no_such_table', 'y');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.snapshot('mvcc_two', 'nope');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.snapshot('mvcc_two', 'y', test_sampling => 'sideways');
+\echo :LAST_ERROR_SQLSTATE
 DO $$
 DECLARE t text;
 BEGIN

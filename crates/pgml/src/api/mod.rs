@@ -4,5 +4,6 @@ mod deploy;
 mod load_dataset;
 mod predict;
 mod predict_row;
+mod snapshot;
 pub mod train;
 mod version;

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::error::spi;
 
 mod training_data;
-pub use training_data::read_training_data;
+pub use training_data::{check_label, read_training_data};
 
 /// The file name of the serialised estimator in `pgml.files`.
 const MODEL_FILE: &str = "model.json";

@@ -83,15 +83,20 @@ enum Collected {
     },
 }
 
-/// Reads every row of `relation` under one snapshot: every column but `y_column` is a feature
-/// (numbers and booleans; text and enums as categories; numeric arrays expanded one feature per
-/// element), `y_column` the label. Returns the data and a JSON description of the columns.
-pub fn read_training_data(relation: &str, y_column: Option<&str>) -> Result<TrainData> {
-    let qualified = resolve_relation(relation)?;
-    let columns = describe_columns(&qualified)?;
-    let label = match y_column {
-        None => None,
-        Some(y_column) => Some(columns.iter().find(|c| c.name == y_column).ok_or_else(|| {
+/// The label column, or the error naming the relation's columns when it does not exist.
+fn find_label<'a>(
+    columns: &'a [SourceColumn],
+    qualified: &str,
+    y_column: Option<&str>,
+) -> Result<Option<&'a SourceColumn>> {
+    let Some(y_column) = y_column else {
+        return Ok(None);
+    };
+    columns
+        .iter()
+        .find(|c| c.name == y_column)
+        .map(Some)
+        .ok_or_else(|| {
             Error::sql(
                 SqlState::UndefinedColumn,
                 format!("column \"{y_column}\" does not exist in {qualified}"),
@@ -104,8 +109,23 @@ pub fn read_training_data(relation: &str, y_column: Option<&str>) -> Result<Trai
                         .join(", ")
                 ),
             )
-        })?),
-    };
+        })
+}
+
+/// Fails as [`read_training_data`] would if the relation or its label column is missing.
+pub fn check_label(relation: &str, y_column: Option<&str>) -> Result<()> {
+    let qualified = resolve_relation(relation)?;
+    let columns = describe_columns(&qualified)?;
+    find_label(&columns, &qualified, y_column).map(|_| ())
+}
+
+/// Reads every row of `relation` under one snapshot: every column but `y_column` is a feature
+/// (numbers and booleans; text and enums as categories; numeric arrays expanded one feature per
+/// element), `y_column` the label. Returns the data and a JSON description of the columns.
+pub fn read_training_data(relation: &str, y_column: Option<&str>) -> Result<TrainData> {
+    let qualified = resolve_relation(relation)?;
+    let columns = describe_columns(&qualified)?;
+    let label = find_label(&columns, &qualified, y_column)?;
     let y_column = y_column.unwrap_or_default();
     if let Some(label) = label.filter(|l| !matches!(l.kind, Some(Kind::Numeric | Kind::Text))) {
         return Err(Error::not_supported(
