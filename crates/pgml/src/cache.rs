@@ -22,6 +22,7 @@ use pgml_core::{Error, Result, SqlState};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
+use crate::error::unknown_model;
 use crate::{guc, spi};
 
 /// A deserialised model and its bookkeeping.
@@ -121,13 +122,7 @@ pub fn model(model_id: i64) -> Result<Rc<Model>> {
         return Ok(model);
     }
     watch_deployments()?;
-    let bytes = spi::model_bytes(model_id)?.ok_or_else(|| {
-        Error::sql(
-            SqlState::UndefinedObject,
-            format!("model {model_id} does not exist"),
-            "pgml.trained_models lists the models that exist",
-        )
-    })?;
+    let bytes = spi::model_bytes(model_id)?.ok_or_else(|| unknown_model(model_id))?;
     let model = Rc::new(Model::from_bytes(&bytes)?);
     let entry = Entry {
         model: model.clone(),

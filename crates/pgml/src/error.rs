@@ -46,3 +46,12 @@ pub fn spi(err: pgrx::spi::Error) -> Error {
         "this is a bug in pgml; please report it",
     )
 }
+
+/// The error for a model id that is not in `pgml.models`.
+pub fn unknown_model(model_id: i64) -> Error {
+    Error::sql(
+        SqlState::UndefinedObject,
+        format!("model {model_id} does not exist"),
+        "pgml.trained_models lists the models that exist",
+    )
+}

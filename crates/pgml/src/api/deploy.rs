@@ -3,7 +3,7 @@ use pgml_core::registry::{Algorithm, Strategy};
 use pgml_core::{Error, Result, SqlState};
 use pgrx::prelude::*;
 
-use crate::error::OrRaise;
+use crate::error::{unknown_model, OrRaise};
 use crate::spi;
 
 /// `pgml.deploy(project_name, strategy, algorithm)`: makes the chosen model live for every
@@ -69,13 +69,8 @@ fn deploy_model(
     ),
 > {
     let row = (|| {
-        let (project_id, name, algorithm) = spi::model_owner(model_id)?.ok_or_else(|| {
-            Error::sql(
-                SqlState::UndefinedObject,
-                format!("model {model_id} does not exist"),
-                "pgml.trained_models lists the models that exist",
-            )
-        })?;
+        let (project_id, name, algorithm) =
+            spi::model_owner(model_id)?.ok_or_else(|| unknown_model(model_id))?;
         spi::deploy(project_id, model_id, Strategy::Specific)?;
         Ok((name, Strategy::Specific.to_string(), algorithm))
     })();

@@ -24,60 +24,49 @@ fn reals(values: Array<'_, f32>) -> Result<Vec<f32>> {
     features(values.iter().map(|v| v.map(f64::from)))
 }
 
+/// The deployed model's prediction for one row of numbers: what every array overload does.
+fn predict_deployed(project_name: &str, values: impl Iterator<Item = Option<f64>>) -> f32 {
+    (|| cache::deployed(project_name)?.predict(&features(values)?))().or_raise("pgml.predict")
+}
+
 /// `pgml.predict(project_name, features real[])`: the deployed model's prediction.
 #[pg_extern(stable, strict, parallel_safe)]
 fn predict(project_name: &str, features: Array<'_, f32>) -> f32 {
-    (|| cache::deployed(project_name)?.predict(&reals(features)?))().or_raise("pgml.predict")
+    predict_deployed(project_name, features.iter().map(|v| v.map(f64::from)))
 }
 
 /// `pgml.predict(project_name, features float8[])`.
 #[pg_extern(stable, strict, parallel_safe, name = "predict")]
 fn predict_f64(project_name: &str, features: Array<'_, f64>) -> f32 {
-    (|| cache::deployed(project_name)?.predict(&self::features(features.iter())?))()
-        .or_raise("pgml.predict")
+    predict_deployed(project_name, features.iter())
 }
 
 /// `pgml.predict(project_name, features int4[])`, and the other integer and boolean arrays
 /// PostgresML accepts: values are converted to real.
 #[pg_extern(stable, strict, parallel_safe, name = "predict")]
 fn predict_i32(project_name: &str, features: Array<'_, i32>) -> f32 {
-    (|| {
-        cache::deployed(project_name)?
-            .predict(&self::features(features.iter().map(|v| v.map(f64::from)))?)
-    })()
-    .or_raise("pgml.predict")
+    predict_deployed(project_name, features.iter().map(|v| v.map(f64::from)))
 }
 
 /// `pgml.predict(project_name, features int8[])`.
 #[pg_extern(stable, strict, parallel_safe, name = "predict")]
 fn predict_i64(project_name: &str, features: Array<'_, i64>) -> f32 {
-    (|| {
-        cache::deployed(project_name)?.predict(&self::features(
-            features.iter().map(|v| v.map(|v| v as f64)),
-        )?)
-    })()
-    .or_raise("pgml.predict")
+    predict_deployed(project_name, features.iter().map(|v| v.map(|v| v as f64)))
 }
 
 /// `pgml.predict(project_name, features int2[])`.
 #[pg_extern(stable, strict, parallel_safe, name = "predict")]
 fn predict_i16(project_name: &str, features: Array<'_, i16>) -> f32 {
-    (|| {
-        cache::deployed(project_name)?
-            .predict(&self::features(features.iter().map(|v| v.map(f64::from)))?)
-    })()
-    .or_raise("pgml.predict")
+    predict_deployed(project_name, features.iter().map(|v| v.map(f64::from)))
 }
 
 /// `pgml.predict(project_name, features bool[])`: true is 1, false is 0.
 #[pg_extern(stable, strict, parallel_safe, name = "predict")]
 fn predict_bool(project_name: &str, features: Array<'_, bool>) -> f32 {
-    (|| {
-        cache::deployed(project_name)?.predict(&self::features(
-            features.iter().map(|v| v.map(|b| f64::from(u8::from(b)))),
-        )?)
-    })()
-    .or_raise("pgml.predict")
+    predict_deployed(
+        project_name,
+        features.iter().map(|v| v.map(|b| f64::from(u8::from(b)))),
+    )
 }
 
 /// `pgml.predict(model_id, features real[])`: a specific model, deployed or not.
