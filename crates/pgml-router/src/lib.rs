@@ -9,8 +9,11 @@
 //! - [`admin`]: the `SHOW ...` console, one file per command.
 //! - [`auth`]: md5 and server-side SCRAM-SHA-256 checks of client passwords.
 //! - [`scanner`]: message boundaries of a byte stream, for zero-decode forwarding.
+//! - [`prometheus`]: the `/metrics` exporter.
 //! - [`registry`]: live clients and server connections, for `SHOW CLIENTS/SERVERS`.
 //! - [`error`]: errors sent to clients (severity, SQLSTATE, message).
+//! - [`shared`]: the state tasks share: configuration (swapped on reload), pools, stop.
+//! - [`stream`], [`tls`]: plain or TLS connections (rustls) on both sides.
 //!
 //! [`Router::bind`] + [`Router::serve`] run it; the binary adds CLI, logging, signals.
 
@@ -23,9 +26,13 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod pool;
+pub mod prometheus;
 pub mod registry;
 pub mod scanner;
 pub mod server;
+pub mod shared;
+pub mod stream;
+pub mod tls;
 pub mod wire;
 
 use std::future::Future;
@@ -37,54 +44,44 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tracing::{info, warn};
 
-use crate::cancel::CancelMap;
 use crate::config::Config;
-use crate::pool::Pools;
+pub use crate::shared::{Loaded, Shared, Stop};
 
 /// The router's version, as `SHOW VERSION` and `server_version` on the console print it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// State every connection task shares.
-#[derive(Debug)]
-pub struct Shared {
-    /// The loaded configuration.
-    pub config: Config,
-    /// The pools.
-    pub pools: Pools,
-    /// Cancel keys issued to clients.
-    pub cancels: Arc<CancelMap>,
-    /// Logged-in pool clients, for `SHOW CLIENTS`.
-    pub clients: registry::Registry<registry::ClientInfo>,
-}
-
-impl Shared {
-    /// Builds pools from a configuration.
-    pub fn new(config: Config) -> Shared {
-        Shared {
-            pools: Pools::from_config(&config),
-            config,
-            cancels: Arc::new(CancelMap::default()),
-            clients: registry::Registry::default(),
-        }
-    }
-}
 
 /// A bound listener, ready to serve.
 #[derive(Debug)]
 pub struct Router {
     listener: TcpListener,
+    metrics: Option<TcpListener>,
     shared: Arc<Shared>,
 }
 
 impl Router {
-    /// Binds `general.host:general.port` (port 0 picks a free one).
+    /// Loads the TLS files and binds `general.host:general.port` (port 0 picks a free
+    /// one).
     pub async fn bind(config: Config) -> std::io::Result<Router> {
         let addr = (config.general.host.clone(), config.general.port);
+        let shared = Shared::new(config)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        let metrics = if config_exporter(&shared) {
+            let g = &shared.loaded().config.general;
+            Some(TcpListener::bind((g.host.as_str(), g.prometheus_exporter_port)).await?)
+        } else {
+            None
+        };
         let listener = TcpListener::bind(addr).await?;
         Ok(Router {
             listener,
-            shared: Arc::new(Shared::new(config)),
+            metrics,
+            shared: Arc::new(shared),
         })
+    }
+
+    /// The Prometheus exporter's address, when enabled.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// The address actually bound.
@@ -97,19 +94,38 @@ impl Router {
         Arc::clone(&self.shared)
     }
 
-    /// Accepts clients until `shutdown` completes, then gives connected clients up to
-    /// `shutdown_timeout` to leave before closing them.
+    /// Uses `path` for `RELOAD` and SIGHUP.
+    pub fn with_config_path(self, path: std::path::PathBuf) -> Router {
+        self.shared.set_config_path(path);
+        self
+    }
+
+    /// Accepts clients until `shutdown` completes or a stop is requested
+    /// ([`Shared::request_stop`]: admin `SHUTDOWN`, signals). `shutdown` completing is
+    /// a graceful stop ([`Stop::Draining`]): each client is closed when its
+    /// transaction is over, and those left after `shutdown_timeout` are closed anyway.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) {
-        let Router { listener, shared } = self;
+        let Router {
+            listener,
+            metrics,
+            shared,
+        } = self;
         let mut tasks = JoinSet::new();
         let upkeep = {
             let shared = Arc::clone(&shared);
             tokio::spawn(async move { shared.pools.maintain().await })
         };
+        let exporter = metrics.map(|l| tokio::spawn(prometheus::serve(l, Arc::clone(&shared))));
+        let mut stop = shared::stop_past(shared.stop_watch(), Stop::Running);
         tokio::pin!(shutdown);
+        let mut external_done = false;
         loop {
             tokio::select! {
-                () = &mut shutdown => break,
+                () = &mut shutdown, if !external_done => {
+                    external_done = true;
+                    shared.request_stop(Stop::Draining);
+                }
+                _ = &mut stop => break,
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
                 accepted = listener.accept() => match accepted {
                     Ok((stream, peer)) => {
@@ -124,20 +140,43 @@ impl Router {
         }
         drop(listener);
         upkeep.abort();
-        let grace = shared.config.general.shutdown_timeout();
-        info!(
-            clients = tasks.len(),
-            grace_ms = grace.as_millis() as u64,
-            "shutting down"
-        );
-        let drained =
-            tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
-        if drained.is_err() {
-            warn!(
+        if let Some(exporter) = exporter {
+            exporter.abort();
+        }
+        if shared.stopping() == Stop::Draining {
+            let grace = shared.loaded().config.general.shutdown_timeout();
+            info!(
                 clients = tasks.len(),
-                "shutdown_timeout reached; closing remaining clients"
+                grace_ms = grace.as_millis() as u64,
+                "shutting down: letting clients finish their transactions"
             );
+            let now = shared::stop_past(shared.stop_watch(), Stop::Draining);
+            let drained = async { while tasks.join_next().await.is_some() {} };
+            tokio::select! {
+                _ = tokio::time::timeout(grace, drained) => {}
+                _ = now => {}
+            }
+            if !tasks.is_empty() {
+                warn!(
+                    clients = tasks.len(),
+                    "shutdown_timeout reached; closing remaining clients"
+                );
+            }
+        }
+        shared.request_stop(Stop::Now);
+        info!(clients = tasks.len(), "stopping: closing every client");
+        // Sessions send FATAL 57P01 and close; give them a moment, then abort the rest.
+        let closing = async { while tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(STOP_NOW_GRACE, closing).await.is_err() {
             tasks.shutdown().await;
         }
+        shared.pools.close_all();
     }
 }
+
+fn config_exporter(shared: &Shared) -> bool {
+    shared.loaded().config.general.enable_prometheus_exporter
+}
+
+/// How long sessions get to send their goodbye on an immediate stop.
+const STOP_NOW_GRACE: Duration = Duration::from_millis(300);

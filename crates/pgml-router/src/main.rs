@@ -1,11 +1,14 @@
-//! The `pgml-router` binary: CLI, logging, runtime, signals.
+//! The `pgml-router` binary: CLI, logging, runtime, signals (SIGHUP reload, SIGINT
+//! graceful stop, SIGTERM immediate stop).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use std::sync::Arc;
+
 use pgml_router::config::Config;
-use pgml_router::Router;
+use pgml_router::{Router, Shared, Stop};
 use tracing::{error, info, warn};
 
 /// PostgreSQL connection pooler for pgml (PgCat-compatible configuration).
@@ -57,11 +60,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let path = cli.config.clone();
     runtime.block_on(async move {
         let router = match Router::bind(config).await {
-            Ok(router) => router,
+            Ok(router) => router.with_config_path(path),
             Err(e) => {
-                error!(error = %e, "cannot listen");
+                error!(error = %e, "cannot start");
                 return ExitCode::FAILURE;
             }
         };
@@ -69,32 +73,60 @@ fn main() -> ExitCode {
             Ok(addr) => info!(%addr, version = pgml_router::VERSION, "pgml-router listening"),
             Err(e) => warn!(error = %e, "cannot read the bound address"),
         }
-        router.serve(shutdown_signal()).await;
+        let shared = router.shared();
+        let signals = tokio::spawn(handle_signals(Arc::clone(&shared)));
+        router.serve(std::future::pending()).await;
+        signals.abort();
         info!("pgml-router stopped");
         ExitCode::SUCCESS
     })
 }
 
-/// Completes on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
+/// SIGHUP reloads the configuration file, SIGINT stops gracefully (a second SIGINT
+/// stops now), SIGTERM stops now.
+#[cfg(unix)]
+async fn handle_signals(shared: Arc<Shared>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut hup), Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::hangup()),
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        error!("cannot install signal handlers; SIGHUP/SIGINT/SIGTERM keep their defaults");
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = hup.recv() => {
+                info!("SIGHUP: reloading the configuration");
+                if let Err(e) = shared.reload_file() {
+                    error!("reload failed, configuration unchanged: {e}");
                 }
             }
-            Err(_) => {
-                let _ = ctrl_c.await;
+            _ = int.recv() => {
+                let stop = match shared.stopping() {
+                    Stop::Running => Stop::Draining,
+                    _ => Stop::Now,
+                };
+                info!(?stop, "SIGINT: shutting down");
+                shared.request_stop(stop);
+            }
+            _ = term.recv() => {
+                info!("SIGTERM: stopping now");
+                shared.request_stop(Stop::Now);
             }
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
+}
+
+/// Ctrl-C stops gracefully, a second one stops now.
+#[cfg(not(unix))]
+async fn handle_signals(shared: Arc<Shared>) {
+    while tokio::signal::ctrl_c().await.is_ok() {
+        let stop = match shared.stopping() {
+            Stop::Running => Stop::Draining,
+            _ => Stop::Now,
+        };
+        shared.request_stop(stop);
     }
 }

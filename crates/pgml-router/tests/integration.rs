@@ -5,12 +5,20 @@
 
 #[macro_use]
 mod common;
+#[path = "integration/admin.rs"]
+mod admin;
+#[path = "integration/auth_query.rs"]
+mod auth_query;
 #[path = "integration/faults.rs"]
 mod faults;
+#[path = "integration/metrics.rs"]
+mod metrics;
 #[path = "integration/params.rs"]
 mod params;
 #[path = "integration/prepared.rs"]
 mod prepared;
+#[path = "integration/tls.rs"]
+mod tls;
 
 use std::time::{Duration, Instant};
 

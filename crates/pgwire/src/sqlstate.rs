@@ -104,6 +104,8 @@ codes! {
     IDLE_SESSION_TIMEOUT = b"57P05";
     /// 58000
     SYSTEM_ERROR = b"58000";
+    /// F0000
+    CONFIG_FILE_ERROR = b"F0000";
     /// XX000
     INTERNAL_ERROR = b"XX000";
 }
@@ -157,5 +159,6 @@ mod tests {
         assert_eq!(SqlState::new("570144"), None);
         assert_eq!(SqlState::new("57é1"), None);
         assert_eq!(SqlState::QUERY_CANCELED.to_string(), "57014");
+        assert_eq!(SqlState::new("F0000"), Some(SqlState::CONFIG_FILE_ERROR));
     }
 }

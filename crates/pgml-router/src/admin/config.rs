@@ -17,6 +17,7 @@ impl ShowCommand for ShowConfig {
 
     fn rows(&self, shared: &Shared) -> Vec<Vec<String>> {
         shared
+            .loaded()
             .config
             .general
             .describe()

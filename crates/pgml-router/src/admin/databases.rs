@@ -32,23 +32,25 @@ impl ShowCommand for Databases {
     fn rows(&self, shared: &Shared) -> Vec<Vec<String>> {
         shared
             .pools
+            .all()
             .iter()
             .map(|p| {
                 let t = &p.target;
                 let current = p.stats.sv_active.get() + p.idle_count() as u64;
+                let paused = if p.is_paused() { "1" } else { "0" };
                 vec![
                     p.database.clone(),
                     t.host.clone(),
                     t.port.to_string(),
                     t.database.clone(),
                     t.user.clone(),
-                    p.pool_size.to_string(),
-                    p.min_pool_size.to_string(),
+                    p.pool_size().to_string(),
+                    p.min_pool_size().to_string(),
                     "0".to_owned(),
                     p.mode.as_str().to_owned(),
-                    p.pool_size.to_string(),
+                    p.pool_size().to_string(),
                     current.to_string(),
-                    "0".to_owned(),
+                    paused.to_owned(),
                     "0".to_owned(),
                 ]
             })

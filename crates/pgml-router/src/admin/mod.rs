@@ -1,26 +1,32 @@
 //! The admin console: a simple-query session on database `pgml-router` (or `pgbouncer`,
-//! `pgcat`) that answers `SHOW ...` commands with PgBouncer's column names. Each
-//! command lives in its own file behind [`ShowCommand`].
+//! `pgcat`) that answers `SHOW ...` commands with PgBouncer's column names, and
+//! `RELOAD`, `PAUSE [db]`, `RESUME [db]`, `SHUTDOWN`. Each command lives in its own
+//! file: the SHOW ones behind [`ShowCommand`], the others as a `run` function.
 
 mod clients;
 mod config;
 mod databases;
+mod pause;
 mod pools;
+mod reload;
+mod resume;
 mod servers;
+mod shutdown;
 mod stats;
 mod version;
 
 use bytes::{Bytes, BytesMut};
 use pgwire::backend::{
-    CommandComplete, DataRow, FieldDescription, ReadyForQuery, RowDescription, TransactionStatus,
+    CommandComplete, DataRow, FieldDescription, NoticeResponse, ReadyForQuery, RowDescription,
+    Severity, TransactionStatus,
 };
 use pgwire::frontend::Query;
 use pgwire::SqlState;
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 use tracing::{debug, info};
 
 use crate::error::ClientError;
+use crate::shared::{stop_past, Stop};
+use crate::stream::Stream;
 use crate::wire::read_frame;
 use crate::Shared;
 
@@ -54,13 +60,24 @@ pub fn commands() -> [&'static dyn ShowCommand; 7] {
 }
 
 /// Serves the console until the client leaves.
-pub async fn run(shared: &Shared, mut stream: TcpStream, mut buf: BytesMut) {
+pub async fn run(shared: &Shared, mut stream: Stream, mut buf: BytesMut) {
     let mut skipping_to_sync = false;
+    let mut stop = stop_past(shared.stop_watch(), Stop::Running);
     loop {
-        let frame = match read_frame(&mut stream, &mut buf, MAX_ADMIN_MESSAGE).await {
-            Ok(frame) => frame,
-            Err(e) => {
-                debug!(error = %e, "admin console client gone");
+        let frame = tokio::select! {
+            read = read_frame(&mut stream, &mut buf, MAX_ADMIN_MESSAGE) => match read {
+                Ok(frame) => frame,
+                Err(e) => {
+                    debug!(error = %e, "admin console client gone");
+                    return;
+                }
+            },
+            _ = &mut stop => {
+                let err = ClientError::fatal(
+                    SqlState::ADMIN_SHUTDOWN,
+                    "terminating connection: pgml-router is shutting down",
+                );
+                crate::client::send_error(&mut stream, &err).await;
                 return;
             }
         };
@@ -69,7 +86,7 @@ pub async fn run(shared: &Shared, mut stream: TcpStream, mut buf: BytesMut) {
             b'X' => return,
             b'Q' => {
                 match Query::decode(frame.body()) {
-                    Ok(q) => answer(shared, &q.query, &mut out),
+                    Ok(q) => answer(shared, &q.query, &mut out).await,
                     Err(e) => ClientError::error(
                         SqlState::PROTOCOL_VIOLATION,
                         format!("invalid Query message: {e}"),
@@ -92,7 +109,7 @@ pub async fn run(shared: &Shared, mut stream: TcpStream, mut buf: BytesMut) {
                 .encode(&mut out);
             }
         }
-        if stream.write_all(&out).await.is_err() {
+        if stream.send(&out).await.is_err() {
             return;
         }
     }
@@ -105,35 +122,87 @@ fn ready(out: &mut BytesMut) {
     .encode(out);
 }
 
+/// The action commands, for the "unsupported command" hint.
+const ACTIONS: [&str; 4] = ["RELOAD", "PAUSE [db]", "RESUME [db]", "SHUTDOWN"];
+
+/// What an action command did: notices to show, then its command tag.
+pub struct Done {
+    /// NOTICE messages sent before CommandComplete.
+    pub notices: Vec<String>,
+    /// The CommandComplete tag.
+    pub tag: &'static str,
+}
+
 /// Appends the reply to one query string (without ReadyForQuery).
-pub fn answer(shared: &Shared, sql: &str, out: &mut BytesMut) {
-    let words: Vec<String> = sql
-        .trim()
-        .trim_end_matches(';')
-        .split_whitespace()
-        .map(str::to_ascii_uppercase)
+pub async fn answer(shared: &Shared, sql: &str, out: &mut BytesMut) {
+    let text = sql.trim().trim_end_matches(';').trim();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    info!(command = %text, "admin console command");
+    let Some((first, args)) = words.split_first() else {
+        let _ = pgwire::backend::BackendMessage::EmptyQueryResponse.encode(out);
+        return;
+    };
+    let done = match first.to_ascii_uppercase().as_str() {
+        "SHOW" => return show(shared, text, args, out),
+        "RELOAD" => reload::run(shared, args),
+        "PAUSE" => pause::run(shared, args).await,
+        "RESUME" => resume::run(shared, args),
+        "SHUTDOWN" => shutdown::run(shared, args),
+        _ => Err(unsupported(text)),
+    };
+    match done {
+        Ok(done) => {
+            for notice in done.notices {
+                let n =
+                    NoticeResponse::new(Severity::Notice, SqlState::SUCCESSFUL_COMPLETION, notice);
+                let _ = n.encode(out);
+            }
+            let _ = CommandComplete::new(done.tag).encode(out);
+        }
+        Err(e) => e.encode(out),
+    }
+}
+
+fn unsupported(text: &str) -> ClientError {
+    let known: Vec<String> = commands()
+        .iter()
+        .map(|c| format!("SHOW {}", c.name()))
+        .chain(ACTIONS.iter().map(|a| (*a).to_owned()))
         .collect();
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    info!(command = %sql.trim(), "admin console command");
-    let command = match words.as_slice() {
-        ["SHOW", name] => commands().into_iter().find(|c| c.name() == *name),
-        [] => {
-            let _ = pgwire::backend::BackendMessage::EmptyQueryResponse.encode(out);
-            return;
+    ClientError::error(
+        SqlState::SYNTAX_ERROR,
+        format!(
+            "unsupported admin command \"{text}\"; try {}",
+            known.join(", ")
+        ),
+    )
+}
+
+/// The database argument of PAUSE / RESUME, without quotes.
+pub(crate) fn database_arg<'a>(
+    command: &str,
+    args: &[&'a str],
+) -> Result<Option<&'a str>, ClientError> {
+    match args {
+        [] => Ok(None),
+        [db] => Ok(Some(db.trim_matches('"'))),
+        _ => Err(ClientError::error(
+            SqlState::SYNTAX_ERROR,
+            format!("{command} takes at most one database name"),
+        )),
+    }
+}
+
+fn show(shared: &Shared, text: &str, args: &[&str], out: &mut BytesMut) {
+    let command = match args {
+        [name] => {
+            let name = name.to_ascii_uppercase();
+            commands().into_iter().find(|c| c.name() == name)
         }
         _ => None,
     };
     let Some(command) = command else {
-        let known: Vec<&str> = commands().iter().map(|c| c.name()).collect();
-        ClientError::error(
-            SqlState::SYNTAX_ERROR,
-            format!(
-                "unsupported admin command \"{}\"; try SHOW {}",
-                sql.trim(),
-                known.join(", SHOW ")
-            ),
-        )
-        .encode(out);
+        unsupported(text).encode(out);
         return;
     };
     if let Err(e) = encode_table(command.columns(), &command.rows(shared), out) {

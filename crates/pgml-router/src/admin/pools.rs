@@ -32,6 +32,7 @@ impl ShowCommand for Pools {
     fn rows(&self, shared: &Shared) -> Vec<Vec<String>> {
         shared
             .pools
+            .all()
             .iter()
             .map(|p| {
                 let s = &p.stats;

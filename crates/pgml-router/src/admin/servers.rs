@@ -29,6 +29,7 @@ impl ShowCommand for Servers {
     fn rows(&self, shared: &Shared) -> Vec<Vec<String>> {
         shared
             .pools
+            .all()
             .iter()
             .flat_map(|p| p.servers.snapshot())
             .map(|s| {

@@ -19,6 +19,8 @@ impl ShowCommand for Stats {
             "total_query_count",
             "total_received",
             "total_sent",
+            "total_xact_time",
+            "total_query_time",
             "total_wait_time",
             "total_server_connections",
         ]
@@ -27,6 +29,7 @@ impl ShowCommand for Stats {
     fn rows(&self, shared: &Shared) -> Vec<Vec<String>> {
         shared
             .pools
+            .all()
             .iter()
             .map(|p| {
                 let s = &p.stats;
@@ -37,6 +40,8 @@ impl ShowCommand for Stats {
                     s.query_count.get().to_string(),
                     s.received.get().to_string(),
                     s.sent.get().to_string(),
+                    s.xact_time_us.get().to_string(),
+                    s.query_time_us.get().to_string(),
                     s.wait_time_us.get().to_string(),
                     s.sv_opened.get().to_string(),
                 ]

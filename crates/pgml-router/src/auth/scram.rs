@@ -1,7 +1,9 @@
 //! Server side of SCRAM-SHA-256 (RFC 5802 / 7677) without channel binding, as
-//! PostgreSQL speaks it: the router proves nothing it does not know, since it derives a
-//! fresh verifier (random salt, 4096 iterations) from the configured plaintext password
-//! for every connection.
+//! PostgreSQL speaks it. The verifier is either derived per connection from the
+//! configured plaintext password (random salt, 4096 iterations) or the one PostgreSQL
+//! stores (`SCRAM-SHA-256$iter:salt$StoredKey:ServerKey`, fetched by `auth_query`); a
+//! successful exchange also yields the client's ClientKey, which logs into the server
+//! in turn (SCRAM pass-through, see `scram_client`).
 //!
 //! The password is used as UTF-8 bytes without SASLprep normalisation; ASCII passwords
 //! (the usual case) are unaffected.
@@ -32,10 +34,65 @@ pub enum ScramError {
     WrongPassword,
 }
 
+/// A SCRAM-SHA-256 verifier, as `pg_authid.rolpassword` stores it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ScramSecret {
+    /// PBKDF2 iterations.
+    pub iterations: u32,
+    /// The salt.
+    pub salt: Vec<u8>,
+    /// `H(ClientKey)`.
+    pub stored_key: [u8; 32],
+    /// `HMAC(SaltedPassword, "Server Key")`.
+    pub server_key: [u8; 32],
+}
+
+impl std::fmt::Debug for ScramSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ScramSecret {{ iterations: {}, .. }}", self.iterations)
+    }
+}
+
+impl ScramSecret {
+    /// Derives the verifier of a plaintext password.
+    pub fn from_password(password: &str, salt: &[u8], iterations: u32) -> ScramSecret {
+        let salted = hi(password.as_bytes(), salt, iterations);
+        let client_key = hmac(&salted, b"Client Key");
+        ScramSecret {
+            iterations,
+            salt: salt.to_vec(),
+            stored_key: Sha256::digest(client_key).into(),
+            server_key: hmac(&salted, b"Server Key"),
+        }
+    }
+
+    /// Parses PostgreSQL's `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`.
+    pub fn parse(text: &str) -> Option<ScramSecret> {
+        let rest = text.strip_prefix("SCRAM-SHA-256$")?;
+        let (params, keys) = rest.split_once('$')?;
+        let (iterations, salt) = params.split_once(':')?;
+        let (stored, server) = keys.split_once(':')?;
+        let key = |b64: &str| -> Option<[u8; 32]> { STANDARD.decode(b64).ok()?.try_into().ok() };
+        Some(ScramSecret {
+            iterations: iterations.parse().ok().filter(|&i| i > 0)?,
+            salt: STANDARD.decode(salt).ok()?,
+            stored_key: key(stored)?,
+            server_key: key(server)?,
+        })
+    }
+
+    /// Whether a cleartext password matches (for `auth_method = "password"`).
+    pub fn matches_password(&self, password: &str) -> bool {
+        let derived = ScramSecret::from_password(password, &self.salt, self.iterations);
+        constant_time_eq(&derived.stored_key, &self.stored_key)
+    }
+}
+
 /// One exchange, after the server-first message was produced.
 #[derive(Debug)]
 pub struct ScramServer {
-    salted_password: [u8; 32],
+    stored_key: [u8; 32],
+    server_key: [u8; 32],
     gs2_header: String,
     client_first_bare: String,
     server_first: String,
@@ -43,24 +100,23 @@ pub struct ScramServer {
 }
 
 impl ScramServer {
-    /// Reads the client-first message and builds the server-first answer.
+    /// Reads the client-first message and builds the server-first answer, with a
+    /// verifier derived from `password` (fresh salt).
     pub fn start(password: &str, client_first: &[u8]) -> Result<(ScramServer, String), ScramError> {
         let salt: [u8; 16] = random_bytes();
-        let server_nonce: [u8; 18] = random_bytes();
-        Self::start_with(
-            password,
+        Self::start_with_secret(
+            &ScramSecret::from_password(password, &salt, ITERATIONS),
             client_first,
-            &salt,
-            &STANDARD.encode(server_nonce),
         )
     }
 
-    fn start_with(
-        password: &str,
+    /// Reads the client-first message and builds the server-first answer, with a
+    /// stored verifier.
+    pub fn start_with_secret(
+        secret: &ScramSecret,
         client_first: &[u8],
-        salt: &[u8],
-        server_nonce: &str,
     ) -> Result<(ScramServer, String), ScramError> {
+        let server_nonce: [u8; 18] = random_bytes();
         let text = std::str::from_utf8(client_first).map_err(|_| ScramError::Malformed("utf-8"))?;
         let (gs2_header, bare) = split_gs2(text)?;
         let client_nonce = bare
@@ -68,10 +124,15 @@ impl ScramServer {
             .find_map(|attr| attr.strip_prefix("r="))
             .filter(|n| !n.is_empty())
             .ok_or(ScramError::Malformed("client nonce"))?;
-        let nonce = format!("{client_nonce}{server_nonce}");
-        let server_first = format!("r={nonce},s={},i={ITERATIONS}", STANDARD.encode(salt));
+        let nonce = format!("{client_nonce}{}", STANDARD.encode(server_nonce));
+        let server_first = format!(
+            "r={nonce},s={},i={}",
+            STANDARD.encode(&secret.salt),
+            secret.iterations
+        );
         let server = ScramServer {
-            salted_password: hi(password.as_bytes(), salt, ITERATIONS),
+            stored_key: secret.stored_key,
+            server_key: secret.server_key,
             gs2_header: gs2_header.to_owned(),
             client_first_bare: bare.to_owned(),
             server_first: server_first.clone(),
@@ -80,8 +141,9 @@ impl ScramServer {
         Ok((server, server_first))
     }
 
-    /// Checks the client-final message; on success returns the server-final message.
-    pub fn finish(&self, client_final: &[u8]) -> Result<String, ScramError> {
+    /// Checks the client-final message; on success returns the server-final message
+    /// and the ClientKey the client proved it has.
+    pub fn finish(&self, client_final: &[u8]) -> Result<(String, [u8; 32]), ScramError> {
         let text = std::str::from_utf8(client_final).map_err(|_| ScramError::Malformed("utf-8"))?;
         let (without_proof, proof) = text
             .rsplit_once(",p=")
@@ -109,20 +171,23 @@ impl ScramServer {
             "{},{},{}",
             self.client_first_bare, self.server_first, without_proof
         );
-        let client_key = hmac(&self.salted_password, b"Client Key");
-        let stored_key: [u8; 32] = Sha256::digest(client_key).into();
-        let signature = hmac(&stored_key, auth_message.as_bytes());
-        if proof.len() != signature.len() {
+        let signature = hmac(&self.stored_key, auth_message.as_bytes());
+        let Ok(proof) = <[u8; 32]>::try_from(proof.as_slice()) else {
+            return Err(ScramError::WrongPassword);
+        };
+        let mut client_key = [0u8; 32];
+        for (k, (p, s)) in client_key.iter_mut().zip(proof.iter().zip(signature)) {
+            *k = p ^ s;
+        }
+        let candidate_stored: [u8; 32] = Sha256::digest(client_key).into();
+        if !constant_time_eq(&candidate_stored, &self.stored_key) {
             return Err(ScramError::WrongPassword);
         }
-        let candidate: Vec<u8> = proof.iter().zip(signature).map(|(p, s)| p ^ s).collect();
-        let candidate_stored: [u8; 32] = Sha256::digest(&candidate).into();
-        if !constant_time_eq(&candidate_stored, &stored_key) {
-            return Err(ScramError::WrongPassword);
-        }
-        let server_key = hmac(&self.salted_password, b"Server Key");
-        let server_signature = hmac(&server_key, auth_message.as_bytes());
-        Ok(format!("v={}", STANDARD.encode(server_signature)))
+        let server_signature = hmac(&self.server_key, auth_message.as_bytes());
+        Ok((
+            format!("v={}", STANDARD.encode(server_signature)),
+            client_key,
+        ))
     }
 }
 
@@ -151,7 +216,7 @@ fn split_gs2(text: &str) -> Result<(&str, &str), ScramError> {
     Ok((header, bare))
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+pub(crate) fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length, so `new_from_slice` cannot fail here; fall back
     // to an all-zero tag (which never verifies) rather than panic.
     match Hmac::<Sha256>::new_from_slice(key) {
@@ -188,7 +253,7 @@ mod tests {
         let mut client = ScramSha256::new(client_pw.as_bytes(), ChannelBinding::unrequested());
         let (server, first) = ScramServer::start(server_pw, client.message())?;
         client.update(first.as_bytes()).unwrap();
-        let last = server.finish(client.message())?;
+        let (last, _client_key) = server.finish(client.message())?;
         client.finish(last.as_bytes()).unwrap();
         Ok(())
     }
@@ -196,6 +261,39 @@ mod tests {
     #[test]
     fn accepts_right_password_against_rust_postgres_client() {
         exchange("s3cret", "s3cret").unwrap();
+    }
+
+    #[test]
+    fn stored_secrets_parse_and_verify() {
+        // What PostgreSQL 15 stores for password 'scrampw' with this salt.
+        let derived = ScramSecret::from_password("scrampw", b"0123456789abcdef", 4096);
+        let text = format!(
+            "SCRAM-SHA-256${}:{}${}:{}",
+            derived.iterations,
+            STANDARD.encode(&derived.salt),
+            STANDARD.encode(derived.stored_key),
+            STANDARD.encode(derived.server_key)
+        );
+        let parsed = ScramSecret::parse(&text).unwrap();
+        assert_eq!(parsed, derived);
+        assert!(parsed.matches_password("scrampw"));
+        assert!(!parsed.matches_password("nope"));
+        for bad in [
+            "",
+            "md5abc",
+            "SCRAM-SHA-256$x:y$z:w",
+            "SCRAM-SHA-256$0:AAAA$AAAA:AAAA",
+        ] {
+            assert!(ScramSecret::parse(bad).is_none(), "{bad}");
+        }
+        // An exchange against the stored verifier yields the ClientKey.
+        let mut client = ScramSha256::new(b"scrampw", ChannelBinding::unrequested());
+        let (server, first) = ScramServer::start_with_secret(&parsed, client.message()).unwrap();
+        client.update(first.as_bytes()).unwrap();
+        let (last, client_key) = server.finish(client.message()).unwrap();
+        client.finish(last.as_bytes()).unwrap();
+        let stored: [u8; 32] = Sha256::digest(client_key).into();
+        assert_eq!(stored, parsed.stored_key);
     }
 
     #[test]

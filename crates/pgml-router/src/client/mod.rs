@@ -12,18 +12,19 @@ use std::sync::Arc;
 
 use bytes::BytesMut;
 use pgwire::SqlState;
-use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tracing::{info, warn};
 
 use crate::error::ClientError;
+use crate::stream::Stream;
 use crate::Shared;
 
 /// Serves one accepted connection to the end.
-pub async fn handle(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr) {
-    let _ = stream.set_nodelay(true);
+pub async fn handle(shared: Arc<Shared>, tcp: TcpStream, peer: SocketAddr) {
+    let _ = tcp.set_nodelay(true);
+    let mut stream = Stream::Plain(tcp);
     let mut buf = BytesMut::new();
-    let deadline = shared.config.general.connect_timeout();
+    let deadline = shared.loaded().config.general.connect_timeout();
     let login = tokio::time::timeout(
         deadline,
         startup::negotiate(&shared, &mut stream, &mut buf, peer),
@@ -54,16 +55,16 @@ pub async fn handle(shared: Arc<Shared>, mut stream: TcpStream, peer: SocketAddr
         startup::Outcome::Done => {}
         startup::Outcome::Admin => crate::admin::run(&shared, stream, buf).await,
         startup::Outcome::Pool(login) => {
-            session::Session::new(stream, buf, login)
-                .run(&shared.clients)
+            session::Session::new(stream, buf, login, &shared)
+                .run(&shared)
                 .await;
         }
     }
 }
 
 /// Writes an ErrorResponse, best effort (the client may be gone already).
-pub(crate) async fn send_error(stream: &mut TcpStream, err: &ClientError) {
+pub(crate) async fn send_error(stream: &mut Stream, err: &ClientError) {
     let mut out = BytesMut::new();
     err.encode(&mut out);
-    let _ = stream.write_all(&out).await;
+    let _ = stream.send(&out).await;
 }

@@ -9,13 +9,12 @@
 //! been answered, in session mode when the client leaves.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use bytes::BytesMut;
 use pgwire::backend::{ParameterStatus, TransactionStatus};
 use pgwire::SqlState;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::AsyncReadExt;
 use tracing::{debug, info, warn};
 
 use super::params;
@@ -24,9 +23,11 @@ use super::startup::PoolLogin;
 use crate::config::PoolMode;
 use crate::error::ClientError;
 use crate::pool::{Checkout, Pool};
-use crate::registry::{ClientInfo, ConnState, Registry, StateCell};
+use crate::registry::{ClientInfo, ConnState, StateCell};
 use crate::scanner::{Inspect, Piece, Scanner, MAX_CONTROL_MESSAGE};
 use crate::server::QueryError;
+use crate::shared::{stop_past, Shared, Stop};
+use crate::stream::Stream;
 
 /// Largest message length word accepted from either side (PostgreSQL's own limit).
 const MAX_MESSAGE: usize = pgwire::MAX_MESSAGE_LEN;
@@ -42,12 +43,14 @@ enum End {
     Refused(ClientError),
     /// The server connection broke.
     ServerLost(String),
+    /// Closed by the router without a word (stopping mid-message).
+    Dropped,
 }
 
 /// One client's session.
 #[derive(Debug)]
 pub struct Session {
-    client: TcpStream,
+    client: Stream,
     cbuf: BytesMut,
     login: PoolLogin,
     server: Option<Checkout>,
@@ -63,6 +66,13 @@ pub struct Session {
     info: Arc<ClientInfo>,
     /// Statement renaming; transaction mode only.
     prepared: Option<Prepared>,
+    shared: Arc<Shared>,
+    /// A graceful stop was asked for: end at the next transaction boundary.
+    draining: bool,
+    /// When the first message not yet answered by ReadyForQuery was sent.
+    query_started: Option<Instant>,
+    /// When the current transaction's first message was sent.
+    xact_started: Option<Instant>,
 }
 
 fn client_inspect_session(tag: u8) -> Option<usize> {
@@ -87,7 +97,7 @@ fn server_inspect_transaction(tag: u8) -> Option<usize> {
 
 impl Session {
     /// A session over a logged-in client.
-    pub fn new(client: TcpStream, cbuf: BytesMut, login: PoolLogin) -> Session {
+    pub fn new(client: Stream, cbuf: BytesMut, login: PoolLogin, shared: &Arc<Shared>) -> Session {
         let info = Arc::new(ClientInfo {
             database: login.pool.database.clone(),
             user: login.pool.user.clone(),
@@ -113,6 +123,10 @@ impl Session {
             in_flight: 0,
             unsynced: false,
             status: TransactionStatus::Idle,
+            shared: Arc::clone(shared),
+            draining: false,
+            query_started: None,
+            xact_started: None,
         }
     }
 
@@ -120,16 +134,19 @@ impl Session {
         &self.login.pool
     }
 
-    /// Runs until the client leaves or an error ends the session.
-    pub async fn run(mut self, clients: &Registry<ClientInfo>) {
-        clients.register(&self.info);
-        self.pool().stats.cl_active.inc();
+    /// Runs until the client leaves, an error ends the session or the router stops.
+    pub async fn run(mut self, shared: &Shared) {
+        shared.clients.register(&self.info);
+        let pool = Arc::clone(self.pool());
+        pool.stats.cl_active.inc();
         let end = self.pump().await;
         self.finish(end).await;
         self.pool().stats.cl_active.dec();
     }
 
     async fn pump(&mut self) -> End {
+        let mut stop = stop_past(self.shared.stop_watch(), Stop::Running);
+        let mut stop_seen = Stop::Running;
         loop {
             let attached = self.server.is_some();
             self.cbuf.reserve(16 * 1024);
@@ -152,8 +169,57 @@ impl Session {
                         }
                     }
                 },
+                seen = &mut stop, if stop_seen != Stop::Now => {
+                    stop_seen = seen;
+                    if seen == Stop::Now {
+                        return self.stopped_now();
+                    }
+                    self.draining = true;
+                    if let Some(end) = self.drained() {
+                        return end;
+                    }
+                    stop = stop_past(self.shared.stop_watch(), Stop::Draining);
+                }
             }
         }
+    }
+
+    /// Immediate stop: FATAL 57P01 unless the client is in the middle of a message.
+    fn stopped_now(&self) -> End {
+        if !self.sscan.at_boundary() {
+            return End::Dropped;
+        }
+        End::Refused(ClientError::fatal(
+            SqlState::ADMIN_SHUTDOWN,
+            "terminating connection: pgml-router is shutting down (SHUTDOWN or SIGTERM)",
+        ))
+    }
+
+    /// While draining: the end of the session once the client is between
+    /// transactions.
+    fn drained(&self) -> Option<End> {
+        let between = match &self.server {
+            None => true,
+            Some(server) => {
+                self.login.pool.mode == PoolMode::Session
+                    && self.in_flight == 0
+                    && !self.unsynced
+                    && self.status == TransactionStatus::Idle
+                    && self.cscan.at_boundary()
+                    && self.sscan.at_boundary()
+                    && server.conn.buf.is_empty()
+            }
+        };
+        between.then(|| {
+            End::Refused(ClientError::fatal(
+                SqlState::ADMIN_SHUTDOWN,
+                format!(
+                    "terminating connection: pgml-router is shutting down; pool {} \
+                     takes no new transactions",
+                    self.login.pool.name()
+                ),
+            ))
+        })
     }
 
     /// Forwards what the client sent, checking out a server first if needed.
@@ -212,7 +278,7 @@ impl Session {
                     "message continuation without a server connection",
                 )));
             };
-            if let Err(e) = server.conn.stream.write_all(&out).await {
+            if let Err(e) = server.conn.stream.send(&out).await {
                 return Some(End::ServerLost(e.to_string()));
             }
         }
@@ -222,7 +288,14 @@ impl Session {
     /// Checks out a server connection and attaches it to this client.
     async fn attach(&mut self) -> Result<(), End> {
         self.info.state.set(ConnState::Waiting);
-        let checkout = self.login.pool.checkout().await;
+        let mut checkout = self.login.pool.checkout().await;
+        // A reload replaced the pool (while idle or waiting): go on in the new one.
+        if self.login.pool.is_retired() {
+            if let Err(e) = checkout {
+                self.follow_reload(e)?;
+                checkout = self.login.pool.checkout().await;
+            }
+        }
         self.info.state.set(ConnState::Active);
         let mut checkout = checkout.map_err(End::Refused)?;
         self.apply_settings(&mut checkout)
@@ -237,6 +310,20 @@ impl Session {
             prepared.detach();
         }
         self.server = Some(checkout);
+        Ok(())
+    }
+
+    /// Moves the client to the pool that replaced its retired one; `err` is what it
+    /// gets if there is none.
+    fn follow_reload(&mut self, err: ClientError) -> Result<(), End> {
+        let old = Arc::clone(&self.login.pool);
+        let Some(new) = self.shared.pools.get(&old.database, &old.user) else {
+            return Err(End::Refused(err));
+        };
+        debug!(peer = %self.login.peer, pool = %old.name(), "client moved to the reloaded pool");
+        old.stats.cl_active.dec();
+        new.stats.cl_active.inc();
+        self.login.pool = new;
         Ok(())
     }
 
@@ -278,6 +365,11 @@ impl Session {
     }
 
     fn count_client_message(&mut self, tag: u8) {
+        if self.query_started.is_none() {
+            let now = Instant::now();
+            self.query_started = Some(now);
+            self.xact_started.get_or_insert(now);
+        }
         let stats = &self.login.pool.stats;
         match tag {
             b'Q' | b'F' => {
@@ -334,8 +426,20 @@ impl Session {
                 if let Some(prepared) = self.prepared.as_mut() {
                     prepared.forward_server_message(b'Z');
                 }
+                let stats = &self.login.pool.stats;
+                if self.in_flight == 0 {
+                    if let Some(started) = self.query_started.take() {
+                        let now = Instant::now();
+                        stats.query_time_us.add(micros(now - started));
+                        if status == TransactionStatus::Idle {
+                            if let Some(x) = self.xact_started.take() {
+                                stats.xact_time_us.add(micros(now - x));
+                            }
+                        }
+                    }
+                }
                 if status == TransactionStatus::Idle {
-                    self.login.pool.stats.xact_count.inc();
+                    stats.xact_count.inc();
                 }
             }
             out.unsplit(piece.into_bytes());
@@ -346,7 +450,7 @@ impl Session {
             && self.sscan.at_boundary()
             && server.conn.buf.is_empty();
         if !out.is_empty() {
-            if self.client.write_all(&out).await.is_err() {
+            if self.client.send(&out).await.is_err() {
                 return Some(End::ClientGone);
             }
             self.login.pool.stats.sent.add(out.len() as u64);
@@ -371,6 +475,9 @@ impl Session {
                 }
             }
         }
+        if self.draining {
+            return self.drained();
+        }
         None
     }
 
@@ -382,6 +489,7 @@ impl Session {
             End::ClientGone | End::Terminate => {
                 info!(%peer, pool = %pool.name(), "client disconnected")
             }
+            End::Dropped => info!(%peer, pool = %pool.name(), "client closed by the router"),
             End::Refused(err) => {
                 warn!(%peer, pool = %pool.name(), error = %err, "client session ended by router");
                 super::send_error(&mut self.client, err).await;
@@ -428,6 +536,10 @@ impl Session {
             Err(_) => warn!(pool = %pool.name(), "server connection reset timed out; closing it"),
         }
     }
+}
+
+fn micros(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
 async fn read_server(server: &mut Option<Checkout>) -> std::io::Result<usize> {

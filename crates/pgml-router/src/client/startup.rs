@@ -9,15 +9,15 @@ use pgwire::backend::{
     Authentication, BackendKeyData, ParameterStatus, ReadyForQuery, TransactionStatus,
 };
 use pgwire::{SqlState, StartupPacket};
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-use tracing::info;
+use tracing::{debug, info};
 
 use super::auth::authenticate;
+use crate::auth::Secret;
 use crate::cancel::Registration;
 use crate::config::ADMIN_DATABASES;
 use crate::error::ClientError;
 use crate::pool::Pool;
+use crate::stream::Stream;
 use crate::wire::{read_startup_frame, ReadError};
 use crate::Shared;
 
@@ -45,7 +45,7 @@ pub enum Outcome {
 /// Runs the startup phase to a login or an error.
 pub async fn negotiate(
     shared: &Shared,
-    stream: &mut TcpStream,
+    stream: &mut Stream,
     buf: &mut BytesMut,
     peer: SocketAddr,
 ) -> Result<Outcome, ClientError> {
@@ -62,8 +62,9 @@ pub async fn negotiate(
             ),
         })?;
         match packet {
-            StartupPacket::SslRequest | StartupPacket::GssEncRequest => {
-                stream.write_all(b"N").await.map_err(io_error)?;
+            StartupPacket::SslRequest => start_tls(shared, stream, buf, peer).await?,
+            StartupPacket::GssEncRequest => {
+                stream.send(b"N").await.map_err(io_error)?;
             }
             StartupPacket::Cancel(request) => {
                 shared.cancels.cancel(&request).await;
@@ -80,7 +81,18 @@ pub async fn negotiate(
         ));
     }
     let database = startup.database().unwrap_or(&user).to_owned();
-    let general = &shared.config.general;
+    let loaded = shared.loaded();
+    let general = &loaded.config.general;
+    if general.client_tls_required && !stream.is_tls() {
+        return Err(ClientError::fatal(
+            SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
+            format!(
+                "connection of user \"{user}\" to database \"{database}\" refused: \
+                 client_tls_required = true and this connection is not encrypted \
+                 (connect with sslmode=require)"
+            ),
+        ));
+    }
 
     if ADMIN_DATABASES.contains(&database.as_str()) {
         if user != general.admin_username {
@@ -91,14 +103,8 @@ pub async fn negotiate(
                 ),
             ));
         }
-        authenticate(
-            stream,
-            buf,
-            general.auth_method,
-            &user,
-            &general.admin_password,
-        )
-        .await?;
+        let secret = Secret::Plain(general.admin_password.clone());
+        authenticate(stream, buf, general.auth_method, &user, &secret).await?;
         let mut out = BytesMut::new();
         Authentication::Ok.encode(&mut out).map_err(encode_error)?;
         for (k, v) in [
@@ -113,13 +119,13 @@ pub async fn negotiate(
             status: TransactionStatus::Idle,
         }
         .encode(&mut out);
-        stream.write_all(&out).await.map_err(io_error)?;
+        stream.send(&out).await.map_err(io_error)?;
         info!(%peer, %user, "admin console login");
         return Ok(Outcome::Admin);
     }
 
-    let Some(pool) = shared.pools.get(&database, &user).cloned() else {
-        return Err(if shared.config.pools.contains_key(&database) {
+    let Some(pool) = shared.pools.get(&database, &user) else {
+        return Err(if shared.pools.has_database(&database) {
             ClientError::fatal(
                 SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
                 format!("no user \"{user}\" is configured for pool \"{database}\""),
@@ -133,12 +139,21 @@ pub async fn negotiate(
             )
         });
     };
-    let password = shared
+    let password = loaded
         .config
         .user(&database, &user)
-        .map(|(_, u)| u.password.clone())
-        .unwrap_or_default();
-    authenticate(stream, buf, general.auth_method, &user, &password).await?;
+        .and_then(|(_, u)| u.password.clone());
+    let secret = pool.client_secret(password.as_deref()).await?;
+    match authenticate(stream, buf, general.auth_method, &user, &secret).await {
+        Ok(Some(credential)) => pool.learn_credential(credential),
+        Ok(None) => {}
+        Err(e) => {
+            if password.is_none() {
+                pool.forget_secret();
+            }
+            return Err(e);
+        }
+    }
     let settings = super::params::client_settings(&startup.parameters);
     let params = super::params::reported_to_client(pool.server_params().await?, &settings);
     let registration = shared.cancels.register();
@@ -159,7 +174,7 @@ pub async fn negotiate(
         status: TransactionStatus::Idle,
     }
     .encode(&mut out);
-    stream.write_all(&out).await.map_err(io_error)?;
+    stream.send(&out).await.map_err(io_error)?;
     info!(%peer, pool = %pool.name(), "client logged in");
     Ok(Outcome::Pool(PoolLogin {
         pool,
@@ -167,6 +182,47 @@ pub async fn negotiate(
         peer,
         settings,
     }))
+}
+
+/// Answers SSLRequest: `S` and a TLS handshake when `tls_certificate` is set, else `N`.
+async fn start_tls(
+    shared: &Shared,
+    stream: &mut Stream,
+    buf: &mut BytesMut,
+    peer: SocketAddr,
+) -> Result<(), ClientError> {
+    let loaded = shared.loaded();
+    let Some(acceptor) = &loaded.client_tls else {
+        return stream.send(b"N").await.map_err(io_error);
+    };
+    if !buf.is_empty() {
+        // Bytes sent before the handshake would be read as if they were encrypted.
+        return Err(ClientError::fatal(
+            SqlState::PROTOCOL_VIOLATION,
+            "received unencrypted data after SSL request",
+        ));
+    }
+    let Some(tcp) = stream.take_plain() else {
+        return Err(ClientError::fatal(
+            SqlState::PROTOCOL_VIOLATION,
+            "SSLRequest on a connection that already uses TLS",
+        ));
+    };
+    let mut tcp = tcp;
+    tokio::io::AsyncWriteExt::write_all(&mut tcp, b"S")
+        .await
+        .map_err(io_error)?;
+    match acceptor.0.accept(tcp).await {
+        Ok(tls) => {
+            debug!(%peer, "client TLS handshake done");
+            *stream = Stream::ClientTls(Box::new(tls));
+            Ok(())
+        }
+        Err(e) => Err(ClientError::fatal(
+            SqlState::PROTOCOL_VIOLATION,
+            format!("TLS handshake failed: {e}"),
+        )),
+    }
 }
 
 pub(super) fn read_error(e: ReadError) -> ClientError {

@@ -1,5 +1,6 @@
 //! `[general]`: listener, timeouts, admin console credentials.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -78,17 +79,23 @@ pub struct General {
     /// before it gets SQLSTATE 53300 and is disconnected (default 5000).
     #[serde(default = "default_query_wait_timeout")]
     pub query_wait_timeout: u64,
-    /// Milliseconds to let connected clients finish after SIGINT/SIGTERM (default 60000).
+    /// Milliseconds clients get to finish their transactions after SIGINT or
+    /// `SHUTDOWN WAIT_FOR_SERVERS` before they are closed (default 60000). SIGTERM and
+    /// `SHUTDOWN` do not wait.
     #[serde(default = "default_shutdown_timeout")]
     pub shutdown_timeout: u64,
     /// Tokio worker threads (default 4).
     #[serde(default = "default_worker_threads")]
     pub worker_threads: usize,
 
-    /// PgCat option, accepted and ignored (no Prometheus exporter yet).
-    pub enable_prometheus_exporter: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub prometheus_exporter_port: Option<toml::Value>,
+    /// Serve Prometheus metrics (text format) at `http://host:prometheus_exporter_port/metrics`
+    /// (default false). Changing it needs a restart.
+    #[serde(default)]
+    pub enable_prometheus_exporter: bool,
+    /// Port of the Prometheus exporter, on `host` (default 9930, as PgCat; 0 picks a
+    /// free one). Changing it needs a restart.
+    #[serde(default = "default_prometheus_exporter_port")]
+    pub prometheus_exporter_port: u16,
     /// PgCat option, accepted and ignored (clients in a transaction are not timed out).
     pub idle_client_in_transaction_timeout: Option<toml::Value>,
     /// PgCat option, accepted and ignored (no health checks yet).
@@ -101,7 +108,8 @@ pub struct General {
     pub log_client_connections: Option<toml::Value>,
     /// PgCat option, accepted and ignored.
     pub log_client_disconnections: Option<toml::Value>,
-    /// PgCat option, accepted and ignored (no config reload yet).
+    /// PgCat option, accepted and ignored (reload with SIGHUP or the admin `RELOAD`; the
+    /// file is not watched).
     pub autoreload: Option<toml::Value>,
     /// PgCat option, accepted and ignored.
     pub tcp_keepalives_idle: Option<toml::Value>,
@@ -111,14 +119,29 @@ pub struct General {
     pub tcp_keepalives_interval: Option<toml::Value>,
     /// PgCat option, accepted and ignored.
     pub tcp_user_timeout: Option<toml::Value>,
-    /// PgCat option, accepted and ignored (no TLS yet: SSLRequest is answered `N`).
-    pub tls_certificate: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub tls_private_key: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub server_tls: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub verify_server_certificate: Option<toml::Value>,
+    /// PEM certificate chain offered to clients that send SSLRequest. With
+    /// `tls_private_key`, clients may use TLS (`sslmode=require`); without both,
+    /// SSLRequest is answered `N`. Reloaded with the configuration.
+    pub tls_certificate: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1) of `tls_certificate`.
+    pub tls_private_key: Option<PathBuf>,
+    /// Ours (PgBouncer's `client_tls_sslmode = require`): refuse clients that do not
+    /// use TLS; their StartupMessage gets FATAL `28000`. Needs `tls_certificate` and
+    /// `tls_private_key`. CancelRequests are still accepted in plaintext (default false).
+    #[serde(default)]
+    pub client_tls_required: bool,
+    /// Connect to the servers with TLS (SSLRequest first). A server that answers `N`
+    /// is an error, unlike PgCat, which then goes on in plaintext (default false).
+    #[serde(default)]
+    pub server_tls: bool,
+    /// With `server_tls`: check the server's certificate chain and that it names the
+    /// configured host (like libpq's `sslmode=verify-full`). When false the
+    /// connection is encrypted but the server is not authenticated (default false).
+    #[serde(default)]
+    pub verify_server_certificate: bool,
+    /// Ours (PgBouncer's name): PEM file of the CA certificates that
+    /// `verify_server_certificate` trusts; default: the system's CA store.
+    pub server_tls_ca_file: Option<PathBuf>,
     /// PgCat option, accepted and ignored.
     pub admin_auth_type: Option<toml::Value>,
     /// PgCat option, accepted and ignored: named prepared statements are always
@@ -133,12 +156,17 @@ pub struct General {
     pub dns_max_ttl: Option<toml::Value>,
     /// PgCat option, accepted and ignored.
     pub server_round_robin: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub auth_query: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub auth_query_user: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub auth_query_password: Option<toml::Value>,
+    /// Query that fetches the stored password of users configured without `password`,
+    /// run on the pool's server as `auth_query_user`; `$1` (or `'$1'`) becomes the user
+    /// name as a quoted literal, e.g.
+    /// `SELECT usename, passwd FROM pg_shadow WHERE usename = $1`. The last column of
+    /// the first row is the secret (md5 hash, SCRAM verifier or plaintext). Pools may
+    /// override it.
+    pub auth_query: Option<String>,
+    /// User that runs `auth_query` (required with it).
+    pub auth_query_user: Option<String>,
+    /// Password of `auth_query_user` (omit for trust).
+    pub auth_query_password: Option<String>,
     /// PgCat option, accepted and ignored.
     pub validate_config: Option<toml::Value>,
 }
@@ -174,8 +202,6 @@ impl General {
         set_fields!(
             self,
             [
-                enable_prometheus_exporter,
-                prometheus_exporter_port,
                 idle_client_in_transaction_timeout,
                 healthcheck_timeout,
                 healthcheck_delay,
@@ -187,19 +213,12 @@ impl General {
                 tcp_keepalives_count,
                 tcp_keepalives_interval,
                 tcp_user_timeout,
-                tls_certificate,
-                tls_private_key,
-                server_tls,
-                verify_server_certificate,
                 admin_auth_type,
                 prepared_statements,
                 prepared_statements_cache_size,
                 dns_cache_enabled,
                 dns_max_ttl,
                 server_round_robin,
-                auth_query,
-                auth_query_user,
-                auth_query_password,
                 validate_config,
             ]
         )
@@ -243,12 +262,68 @@ impl General {
                 default_shutdown_timeout().to_string(),
             ),
             (
+                "tls_certificate",
+                path_or_empty(&self.tls_certificate),
+                String::new(),
+            ),
+            (
+                "tls_private_key",
+                path_or_empty(&self.tls_private_key),
+                String::new(),
+            ),
+            (
+                "client_tls_required",
+                self.client_tls_required.to_string(),
+                "false".to_owned(),
+            ),
+            (
+                "server_tls",
+                self.server_tls.to_string(),
+                "false".to_owned(),
+            ),
+            (
+                "verify_server_certificate",
+                self.verify_server_certificate.to_string(),
+                "false".to_owned(),
+            ),
+            (
+                "server_tls_ca_file",
+                path_or_empty(&self.server_tls_ca_file),
+                String::new(),
+            ),
+            (
+                "auth_query",
+                self.auth_query.clone().unwrap_or_default(),
+                String::new(),
+            ),
+            (
+                "auth_query_user",
+                self.auth_query_user.clone().unwrap_or_default(),
+                String::new(),
+            ),
+            (
+                "enable_prometheus_exporter",
+                self.enable_prometheus_exporter.to_string(),
+                "false".to_owned(),
+            ),
+            (
+                "prometheus_exporter_port",
+                self.prometheus_exporter_port.to_string(),
+                default_prometheus_exporter_port().to_string(),
+            ),
+            (
                 "worker_threads",
                 self.worker_threads.to_string(),
                 default_worker_threads().to_string(),
             ),
         ]
     }
+}
+
+fn path_or_empty(path: &Option<PathBuf>) -> String {
+    path.as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
 }
 
 fn default_host() -> String {
@@ -271,6 +346,9 @@ fn default_query_wait_timeout() -> u64 {
 }
 fn default_shutdown_timeout() -> u64 {
     60_000
+}
+fn default_prometheus_exporter_port() -> u16 {
+    9930
 }
 fn default_worker_threads() -> usize {
     4

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use general::{AuthMethod, General};
-pub use pool::{PoolConfig, PoolMode, ServerRole, ShardConfig, UserConfig};
+pub use pool::{AuthQuery, PoolConfig, PoolMode, ServerRole, ShardConfig, UserConfig};
 
 /// Databases that open the admin console instead of a pool.
 pub const ADMIN_DATABASES: [&str; 3] = ["pgml-router", "pgbouncer", "pgcat"];
@@ -83,13 +83,28 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
+        let g = &self.general;
+        match (&g.tls_certificate, &g.tls_private_key) {
+            (Some(_), None) => {
+                return Err("tls_certificate is set but tls_private_key is not".to_owned())
+            }
+            (None, Some(_)) => {
+                return Err("tls_private_key is set but tls_certificate is not".to_owned())
+            }
+            (None, None) if g.client_tls_required => {
+                return Err(
+                    "client_tls_required needs tls_certificate and tls_private_key".to_owned(),
+                )
+            }
+            _ => {}
+        }
         for (db, pool) in &self.pools {
             if ADMIN_DATABASES.contains(&db.as_str()) {
                 return Err(format!(
                     "pool \"{db}\": that name is reserved for the admin console"
                 ));
             }
-            pool.validate(db)?;
+            pool.validate(db, &self.general)?;
         }
         Ok(())
     }

@@ -77,12 +77,12 @@ pub struct PoolConfig {
     pub server_lifetime: Option<toml::Value>,
     /// PgCat option, accepted and ignored (the `[general]` value applies).
     pub connect_timeout: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub auth_query: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub auth_query_user: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub auth_query_password: Option<toml::Value>,
+    /// Overrides `general.auth_query` for this database.
+    pub auth_query: Option<String>,
+    /// Overrides `general.auth_query_user`.
+    pub auth_query_user: Option<String>,
+    /// Overrides `general.auth_query_password`.
+    pub auth_query_password: Option<String>,
     /// PgCat option, accepted and ignored.
     pub cleanup_server_connections: Option<toml::Value>,
     /// PgCat option, accepted and ignored.
@@ -99,9 +99,11 @@ pub struct PoolConfig {
 pub struct UserConfig {
     /// Name clients log in with.
     pub username: String,
-    /// Plaintext password clients must prove (md5 challenge); also used towards the
-    /// server unless `server_password` is set.
-    pub password: String,
+    /// Plaintext password clients must prove; also used towards the server unless
+    /// `server_password` is set. Without it the password is fetched with
+    /// `auth_query`, and the server login uses what the client proved (the md5 hash,
+    /// or SCRAM keys).
+    pub password: Option<String>,
     /// Most server connections of this (database, user) pool.
     pub pool_size: usize,
     /// Server connections opened in the background and kept open even when idle
@@ -130,10 +132,21 @@ impl UserConfig {
         self.server_username.as_deref().unwrap_or(&self.username)
     }
 
-    /// The password sent to the server.
-    pub fn server_pass(&self) -> &str {
-        self.server_password.as_deref().unwrap_or(&self.password)
+    /// The password sent to the server, if configured.
+    pub fn server_pass(&self) -> Option<&str> {
+        self.server_password.as_deref().or(self.password.as_deref())
     }
+}
+
+/// `auth_query` settings of one pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthQuery {
+    /// The query; `$1` is the user name.
+    pub query: String,
+    /// Who runs it.
+    pub user: String,
+    /// That user's password.
+    pub password: Option<String>,
 }
 
 /// `[pools.<db>.shards.<n>]`: the servers of one shard.
@@ -170,7 +183,36 @@ impl PoolConfig {
         Some((host.as_str(), *port, shard.database.as_str()))
     }
 
-    pub(super) fn validate(&self, db: &str) -> Result<(), String> {
+    /// The `auth_query` of this pool: its own settings over `[general]`'s.
+    pub fn auth_query(&self, general: &super::General) -> Option<AuthQuery> {
+        let query = self.auth_query.as_ref().or(general.auth_query.as_ref())?;
+        let user = self
+            .auth_query_user
+            .as_ref()
+            .or(general.auth_query_user.as_ref())?;
+        Some(AuthQuery {
+            query: query.clone(),
+            user: user.clone(),
+            password: self
+                .auth_query_password
+                .clone()
+                .or_else(|| general.auth_query_password.clone()),
+        })
+    }
+
+    pub(super) fn validate(&self, db: &str, general: &super::General) -> Result<(), String> {
+        let has_query = self.auth_query.is_some() || general.auth_query.is_some();
+        if has_query && self.auth_query(general).is_none() {
+            return Err(format!("pool \"{db}\": auth_query needs auth_query_user"));
+        }
+        for user in self.users.values() {
+            if user.password.is_none() && !has_query {
+                return Err(format!(
+                    "pool \"{db}\", user \"{}\": password is required unless auth_query is set",
+                    user.username
+                ));
+            }
+        }
         if self.server().is_none() {
             return Err(format!(
                 "pool \"{db}\": needs a shard with at least one server"
@@ -204,9 +246,6 @@ impl PoolConfig {
                 idle_timeout,
                 server_lifetime,
                 connect_timeout,
-                auth_query,
-                auth_query_user,
-                auth_query_password,
                 cleanup_server_connections,
                 log_client_parameter_status_changes,
                 prepared_statements_cache_size,

@@ -4,22 +4,33 @@
 //! queue is FIFO: clients wait for a permit in arrival order, up to
 //! `query_wait_timeout`. A permit is held from checkout until the connection goes back
 //! ([`Pool::release`]) or is dropped (closed, which frees the slot for a new one).
+//!
+//! A reload resizes a pool in place (`pool_size`, `min_pool_size`, timeouts) or, when
+//! its server, credentials or mode change, retires it for a new one ([`pools`]). A
+//! paused pool (admin `PAUSE`) makes checkouts wait until `RESUME` ([`pause`]).
 
+mod auth_query;
 mod maintenance;
+mod pause;
+mod pools;
 mod stats;
 
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use pgwire::SqlState;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tracing::{debug, info, warn};
 
-use crate::config::{Config, PoolConfig, PoolMode, UserConfig};
+use crate::auth::{Credential, Secret};
+use crate::config::{AuthQuery, PoolConfig, PoolMode, UserConfig};
 use crate::error::ClientError;
 use crate::registry::{ConnState, Registry, ServerInfo, StateCell};
 use crate::server::{connect, LoginError, ServerConn, ServerTarget};
+use crate::tls::ServerTls;
 
+pub use pools::{Pools, ReloadReport};
 pub use stats::PoolStats;
 
 /// Timeouts a pool applies.
@@ -31,6 +42,35 @@ pub struct PoolTimeouts {
     pub lifetime: Duration,
 }
 
+/// Timeouts of a pool, changeable by a reload.
+#[derive(Debug, Default)]
+struct LiveTimeouts {
+    connect_ms: AtomicU64,
+    wait_ms: AtomicU64,
+    idle_ms: AtomicU64,
+    lifetime_ms: AtomicU64,
+}
+
+impl LiveTimeouts {
+    fn set(&self, t: PoolTimeouts) {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        self.connect_ms.store(ms(t.connect), Ordering::Relaxed);
+        self.wait_ms.store(ms(t.wait), Ordering::Relaxed);
+        self.idle_ms.store(ms(t.idle), Ordering::Relaxed);
+        self.lifetime_ms.store(ms(t.lifetime), Ordering::Relaxed);
+    }
+
+    fn get(&self) -> PoolTimeouts {
+        let d = |a: &AtomicU64| Duration::from_millis(a.load(Ordering::Relaxed));
+        PoolTimeouts {
+            connect: d(&self.connect_ms),
+            wait: d(&self.wait_ms),
+            idle: d(&self.idle_ms),
+            lifetime: d(&self.lifetime_ms),
+        }
+    }
+}
+
 /// One (database, user) pool.
 #[derive(Debug)]
 pub struct Pool {
@@ -40,20 +80,31 @@ pub struct Pool {
     pub user: String,
     /// Transaction or session pooling.
     pub mode: PoolMode,
-    /// Most server connections.
-    pub pool_size: usize,
-    /// Server connections kept open even when idle.
-    pub min_pool_size: usize,
+    pool_size: AtomicUsize,
+    min_pool_size: AtomicUsize,
+    /// Slots to take away as they come back, after a reload shrank the pool.
+    shrink_debt: AtomicUsize,
     /// The server and credentials connections go to.
     pub target: ServerTarget,
     /// Counters for the admin console.
     pub stats: PoolStats,
-    timeouts: PoolTimeouts,
+    timeouts: LiveTimeouts,
     permits: Arc<Semaphore>,
     idle: Mutex<Vec<ServerConn>>,
     /// Open server connections, for `SHOW SERVERS`.
     pub servers: Registry<ServerInfo>,
     params: Mutex<Option<Vec<(String, String)>>>,
+    /// Set by `PAUSE`: checkouts wait for `RESUME`.
+    paused: AtomicBool,
+    resumed: Notify,
+    /// Removed or replaced by a reload: no new checkouts, connections close on release.
+    retired: AtomicBool,
+    /// Fetches the secret of a user configured without password.
+    pub auth_query: Option<AuthQuery>,
+    auth_cache: Mutex<Option<Secret>>,
+    /// How to log into the server when no password is configured (learned from
+    /// clients).
+    learned: Mutex<Option<Credential>>,
 }
 
 /// A checked-out server connection. Give it back with [`Pool::release`]; dropping it
@@ -62,16 +113,23 @@ pub struct Pool {
 pub struct Checkout {
     /// The connection.
     pub conn: ServerConn,
-    permit: OwnedSemaphorePermit,
     active: ActiveGuard,
 }
 
+/// Holds a slot while a connection is checked out; returns it (or pays a shrink
+/// debt with it) when dropped.
 #[derive(Debug)]
-struct ActiveGuard(Arc<Pool>);
+struct ActiveGuard {
+    pool: Arc<Pool>,
+    permit: Option<OwnedSemaphorePermit>,
+}
 
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
-        self.0.stats.sv_active.dec();
+        self.pool.stats.sv_active.dec();
+        if let Some(permit) = self.permit.take() {
+            self.pool.return_permit(permit);
+        }
     }
 }
 
@@ -82,28 +140,60 @@ impl Pool {
         pool: &PoolConfig,
         user: &UserConfig,
         timeouts: PoolTimeouts,
+        tls: Option<&Arc<ServerTls>>,
+        auth_query: Option<AuthQuery>,
     ) -> Option<Pool> {
         let (host, port, server_db) = pool.server()?;
+        let live = LiveTimeouts::default();
+        live.set(timeouts);
         Some(Pool {
             database: database.to_owned(),
             user: user.username.clone(),
             mode: pool.mode_for(user),
-            pool_size: user.pool_size,
-            min_pool_size: user.min_pool_size.unwrap_or(0).min(user.pool_size),
+            pool_size: AtomicUsize::new(user.pool_size),
+            min_pool_size: AtomicUsize::new(user.min_pool_size.unwrap_or(0).min(user.pool_size)),
+            shrink_debt: AtomicUsize::new(0),
             target: ServerTarget {
                 host: host.to_owned(),
                 port,
                 database: server_db.to_owned(),
                 user: user.server_user().to_owned(),
-                password: user.server_pass().to_owned(),
+                password: user.server_pass().map(str::to_owned),
+                tls: tls.cloned(),
             },
             stats: PoolStats::default(),
-            timeouts,
+            timeouts: live,
             permits: Arc::new(Semaphore::new(user.pool_size)),
             idle: Mutex::new(Vec::new()),
             servers: Registry::default(),
             params: Mutex::new(None),
+            paused: AtomicBool::new(false),
+            resumed: Notify::new(),
+            retired: AtomicBool::new(false),
+            auth_query,
+            auth_cache: Mutex::new(None),
+            learned: Mutex::new(None),
         })
+    }
+
+    /// Most server connections.
+    pub fn pool_size(&self) -> usize {
+        self.pool_size.load(Ordering::Relaxed)
+    }
+
+    /// Server connections kept open even when idle.
+    pub fn min_pool_size(&self) -> usize {
+        self.min_pool_size.load(Ordering::Relaxed)
+    }
+
+    /// The timeouts in force.
+    pub fn timeouts(&self) -> PoolTimeouts {
+        self.timeouts.get()
+    }
+
+    /// Whether a reload removed or replaced this pool.
+    pub fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::Acquire)
     }
 
     /// `db/user`, as messages name the pool.
@@ -113,7 +203,7 @@ impl Pool {
 
     /// How long a server-side reset (ROLLBACK, DISCARD ALL) may take.
     pub fn target_timeout(&self) -> Duration {
-        self.timeouts.connect
+        self.timeouts.get().connect
     }
 
     /// Idle connections now.
@@ -124,10 +214,13 @@ impl Pool {
     /// Waits (FIFO, up to `query_wait_timeout`) for a slot, then reuses an idle
     /// connection or opens a new one.
     pub async fn checkout(self: &Arc<Self>) -> Result<Checkout, ClientError> {
-        let started = Instant::now();
         self.stats.cl_waiting.inc();
-        let acquired =
-            tokio::time::timeout(self.timeouts.wait, self.permits.clone().acquire_owned()).await;
+        if self.paused.load(Ordering::Acquire) {
+            self.wait_resumed().await;
+        }
+        let started = Instant::now();
+        let wait = self.timeouts.get().wait;
+        let acquired = tokio::time::timeout(wait, self.permits.clone().acquire_owned()).await;
         self.stats.cl_waiting.dec();
         let waited = started.elapsed();
         self.stats.record_wait(waited);
@@ -136,7 +229,7 @@ impl Pool {
             Ok(Err(_closed)) => {
                 return Err(ClientError::fatal(
                     SqlState::ADMIN_SHUTDOWN,
-                    format!("pool {} is shut down", self.name()),
+                    format!("pool {} was removed from the configuration", self.name()),
                 ))
             }
             Err(_elapsed) => {
@@ -145,42 +238,52 @@ impl Pool {
                     SqlState::TOO_MANY_CONNECTIONS,
                     format!(
                         "all {} server connections of pool {} are busy; waited {}ms (query_wait_timeout)",
-                        self.pool_size,
+                        self.pool_size(),
                         self.name(),
                         waited.as_millis()
                     ),
                 ));
             }
         };
+        self.stats.sv_active.inc();
+        // From here the guard gives the slot back, whatever happens.
+        let active = ActiveGuard {
+            pool: Arc::clone(self),
+            permit: Some(permit),
+        };
         let conn = match self.take_idle() {
             Some(conn) => conn,
             None => self.open().await?,
         };
-        self.stats.sv_active.inc();
         if let Some(info) = &conn.info {
             info.state.set(ConnState::Active);
         }
-        Ok(Checkout {
-            conn,
-            permit,
-            active: ActiveGuard(Arc::clone(self)),
-        })
+        Ok(Checkout { conn, active })
     }
 
-    /// Puts a connection back for reuse (the caller made sure it is idle and clean).
+    /// Puts a connection back for reuse (the caller made sure it is idle and clean);
+    /// a retired pool closes it instead.
     pub fn release(&self, checkout: Checkout) {
-        let Checkout {
-            mut conn,
-            permit,
-            active,
-        } = checkout;
-        conn.idle_since = Instant::now();
-        if let Some(info) = &conn.info {
-            info.state.set(ConnState::Idle);
+        let Checkout { mut conn, active } = checkout;
+        if !self.is_retired() {
+            conn.idle_since = Instant::now();
+            if let Some(info) = &conn.info {
+                info.state.set(ConnState::Idle);
+            }
+            lock(&self.idle).push(conn);
         }
-        lock(&self.idle).push(conn);
         drop(active);
-        drop(permit);
+    }
+
+    /// Gives a slot back to the semaphore, unless a shrink is still owed.
+    fn return_permit(&self, permit: OwnedSemaphorePermit) {
+        let owed = self
+            .shrink_debt
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |d| d.checked_sub(1))
+            .is_ok();
+        if owed {
+            permit.forget();
+        }
     }
 
     /// The ParameterStatus values of the pool's first server connection, opening one
@@ -197,8 +300,8 @@ impl Pool {
 
     fn take_idle(&self) -> Option<ServerConn> {
         let mut idle = lock(&self.idle);
-        while let Some(conn) = idle.pop() {
-            if self.reusable(&conn) {
+        while let Some(mut conn) = idle.pop() {
+            if self.reusable(&mut conn) {
                 return Some(conn);
             }
             debug!(pool = %self.name(), "closing idle server connection");
@@ -208,7 +311,8 @@ impl Pool {
 
     async fn open(&self) -> Result<ServerConn, ClientError> {
         let t = &self.target;
-        match connect(t, self.timeouts.connect).await {
+        let credential = self.credential()?;
+        match connect(t, &credential, self.timeouts.get().connect).await {
             Ok(mut conn) => {
                 let server_info = Arc::new(ServerInfo {
                     database: self.database.clone(),
@@ -271,44 +375,4 @@ fn login_error(pool: &Pool, e: LoginError) -> ClientError {
 /// collections.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// All pools, by (database, user).
-#[derive(Debug, Default)]
-pub struct Pools {
-    pools: Vec<Arc<Pool>>,
-}
-
-impl Pools {
-    /// One pool per configured user of every database.
-    pub fn from_config(config: &Config) -> Pools {
-        let g = &config.general;
-        let timeouts = PoolTimeouts {
-            connect: g.connect_timeout(),
-            wait: g.query_wait_timeout(),
-            idle: g.idle_timeout(),
-            lifetime: g.server_lifetime(),
-        };
-        let mut pools = Vec::new();
-        for (db, pool) in &config.pools {
-            for user in pool.users.values() {
-                if let Some(p) = Pool::new(db, pool, user, timeouts) {
-                    pools.push(Arc::new(p));
-                }
-            }
-        }
-        Pools { pools }
-    }
-
-    /// The pool of a (database, user).
-    pub fn get(&self, database: &str, user: &str) -> Option<&Arc<Pool>> {
-        self.pools
-            .iter()
-            .find(|p| p.database == database && p.user == user)
-    }
-
-    /// Every pool, in configuration order.
-    pub fn iter(&self) -> impl Iterator<Item = &Arc<Pool>> {
-        self.pools.iter()
-    }
 }

@@ -59,6 +59,12 @@ pub struct PoolStats {
     pub wait_time_us: Counter,
     /// Longest single wait, microseconds.
     pub max_wait_us: Counter,
+    /// Microseconds from a client's first unanswered message to the ReadyForQuery
+    /// that answers the last one (PgBouncer's `total_query_time`).
+    pub query_time_us: Counter,
+    /// Microseconds from a transaction's first message to its ReadyForQuery `I`,
+    /// idle time inside the transaction included (`total_xact_time`).
+    pub xact_time_us: Counter,
 }
 
 impl PoolStats {

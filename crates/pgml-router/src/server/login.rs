@@ -6,12 +6,18 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use pgwire::backend::{Authentication, BackendKeyData, ErrorResponse, ParameterStatus};
-use pgwire::frontend::{PasswordMessage, SaslInitialResponse, SaslResponse, StartupMessage};
+use pgwire::frontend::{
+    PasswordMessage, SaslInitialResponse, SaslResponse, SslRequest, StartupMessage,
+};
 use postgres_protocol::authentication::sasl::{ChannelBinding, ScramSha256, SCRAM_SHA_256};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::{CancelTarget, ServerConn};
+use crate::auth::scram_client::ScramKeyClient;
+use crate::auth::Credential;
+use crate::stream::Stream;
+use crate::tls::ServerTls;
 use crate::wire::{read_frame, ReadError, MAX_LOGIN_MESSAGE};
 
 /// Where and as whom to log in.
@@ -21,7 +27,11 @@ pub struct ServerTarget {
     pub port: u16,
     pub database: String,
     pub user: String,
-    pub password: String,
+    /// The configured password; without one (`auth_query`) the pool logs in with what
+    /// its clients proved.
+    pub password: Option<String>,
+    /// `server_tls`: SSLRequest first, then TLS.
+    pub tls: Option<std::sync::Arc<ServerTls>>,
 }
 
 /// Why a server connection could not be opened.
@@ -39,6 +49,9 @@ pub enum LoginError {
     /// The server asked for something this router cannot do.
     #[error("{0}")]
     Unsupported(String),
+    /// `server_tls` is on and TLS could not be set up.
+    #[error("server_tls: {0}")]
+    Tls(String),
 }
 
 impl From<std::io::Error> for LoginError {
@@ -53,17 +66,73 @@ impl From<pgwire::Error> for LoginError {
     }
 }
 
+/// A SCRAM exchange from a password or from keys a client proved.
+enum Scram {
+    Password(ScramSha256),
+    Keys(ScramKeyClient),
+}
+
+fn no_credential(method: &str) -> LoginError {
+    LoginError::Unsupported(format!(
+        "the server asks for {method} authentication, and the router knows no password \
+         for it (auth_query gave a secret for another method)"
+    ))
+}
+
 /// Opens and logs into a server connection within `timeout`.
-pub async fn connect(target: &ServerTarget, timeout: Duration) -> Result<ServerConn, LoginError> {
-    match tokio::time::timeout(timeout, login(target)).await {
+pub async fn connect(
+    target: &ServerTarget,
+    credential: &Credential,
+    timeout: Duration,
+) -> Result<ServerConn, LoginError> {
+    match tokio::time::timeout(timeout, login(target, credential)).await {
         Ok(result) => result,
         Err(_) => Err(LoginError::Timeout(timeout)),
     }
 }
 
-async fn login(target: &ServerTarget) -> Result<ServerConn, LoginError> {
-    let mut stream = TcpStream::connect((target.host.as_str(), target.port)).await?;
-    stream.set_nodelay(true)?;
+/// Asks for TLS (SSLRequest) and runs the handshake; a server that answers `N` is an
+/// error, since `server_tls` was asked for.
+async fn start_tls(
+    mut tcp: TcpStream,
+    target: &ServerTarget,
+    tls: &ServerTls,
+) -> Result<Stream, LoginError> {
+    let mut out = BytesMut::new();
+    SslRequest.encode(&mut out);
+    tcp.write_all(&out).await?;
+    let mut answer = [0u8; 1];
+    tcp.read_exact(&mut answer).await?;
+    match answer[0] {
+        b'S' => {}
+        b'N' => {
+            return Err(LoginError::Tls(
+                "the server does not accept TLS connections (it answered N to SSLRequest)"
+                    .to_owned(),
+            ))
+        }
+        other => {
+            return Err(LoginError::Tls(format!(
+                "unexpected answer 0x{other:02x} to SSLRequest"
+            )))
+        }
+    }
+    let name = ServerTls::server_name(&target.host).map_err(LoginError::Tls)?;
+    let stream = tls
+        .connector
+        .connect(name, tcp)
+        .await
+        .map_err(|e| LoginError::Tls(format!("TLS handshake failed: {e}")))?;
+    Ok(Stream::ServerTls(Box::new(stream)))
+}
+
+async fn login(target: &ServerTarget, credential: &Credential) -> Result<ServerConn, LoginError> {
+    let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
+    tcp.set_nodelay(true)?;
+    let mut stream = match &target.tls {
+        Some(tls) => start_tls(tcp, target, tls).await?,
+        None => Stream::Plain(tcp),
+    };
     let mut out = BytesMut::new();
     StartupMessage::new([
         ("user", target.user.as_str()),
@@ -72,10 +141,10 @@ async fn login(target: &ServerTarget) -> Result<ServerConn, LoginError> {
         ("client_encoding", "UTF8"),
     ])
     .encode(&mut out)?;
-    stream.write_all(&out).await?;
+    stream.send(&out).await?;
 
     let mut buf = BytesMut::new();
-    let mut scram: Option<ScramSha256> = None;
+    let mut scram: Option<Scram> = None;
     let mut params = Vec::new();
     let mut key = None;
     loop {
@@ -86,11 +155,20 @@ async fn login(target: &ServerTarget) -> Result<ServerConn, LoginError> {
                 match Authentication::decode(frame.body())? {
                     Authentication::Ok => continue,
                     Authentication::CleartextPassword => PasswordMessage {
-                        password: target.password.clone(),
+                        password: match credential {
+                            Credential::Password(p) => p.clone(),
+                            _ => return Err(no_credential("cleartext")),
+                        },
                     }
                     .encode(&mut out)?,
                     Authentication::Md5Password { salt } => PasswordMessage {
-                        password: crate::auth::md5_response(&target.user, &target.password, salt),
+                        password: match credential {
+                            Credential::Password(p) => {
+                                crate::auth::md5_response(&target.user, p, salt)
+                            }
+                            Credential::Md5Hash(h) => crate::auth::md5_response_from_hash(h, salt),
+                            Credential::ScramKeys(_) => return Err(no_credential("md5")),
+                        },
                     }
                     .encode(&mut out)?,
                     Authentication::Sasl { mechanisms } => {
@@ -99,13 +177,22 @@ async fn login(target: &ServerTarget) -> Result<ServerConn, LoginError> {
                                 "server offers SASL mechanisms {mechanisms:?}, not SCRAM-SHA-256"
                             )));
                         }
-                        let client = ScramSha256::new(
-                            target.password.as_bytes(),
-                            ChannelBinding::unsupported(),
-                        );
+                        let (client, first) = match credential {
+                            Credential::Password(p) => {
+                                let c =
+                                    ScramSha256::new(p.as_bytes(), ChannelBinding::unsupported());
+                                let first = c.message().to_vec();
+                                (Scram::Password(c), first)
+                            }
+                            Credential::ScramKeys(keys) => {
+                                let (c, first) = ScramKeyClient::new(keys.clone());
+                                (Scram::Keys(c), first.into_bytes())
+                            }
+                            Credential::Md5Hash(_) => return Err(no_credential("SCRAM-SHA-256")),
+                        };
                         SaslInitialResponse {
                             mechanism: SCRAM_SHA_256.to_owned(),
-                            data: Some(bytes::Bytes::copy_from_slice(client.message())),
+                            data: Some(bytes::Bytes::from(first)),
                         }
                         .encode(&mut out)?;
                         scram = Some(client);
@@ -114,11 +201,19 @@ async fn login(target: &ServerTarget) -> Result<ServerConn, LoginError> {
                         let client = scram.as_mut().ok_or_else(|| {
                             LoginError::Unsupported("SASLContinue before SASL".to_owned())
                         })?;
-                        client
-                            .update(&data)
-                            .map_err(|e| LoginError::Unsupported(format!("SCRAM: {e}")))?;
+                        let answer = match client {
+                            Scram::Password(c) => {
+                                c.update(&data)
+                                    .map_err(|e| LoginError::Unsupported(format!("SCRAM: {e}")))?;
+                                c.message().to_vec()
+                            }
+                            Scram::Keys(c) => c
+                                .update(&data)
+                                .map_err(|e| LoginError::Unsupported(format!("SCRAM: {e}")))?
+                                .into_bytes(),
+                        };
                         SaslResponse {
-                            data: bytes::Bytes::copy_from_slice(client.message()),
+                            data: bytes::Bytes::from(answer),
                         }
                         .encode(&mut out)?;
                     }
@@ -126,7 +221,11 @@ async fn login(target: &ServerTarget) -> Result<ServerConn, LoginError> {
                         let client = scram.as_mut().ok_or_else(|| {
                             LoginError::Unsupported("SASLFinal before SASL".to_owned())
                         })?;
-                        client.finish(&data).map_err(|e| {
+                        let checked = match client {
+                            Scram::Password(c) => c.finish(&data).map_err(|e| e.to_string()),
+                            Scram::Keys(c) => c.finish(&data).map_err(|e| e.to_string()),
+                        };
+                        checked.map_err(|e| {
                             LoginError::Unsupported(format!("SCRAM server signature: {e}"))
                         })?;
                         continue;
@@ -138,7 +237,7 @@ async fn login(target: &ServerTarget) -> Result<ServerConn, LoginError> {
                         )))
                     }
                 }
-                stream.write_all(&out).await?;
+                stream.send(&out).await?;
             }
             b'E' => return Err(LoginError::Refused(ErrorResponse::decode(frame.body())?)),
             b'S' => {

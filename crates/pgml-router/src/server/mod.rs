@@ -5,13 +5,11 @@ mod login;
 
 use std::time::Instant;
 
-use bytes::BytesMut;
-use pgwire::backend::{tag, ErrorResponse, TransactionStatus};
-use pgwire::frontend::Query;
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-
+use crate::stream::Stream;
 use crate::wire::{read_frame, ReadError, MAX_LOGIN_MESSAGE};
+use bytes::BytesMut;
+use pgwire::backend::{tag, DataRow, ErrorResponse, TransactionStatus};
+use pgwire::frontend::Query;
 
 pub use login::{connect, LoginError, ServerTarget};
 
@@ -42,8 +40,8 @@ pub struct CancelTarget {
 /// One logged-in server connection.
 #[derive(Debug)]
 pub struct ServerConn {
-    /// The socket.
-    pub stream: TcpStream,
+    /// The socket, plain or TLS.
+    pub stream: Stream,
     /// Bytes read from the server and not consumed yet.
     pub buf: BytesMut,
     /// Where cancels for this backend go.
@@ -68,7 +66,7 @@ impl Drop for ServerConn {
     /// Says goodbye (Terminate) if the socket takes it without blocking, so the server
     /// does not log an unexpected EOF; then the socket closes.
     fn drop(&mut self) {
-        let _ = self.stream.try_write(&[b'X', 0, 0, 0, 4]);
+        self.stream.send_now(&[b'X', 0, 0, 0, 4]);
     }
 }
 
@@ -99,27 +97,35 @@ impl ServerConn {
     }
 
     /// True when the socket is still open and the server sent nothing unasked.
-    pub fn looks_healthy(&self) -> bool {
-        if !self.buf.is_empty() {
-            return false;
-        }
-        let mut probe = [0u8; 1];
-        matches!(
-            self.stream.try_read(&mut probe),
-            Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock
-        )
+    pub fn looks_healthy(&mut self) -> bool {
+        self.buf.is_empty() && self.stream.looks_healthy()
     }
 
     /// Runs one simple query and waits for its ReadyForQuery; returns the transaction
     /// status, or the server's error message.
     pub async fn simple_query(&mut self, sql: &str) -> Result<TransactionStatus, QueryError> {
+        self.run_query(sql, None).await
+    }
+
+    /// Runs one simple query and returns its rows as text (NULL is `None`).
+    pub async fn query_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, QueryError> {
+        let mut rows = Vec::new();
+        self.run_query(sql, Some(&mut rows)).await?;
+        Ok(rows)
+    }
+
+    async fn run_query(
+        &mut self,
+        sql: &str,
+        mut rows: Option<&mut Vec<Vec<Option<String>>>>,
+    ) -> Result<TransactionStatus, QueryError> {
         let broken = |e: String| QueryError::Broken(e);
         let mut out = BytesMut::new();
         Query::new(sql)
             .encode(&mut out)
             .map_err(|e| broken(e.to_string()))?;
         self.stream
-            .write_all(&out)
+            .send(&out)
             .await
             .map_err(|e| broken(e.to_string()))?;
         let mut failure = None;
@@ -143,6 +149,19 @@ impl ServerConn {
                         Some(e) => Err(e),
                         None => Ok(status),
                     };
+                }
+                tag::DATA_ROW if rows.is_some() => {
+                    let row = DataRow::decode(frame.body()).map_err(|e| broken(e.to_string()))?;
+                    if let Some(rows) = rows.as_mut() {
+                        rows.push(
+                            row.values
+                                .iter()
+                                .map(|v| {
+                                    v.as_ref().map(|b| String::from_utf8_lossy(b).into_owned())
+                                })
+                                .collect(),
+                        );
+                    }
                 }
                 _ if frame.as_bytes().len() > MAX_LOGIN_MESSAGE => {
                     return Err(broken("unexpected large reply".to_owned()))

@@ -19,6 +19,9 @@ pub const MD5_USER: &str = "md5user";
 pub const MD5_PASS: &str = "md5pw";
 pub const SCRAM_USER: &str = "scramuser";
 pub const SCRAM_PASS: &str = "scrampw";
+/// A user PostgreSQL only lets in over TLS (`hostssl`).
+pub const TLS_USER: &str = "tlsuser";
+pub const TLS_PASS: &str = "tlspw";
 
 /// Why the real-server tests cannot run here, if they cannot: they need PostgreSQL 15's
 /// binaries, the `postgres` OS user and root (to run `runuser`).
@@ -111,19 +114,28 @@ pub fn postgres() -> &'static Postgres {
         let conf = format!(
             "port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n\
              password_encryption = 'scram-sha-256'\nfsync = off\nmax_connections = 60\n\
-             shared_buffers = 16MB\n"
+             shared_buffers = 16MB\nssl = on\nssl_cert_file = 'server.crt'\n\
+             ssl_key_file = 'server.key'\n"
         );
         append(&data.join("postgresql.conf"), &conf);
         let hba = format!(
             "host all postgres 127.0.0.1/32 trust\n\
              host all {MD5_USER} 127.0.0.1/32 md5\n\
              host all {SCRAM_USER} 127.0.0.1/32 scram-sha-256\n\
+             hostssl all {TLS_USER} 127.0.0.1/32 scram-sha-256\n\
+             hostnossl all {TLS_USER} 127.0.0.1/32 reject\n\
              host all all 127.0.0.1/32 scram-sha-256\n"
         );
         std::fs::write(data.join("pg_hba.conf"), hba).unwrap();
+        let certs = certs();
+        std::fs::copy(&certs.cert, data.join("server.crt")).unwrap();
+        std::fs::copy(&certs.key, data.join("server.key")).unwrap();
         run(Command::new("chown")
             .args(["-R", "postgres:postgres"])
             .arg(&dir));
+        run(Command::new("chmod")
+            .arg("600")
+            .arg(data.join("server.key")));
         let log = dir.join("log").to_str().unwrap().to_owned();
         run(as_postgres(&[
             &format!("{BIN}/pg_ctl"),
@@ -139,9 +151,11 @@ pub fn postgres() -> &'static Postgres {
         // outlives us on purpose (init reaps it), so it is never waited for.
         let watchdog = format!(
             "while kill -0 {pid} 2>/dev/null; do sleep 0.3; done; \
-             runuser -u postgres -- {BIN}/pg_ctl -D {data_s} -m immediate stop; rm -rf {dir}",
+             runuser -u postgres -- {BIN}/pg_ctl -D {data_s} -m immediate stop; \
+             rm -rf {dir} {dir}-certs {tmp}/pgml-router-test-{pid}-* {tmp}/pgml-router-bin-{pid}-*",
             pid = std::process::id(),
-            dir = dir.display()
+            dir = dir.display(),
+            tmp = std::env::temp_dir().display()
         );
         #[allow(clippy::zombie_processes)]
         let _watchdog = Command::new("sh")
@@ -155,11 +169,141 @@ pub fn postgres() -> &'static Postgres {
             "SET password_encryption = 'md5'; CREATE USER {MD5_USER} PASSWORD '{MD5_PASS}'; \
              SET password_encryption = 'scram-sha-256'; \
              CREATE USER {SCRAM_USER} PASSWORD '{SCRAM_PASS}'; \
+             CREATE USER {TLS_USER} PASSWORD '{TLS_PASS}'; \
              GRANT CREATE ON SCHEMA public TO PUBLIC;"
         );
         psql_superuser(port, &sql);
         Postgres { port, dir }
     })
+}
+
+/// A test CA and a server certificate it signed, for `localhost` and `127.0.0.1`
+/// (PEM files; the key is unencrypted).
+pub struct Certs {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    /// A second CA that signed nothing here (for "wrong CA" cases).
+    pub other_ca: PathBuf,
+}
+
+static CERTS: OnceLock<Certs> = OnceLock::new();
+
+/// Generates (once per test binary) the test certificates with the `openssl` CLI.
+pub fn certs() -> &'static Certs {
+    CERTS.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("pgr{}-certs", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+        let ec = [
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+        ];
+        for ca in ["ca", "other-ca"] {
+            run(Command::new("openssl")
+                .args(["req", "-x509"])
+                .args(ec)
+                .args([
+                    "-keyout",
+                    &p(&format!("{ca}.key")),
+                    "-out",
+                    &p(&format!("{ca}.crt")),
+                ])
+                .args(["-days", "2", "-subj", &format!("/CN=pgml-router test {ca}")])
+                .stderr(Stdio::null()));
+        }
+        run(Command::new("openssl")
+            .args(["req"])
+            .args(ec)
+            .args(["-keyout", &p("server.key"), "-out", &p("server.csr")])
+            .args(["-subj", "/CN=localhost"])
+            .stderr(Stdio::null()));
+        std::fs::write(
+            dir.join("san.ext"),
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+        )
+        .unwrap();
+        run(Command::new("openssl")
+            .args(["x509", "-req", "-in", &p("server.csr"), "-CA", &p("ca.crt")])
+            .args(["-CAkey", &p("ca.key"), "-CAcreateserial", "-days", "2"])
+            .args(["-extfile", &p("san.ext"), "-out", &p("server.crt")])
+            .stderr(Stdio::null()));
+        Certs {
+            ca: dir.join("ca.crt"),
+            cert: dir.join("server.crt"),
+            key: dir.join("server.key"),
+            other_ca: dir.join("other-ca.crt"),
+        }
+    })
+}
+
+/// `[general]` lines that turn on client TLS with the test certificate.
+pub fn client_tls_config() -> String {
+    let c = certs();
+    format!(
+        "tls_certificate = \"{}\"\ntls_private_key = \"{}\"\n",
+        c.cert.display(),
+        c.key.display()
+    )
+}
+
+/// A rustls client configuration trusting `ca` (ring provider).
+pub fn rustls_client(ca: &std::path::Path) -> rustls::ClientConfig {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_file_iter(ca).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth()
+}
+
+/// Connects tokio-postgres over TLS (`sslmode=require`, certificate checked against
+/// `ca` and the host name `127.0.0.1`).
+pub async fn connect_tls(
+    port: u16,
+    user: &str,
+    password: &str,
+    db: &str,
+    ca: &std::path::Path,
+) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let conn_str = format!(
+        "host=127.0.0.1 port={port} user={user} password={password} dbname={db} \
+         connect_timeout=10 sslmode=require"
+    );
+    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(rustls_client(ca));
+    let (client, connection) = tokio_postgres::connect(&conn_str, tls).await?;
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok(client)
+}
+
+/// Runs psql through a router; returns (success, stdout + stderr).
+pub async fn psql(conninfo: &str, password: &str, commands: &[&str]) -> (bool, String) {
+    let mut cmd = tokio::process::Command::new("/usr/bin/psql");
+    cmd.args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-d", conninfo]);
+    for c in commands {
+        cmd.args(["-c", c]);
+    }
+    let out = cmd
+        .env("PGPASSWORD", password)
+        .env("PGCONNECT_TIMEOUT", "10")
+        .output()
+        .await
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
 }
 
 fn append(path: &std::path::Path, text: &str) {
@@ -209,6 +353,10 @@ pub struct RouterOpts {
     pub min_pool_size: usize,
     /// Server port instead of the shared PostgreSQL (for fake servers).
     pub server_port: Option<u16>,
+    /// Extra lines for `[general]`.
+    pub general: String,
+    /// Extra TOML after the `app` pool (more pools).
+    pub extra: String,
 }
 
 impl Default for RouterOpts {
@@ -222,6 +370,8 @@ impl Default for RouterOpts {
             server_port: None,
             idle_timeout: 600_000,
             min_pool_size: 0,
+            general: String::new(),
+            extra: String::new(),
         }
     }
 }
@@ -240,11 +390,55 @@ pub async fn start_router(opts: RouterOpts) -> u16 {
 pub async fn start_router_with_shutdown(
     opts: RouterOpts,
 ) -> (u16, tokio::sync::oneshot::Sender<()>) {
+    let config = Config::parse(&config_text(&opts), "test").unwrap();
+    let router = Router::bind(config).await.unwrap();
+    let port = router.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(router.serve(async move {
+        let _ = rx.await;
+    }));
+    (port, tx)
+}
+
+/// A router serving from a configuration file (so `RELOAD` can re-read it).
+pub struct FileRouter {
+    pub port: u16,
+    pub path: PathBuf,
+    pub shared: std::sync::Arc<pgml_router::Shared>,
+    /// Completes when `serve` returns.
+    pub done: tokio::task::JoinHandle<()>,
+}
+
+/// Writes `text` to a fresh file and starts a router from it.
+pub async fn start_router_from_file(name: &str, text: &str) -> FileRouter {
+    let path = std::env::temp_dir().join(format!(
+        "pgml-router-test-{}-{name}.toml",
+        std::process::id()
+    ));
+    std::fs::write(&path, text).unwrap();
+    let config = Config::load(&path).unwrap();
+    let router = Router::bind(config)
+        .await
+        .unwrap()
+        .with_config_path(path.clone());
+    let port = router.local_addr().unwrap().port();
+    let shared = router.shared();
+    let done = tokio::spawn(router.serve(std::future::pending()));
+    FileRouter {
+        port,
+        path,
+        shared,
+        done,
+    }
+}
+
+/// The configuration text [`start_router`] uses.
+pub fn config_text(opts: &RouterOpts) -> String {
     let server_port = match opts.server_port {
         Some(port) => port,
         None => postgres().port,
     };
-    let text = format!(
+    format!(
         r#"
 [general]
 host = "127.0.0.1"
@@ -256,7 +450,7 @@ query_wait_timeout = {wait}
 connect_timeout = {connect}
 idle_timeout = {idle}
 shutdown_timeout = 1000
-
+{general}
 [pools.app]
 pool_mode = "{mode}"
 
@@ -274,6 +468,7 @@ pool_size = {size}
 [pools.app.shards.0]
 database = "postgres"
 servers = [["127.0.0.1", {port}, "primary"]]
+{extra}
 "#,
         auth = opts.auth_method,
         wait = opts.query_wait_timeout,
@@ -283,15 +478,31 @@ servers = [["127.0.0.1", {port}, "primary"]]
         port = server_port,
         idle = opts.idle_timeout,
         min = opts.min_pool_size,
-    );
-    let config = Config::parse(&text, "test").unwrap();
-    let router = Router::bind(config).await.unwrap();
-    let port = router.local_addr().unwrap().port();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(router.serve(async move {
-        let _ = rx.await;
-    }));
-    (port, tx)
+        general = opts.general,
+        extra = opts.extra,
+    )
+}
+
+/// Runs one admin console command; returns the notices and the error, if any.
+pub async fn admin_command(port: u16, sql: &str) -> Result<Vec<String>, tokio_postgres::Error> {
+    let notices = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let conn_str =
+        format!("host=127.0.0.1 port={port} user=admin password={ADMIN_PASS} dbname=pgml-router");
+    let (client, mut connection) =
+        tokio_postgres::connect(&conn_str, tokio_postgres::NoTls).await?;
+    let sink = std::sync::Arc::clone(&notices);
+    tokio::spawn(async move {
+        let mut stream = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        use futures_util::StreamExt;
+        while let Some(Ok(msg)) = stream.next().await {
+            if let tokio_postgres::AsyncMessage::Notice(n) = msg {
+                sink.lock().unwrap().push(n.message().to_owned());
+            }
+        }
+    });
+    client.batch_execute(sql).await?;
+    let out = notices.lock().unwrap().clone();
+    Ok(out)
 }
 
 /// Connects tokio-postgres through the router; spawns the connection task.

@@ -149,17 +149,56 @@ async fn very_large_rows_stream_through() {
 }
 
 #[tokio::test]
-async fn shutdown_stops_accepting_and_lets_clients_finish() {
+async fn shutdown_stops_accepting_and_lets_transactions_finish() {
+    require_postgres!();
+    let (port, shutdown) = start_router_with_shutdown(RouterOpts {
+        pool_size: 2,
+        ..RouterOpts::default()
+    })
+    .await;
+    let busy = app_client(port).await;
+    let idle = app_client(port).await;
+    busy.simple_query("DROP TABLE IF EXISTS drain_test; CREATE TABLE drain_test (x int)")
+        .await
+        .unwrap();
+    busy.simple_query("BEGIN; INSERT INTO drain_test VALUES (1)")
+        .await
+        .unwrap();
+    shutdown.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // New clients are refused; the idle one was told and closed.
+    assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err());
+    let err = idle.simple_query("SELECT 1").await.unwrap_err();
+    assert!(idle.is_closed(), "{err}");
+    // The open transaction goes on to its end...
+    busy.simple_query("INSERT INTO drain_test VALUES (2)")
+        .await
+        .unwrap();
+    busy.simple_query("COMMIT").await.unwrap();
+    // ...and then the client is closed, with 57P01.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(busy.is_closed());
+    let check = connect(postgres().port, MD5_USER, MD5_PASS, "postgres")
+        .await
+        .unwrap();
+    let n: i64 = check
+        .query_one("SELECT count(*) FROM drain_test", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 2);
+}
+
+#[tokio::test]
+async fn shutdown_timeout_closes_transactions_that_do_not_end() {
     require_postgres!();
     let (port, shutdown) = start_router_with_shutdown(RouterOpts::default()).await;
     let client = app_client(port).await;
+    client.simple_query("BEGIN").await.unwrap();
     shutdown.send(()).unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    // Connected clients keep working during the grace period...
     client.simple_query("SELECT 1").await.unwrap();
-    // ...new ones are refused.
-    assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err());
-    // After shutdown_timeout (1 s in tests) remaining clients are closed.
+    // After shutdown_timeout (1 s in tests) it is closed anyway.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(client.simple_query("SELECT 1").await.is_err());
 }

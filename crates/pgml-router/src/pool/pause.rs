@@ -1,0 +1,74 @@
+//! `PAUSE` / `RESUME` of a pool (PgBouncer's semantics): while paused, checkouts wait;
+//! `PAUSE` returns once every server connection is back, and closes them all.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tracing::info;
+
+use super::{lock, Pool};
+
+/// How often a pausing pool looks whether its connections came back.
+const RELEASE_POLL: Duration = Duration::from_millis(10);
+
+impl Pool {
+    /// Whether `PAUSE` is in force.
+    pub fn is_paused(&self) -> bool {
+        self.paused.load(Ordering::Acquire)
+    }
+
+    /// Makes new checkouts wait; returns false if the pool was paused already.
+    pub fn pause(&self) -> bool {
+        let was = self.paused.swap(true, Ordering::AcqRel);
+        if !was {
+            info!(pool = %self.name(), "pool paused");
+        }
+        !was
+    }
+
+    /// Waits until no server connection is checked out, then closes the idle ones.
+    pub async fn wait_released(&self) {
+        while self.stats.sv_active.get() > 0 {
+            tokio::time::sleep(RELEASE_POLL).await;
+        }
+        self.close_idle();
+    }
+
+    /// Lets waiting checkouts go on; returns false if the pool was not paused.
+    pub fn resume(&self) -> bool {
+        let was = self.paused.swap(false, Ordering::AcqRel);
+        self.resumed.notify_waiters();
+        if was {
+            info!(pool = %self.name(), "pool resumed");
+        }
+        was
+    }
+
+    /// Waits until the pool is resumed (or retired).
+    pub(super) async fn wait_resumed(&self) {
+        loop {
+            let notified = self.resumed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if !self.is_paused() || self.is_retired() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Closes every idle server connection.
+    pub fn close_idle(&self) -> usize {
+        let closed = std::mem::take(&mut *lock(&self.idle));
+        closed.len()
+    }
+
+    /// Takes the pool out of service after a reload removed or replaced it: waiting and
+    /// future checkouts fail, idle connections close now, busy ones when released.
+    pub fn retire(&self) {
+        self.retired.store(true, Ordering::Release);
+        self.permits.close();
+        self.resumed.notify_waiters();
+        self.close_idle();
+    }
+}

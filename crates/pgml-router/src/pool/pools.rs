@@ -1,0 +1,227 @@
+//! Every pool, by (database, user), and how a reload changes them.
+
+use std::fmt;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, RwLock};
+
+use tracing::info;
+
+use super::{lock, Pool, PoolTimeouts};
+use crate::config::Config;
+use crate::tls::ServerTls;
+
+/// All pools, by (database, user).
+#[derive(Debug, Default)]
+pub struct Pools {
+    pools: RwLock<Arc<Vec<Arc<Pool>>>>,
+}
+
+/// What a reload changed, for the log and the admin console.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReloadReport {
+    /// `db/user` of new pools.
+    pub added: Vec<String>,
+    /// `db/user` of pools that were removed.
+    pub removed: Vec<String>,
+    /// `db/user` of pools replaced because their server, credentials, mode or TLS
+    /// settings changed (clients move to the new pool at their next transaction).
+    pub replaced: Vec<String>,
+    /// `db/user: old -> new` of pools whose `pool_size` changed.
+    pub resized: Vec<String>,
+    /// `[general]` keys that changed but take effect only after a restart.
+    pub needs_restart: Vec<&'static str>,
+}
+
+impl fmt::Display for ReloadReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        for (what, list) in [
+            ("added", &self.added),
+            ("removed", &self.removed),
+            ("replaced", &self.replaced),
+            ("resized", &self.resized),
+        ] {
+            if !list.is_empty() {
+                parts.push(format!("{what} {}", list.join(", ")));
+            }
+        }
+        if !self.needs_restart.is_empty() {
+            parts.push(format!(
+                "needs a restart to change: {}",
+                self.needs_restart.join(", ")
+            ));
+        }
+        if parts.is_empty() {
+            f.write_str("no pool changed")
+        } else {
+            f.write_str(&parts.join("; "))
+        }
+    }
+}
+
+fn timeouts(config: &Config) -> PoolTimeouts {
+    let g = &config.general;
+    PoolTimeouts {
+        connect: g.connect_timeout(),
+        wait: g.query_wait_timeout(),
+        idle: g.idle_timeout(),
+        lifetime: g.server_lifetime(),
+    }
+}
+
+/// Whether two pools reach the same server the same way (so one can stand for the
+/// other and keep its connections).
+fn same_server(a: &Pool, b: &Pool) -> bool {
+    let (x, y) = (&a.target, &b.target);
+    let tls = |t: &Option<Arc<ServerTls>>| t.as_ref().map(|t| t.verify);
+    a.mode == b.mode
+        && x.host == y.host
+        && x.port == y.port
+        && x.database == y.database
+        && x.user == y.user
+        && x.password == y.password
+        && tls(&x.tls) == tls(&y.tls)
+        && a.auth_query == b.auth_query
+}
+
+fn build(config: &Config, tls: Option<&Arc<ServerTls>>) -> Vec<Pool> {
+    let timeouts = timeouts(config);
+    let mut pools = Vec::new();
+    for (db, pool) in &config.pools {
+        for user in pool.users.values() {
+            let auth_query = pool.auth_query(&config.general);
+            if let Some(p) = Pool::new(db, pool, user, timeouts, tls, auth_query) {
+                pools.push(p);
+            }
+        }
+    }
+    pools
+}
+
+impl Pools {
+    /// One pool per configured user of every database.
+    pub fn from_config(config: &Config, tls: Option<&Arc<ServerTls>>) -> Pools {
+        let pools = build(config, tls).into_iter().map(Arc::new).collect();
+        Pools {
+            pools: RwLock::new(Arc::new(pools)),
+        }
+    }
+
+    fn list(&self) -> Arc<Vec<Arc<Pool>>> {
+        Arc::clone(&self.pools.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The pool of a (database, user).
+    pub fn get(&self, database: &str, user: &str) -> Option<Arc<Pool>> {
+        self.list()
+            .iter()
+            .find(|p| p.database == database && p.user == user)
+            .cloned()
+    }
+
+    /// Every pool, in configuration order.
+    pub fn all(&self) -> Arc<Vec<Arc<Pool>>> {
+        self.list()
+    }
+
+    /// Whether any pool serves `database`.
+    pub fn has_database(&self, database: &str) -> bool {
+        self.list().iter().any(|p| p.database == database)
+    }
+
+    /// Makes the pools match `config`: a pool whose server, credentials, mode and TLS
+    /// settings are unchanged is kept with its connections and resized; others are
+    /// retired and replaced; pools no longer configured are retired.
+    pub fn apply(&self, config: &Config, tls: Option<&Arc<ServerTls>>) -> ReloadReport {
+        let timeouts = timeouts(config);
+        let mut report = ReloadReport::default();
+        let mut guard = self.pools.write().unwrap_or_else(|p| p.into_inner());
+        let old: Vec<Arc<Pool>> = guard.iter().cloned().collect();
+        let mut next = Vec::new();
+        for fresh in build(config, tls) {
+            let existing = old
+                .iter()
+                .find(|p| p.database == fresh.database && p.user == fresh.user);
+            match existing {
+                Some(p) if same_server(p, &fresh) => {
+                    let (before, after) = (p.pool_size(), fresh.pool_size());
+                    if before != after {
+                        report
+                            .resized
+                            .push(format!("{} {before} -> {after}", p.name()));
+                    }
+                    p.resize(after, fresh.min_pool_size());
+                    p.timeouts.set(timeouts);
+                    next.push(Arc::clone(p));
+                }
+                Some(p) => {
+                    report.replaced.push(p.name());
+                    // A paused pool's replacement stays paused until RESUME.
+                    if p.is_paused() {
+                        fresh.pause();
+                    }
+                    next.push(Arc::new(fresh));
+                }
+                None => {
+                    report.added.push(fresh.name());
+                    next.push(Arc::new(fresh));
+                }
+            }
+        }
+        for p in &old {
+            if !next.iter().any(|n| Arc::ptr_eq(n, p)) {
+                if !next
+                    .iter()
+                    .any(|n| n.database == p.database && n.user == p.user)
+                {
+                    report.removed.push(p.name());
+                }
+                p.retire();
+            }
+        }
+        *guard = Arc::new(next);
+        report
+    }
+
+    /// Retires every pool (at shutdown): idle connections close now.
+    pub fn close_all(&self) {
+        for p in self.list().iter() {
+            p.retire();
+        }
+    }
+}
+
+impl Pool {
+    /// Changes `pool_size` and `min_pool_size` in place. Growing adds slots now;
+    /// shrinking takes free slots now and the others as they come back, and closes
+    /// idle connections beyond the new size.
+    pub fn resize(&self, pool_size: usize, min_pool_size: usize) {
+        self.min_pool_size
+            .store(min_pool_size.min(pool_size), Ordering::Relaxed);
+        let before = self.pool_size.swap(pool_size, Ordering::AcqRel);
+        if pool_size > before {
+            let mut grow = pool_size - before;
+            // Cancel a shrink still owed first.
+            while grow > 0
+                && self
+                    .shrink_debt
+                    .fetch_update(Ordering::AcqRel, Ordering::Acquire, |d| d.checked_sub(1))
+                    .is_ok()
+            {
+                grow -= 1;
+            }
+            self.permits.add_permits(grow);
+        } else if pool_size < before {
+            let shrink = before - pool_size;
+            let taken = self.permits.forget_permits(shrink);
+            self.shrink_debt.fetch_add(shrink - taken, Ordering::AcqRel);
+            let mut idle = lock(&self.idle);
+            let keep = idle.len().min(pool_size);
+            let closed = idle.split_off(keep);
+            drop(idle);
+            if !closed.is_empty() {
+                info!(pool = %self.name(), closed = closed.len(), "pool shrunk; closing idle connections");
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! State every connection task shares: the loaded configuration (swapped whole on
+//! reload), the pools, cancel keys, the client registry and the stop signal.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+
+use tokio::sync::watch;
+use tracing::info;
+
+use crate::cancel::CancelMap;
+use crate::config::Config;
+use crate::pool::{Pools, ReloadReport};
+use crate::registry::{ClientInfo, Registry};
+use crate::tls::{self, ClientTls, ServerTls};
+
+/// How far the router is in stopping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stop {
+    /// Serving.
+    Running,
+    /// SIGINT / `SHUTDOWN WAIT_FOR_SERVERS`: no new clients; each client is closed when
+    /// its transaction is over, all of them after `shutdown_timeout`.
+    Draining,
+    /// SIGTERM / `SHUTDOWN`: every client is closed now.
+    Now,
+}
+
+/// A configuration with what was built from it.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The configuration.
+    pub config: Config,
+    /// Answers clients' SSLRequest with `S` when set.
+    pub client_tls: Option<ClientTls>,
+    /// TLS towards servers (`server_tls`).
+    pub server_tls: Option<Arc<ServerTls>>,
+}
+
+impl Loaded {
+    fn new(config: Config) -> Result<Loaded, String> {
+        Ok(Loaded {
+            client_tls: tls::acceptor(&config.general)?,
+            server_tls: tls::connector(&config.general)?,
+            config,
+        })
+    }
+}
+
+/// State every connection task shares.
+#[derive(Debug)]
+pub struct Shared {
+    loaded: RwLock<Arc<Loaded>>,
+    /// The pools.
+    pub pools: Pools,
+    /// Cancel keys issued to clients.
+    pub cancels: Arc<CancelMap>,
+    /// Logged-in pool clients, for `SHOW CLIENTS`.
+    pub clients: Registry<ClientInfo>,
+    config_path: Mutex<Option<PathBuf>>,
+    stop: watch::Sender<Stop>,
+}
+
+impl Shared {
+    /// Builds pools and TLS settings from a configuration; fails on unreadable
+    /// certificate or key files.
+    pub fn new(config: Config) -> Result<Shared, String> {
+        let loaded = Loaded::new(config)?;
+        Ok(Shared {
+            pools: Pools::from_config(&loaded.config, loaded.server_tls.as_ref()),
+            loaded: RwLock::new(Arc::new(loaded)),
+            cancels: Arc::new(CancelMap::default()),
+            clients: Registry::default(),
+            config_path: Mutex::new(None),
+            stop: watch::Sender::new(Stop::Running),
+        })
+    }
+
+    /// The configuration in force (and its TLS settings).
+    pub fn loaded(&self) -> Arc<Loaded> {
+        Arc::clone(&self.loaded.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The file `RELOAD` and SIGHUP read.
+    pub fn set_config_path(&self, path: PathBuf) {
+        *self.config_path.lock().unwrap_or_else(|p| p.into_inner()) = Some(path);
+    }
+
+    /// The file `RELOAD` and SIGHUP read, if any.
+    pub fn config_path(&self) -> Option<PathBuf> {
+        self.config_path
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Applies a new configuration: TLS files are read first (an error changes
+    /// nothing), then pools are added, removed or resized; logged-in clients stay.
+    /// Listener address, worker threads and the Prometheus port need a restart.
+    pub fn reload(&self, config: Config) -> Result<ReloadReport, String> {
+        let loaded = Loaded::new(config)?;
+        let old = self.loaded();
+        let mut report = self.pools.apply(&loaded.config, loaded.server_tls.as_ref());
+        let (g, o) = (&loaded.config.general, &old.config.general);
+        for (key, changed) in [
+            ("host", g.host != o.host),
+            ("port", g.port != o.port),
+            ("worker_threads", g.worker_threads != o.worker_threads),
+            (
+                "enable_prometheus_exporter",
+                g.enable_prometheus_exporter != o.enable_prometheus_exporter,
+            ),
+            (
+                "prometheus_exporter_port",
+                g.prometheus_exporter_port != o.prometheus_exporter_port,
+            ),
+        ] {
+            if changed {
+                report.needs_restart.push(key);
+            }
+        }
+        *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(loaded);
+        info!(%report, "configuration reloaded");
+        Ok(report)
+    }
+
+    /// Re-reads the configuration file and applies it ([`Shared::reload`]).
+    pub fn reload_file(&self) -> Result<ReloadReport, String> {
+        let Some(path) = self.config_path() else {
+            return Err(
+                "no configuration file to reload (the router was started from a \
+                        configuration in memory)"
+                    .to_owned(),
+            );
+        };
+        let config = Config::load(&path).map_err(|e| e.to_string())?;
+        self.reload(config)
+    }
+
+    /// Asks the router to stop; never goes back (a later, milder request is ignored).
+    pub fn request_stop(&self, stop: Stop) {
+        self.stop.send_if_modified(|current| {
+            if stop > *current {
+                *current = stop;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// The stop state now.
+    pub fn stopping(&self) -> Stop {
+        *self.stop.borrow()
+    }
+
+    /// Watches the stop state.
+    pub fn stop_watch(&self) -> watch::Receiver<Stop> {
+        self.stop.subscribe()
+    }
+}
+
+/// Completes once the stop state is past `beyond`, with the new state.
+pub fn stop_past(
+    mut rx: watch::Receiver<Stop>,
+    beyond: Stop,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Stop> + Send>> {
+    Box::pin(async move {
+        match rx.wait_for(|s| *s > beyond).await {
+            Ok(s) => *s,
+            Err(_) => Stop::Now,
+        }
+    })
+}
