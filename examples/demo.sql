@@ -1,4 +1,5 @@
--- The demo run by `./dev run`. Later features (embed, generate) extend it.
+-- The demo run by `./dev run`: tabular training and prediction, embeddings, text generation and
+-- retrieval-augmented generation, all inside this backend from local model files.
 \pset footer off
 
 \echo
@@ -41,3 +42,65 @@ FROM pgml.diabetes LIMIT 3;
 
 \echo '== deployed models'
 SELECT * FROM pgml.deployed_models;
+
+\echo '== local models (pgml.model_path; nothing is downloaded)'
+SELECT name, kind, serves, pg_size_pretty(bytes) AS size FROM pgml.models_available();
+
+\echo '== embeddings: all-MiniLM-L6-v2 on candle'
+SELECT array_length(e, 1) AS dimensions, e[1:4] AS first_values
+FROM pgml.embed('sentence-transformers/all-MiniLM-L6-v2', 'PostgreSQL is a powerful, open source object-relational database') AS e;
+
+\echo '== text generation: SmolLM2-135M-Instruct (GGUF) on llama.cpp'
+SELECT pgml.transform(
+    task   => '{"task": "text-generation", "model": "HuggingFaceTB/SmolLM2-135M-Instruct"}'::jsonb,
+    args   => '{"max_new_tokens": 12}'::jsonb,
+    inputs => ARRAY['The capital of France is']
+) AS generated;
+SELECT pgml.transform(
+    task   => '{"task": "conversational", "model": "HuggingFaceTB/SmolLM2-135M-Instruct"}'::jsonb,
+    args   => '{"max_new_tokens": 40}'::jsonb,
+    inputs => ARRAY['{"role": "user", "content": "Name three colours of the rainbow."}'::jsonb]
+) AS answer;
+
+\echo '== semantic search + RAG: PostgreSQL''s own function descriptions as documents'
+DROP TABLE IF EXISTS demo_documents, demo_chunks;
+-- A few hundred documents: what each built-in text and math function does (pg_description).
+CREATE TABLE demo_documents AS
+SELECT p.oid::int AS id, p.proname || '(' || pg_get_function_arguments(p.oid) || '): ' || d.description AS body
+FROM pg_proc p JOIN pg_description d ON d.objoid = p.oid AND d.classoid = 'pg_proc'::regclass
+WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.prokind = 'f'
+  AND p.prorettype IN ('text'::regtype, 'float8'::regtype, 'numeric'::regtype, 'int4'::regtype)
+  AND d.description NOT LIKE 'I/O%' AND d.description NOT LIKE '%implementation of%'
+ORDER BY p.oid LIMIT 400;
+SELECT count(*) AS documents FROM demo_documents;
+-- Chunk, then embed every chunk in one batch per document set.
+CREATE TABLE demo_chunks AS
+SELECT d.id, c.chunk_index, c.chunk
+FROM demo_documents d, pgml.chunk('recursive_character', d.body, '{"chunk_size": 200, "chunk_overlap": 20}') c;
+ALTER TABLE demo_chunks ADD COLUMN embedding real[];
+UPDATE demo_chunks SET embedding = pgml.embed('sentence-transformers/all-MiniLM-L6-v2', chunk);
+SELECT count(*) AS chunks FROM demo_chunks;
+-- The chunks nearest to a question.
+SELECT round(pgml.cosine_similarity(c.embedding, q.e)::numeric, 3) AS similarity, c.chunk
+FROM demo_chunks c, (SELECT pgml.embed('sentence-transformers/all-MiniLM-L6-v2', 'How do I make text upper case?') AS e) q
+ORDER BY pgml.cosine_similarity(c.embedding, q.e) DESC LIMIT 3;
+-- Retrieval-augmented generation in one query: the nearest chunks become the model's context.
+WITH question AS (
+    SELECT q AS text, pgml.embed('sentence-transformers/all-MiniLM-L6-v2', q) AS embedding
+    FROM (VALUES ('How do I make text upper case?')) AS v(q)
+), context AS (
+    SELECT string_agg(chunk, E'\n') AS text FROM (
+        SELECT c.chunk FROM demo_chunks c, question
+        ORDER BY pgml.cosine_similarity(c.embedding, question.embedding) DESC
+        LIMIT 3) nearest
+)
+SELECT pgml.transform(
+    task   => '{"task": "conversational", "model": "HuggingFaceTB/SmolLM2-135M-Instruct"}'::jsonb,
+    args   => '{"max_new_tokens": 48}'::jsonb,
+    inputs => ARRAY[
+        jsonb_build_object('role', 'system', 'content', 'Answer with the name of the PostgreSQL function from the context.'),
+        jsonb_build_object('role', 'user', 'content', 'Context:' || E'\n' || context.text || E'\n\nQuestion: ' || question.text)]
+) AS answer
+FROM question, context;
+SELECT kind, name, algorithm AS engine, pg_size_pretty(bytes) AS size, hits, round(load_ms::numeric) AS load_ms
+FROM pgml.cached_models() WHERE kind <> 'tabular';

@@ -54,6 +54,13 @@ start() {
             || die "PostgreSQL did not start; last lines of $LOGFILE:
 $(tail -n 20 "$LOGFILE" 2>/dev/null)"
     fi
+    # Where pgml.embed / pgml.transform find their models (scripts/models.sh puts them there).
+    if [ "$(psql_pgml -d postgres -tAc "SELECT current_setting('pgml.model_path', true)")" != "$PGML_MODEL_DIR" ]; then
+        # ALTER SYSTEM knows the setting only once the library is loaded in the session.
+        psql_pgml -d postgres -v ON_ERROR_STOP=1 -qc "LOAD 'pgml'" \
+            -c "ALTER SYSTEM SET pgml.model_path = '$PGML_MODEL_DIR'" -c "SELECT pg_reload_conf()" >/dev/null \
+            || log "pgml.model_path not set (is the extension installed?); it defaults to /var/cache/pgml/models"
+    fi
     if [ "$(psql_pgml -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$PGML_DB'")" != 1 ]; then
         log "creating database $PGML_DB"
         psql_pgml -d postgres -qc "CREATE DATABASE \"$PGML_DB\""

@@ -9,6 +9,10 @@ export REPO
 PGML_CACHE=${PGML_CACHE:-/var/cache/pgml}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PGML_CACHE/target}
 export PGML_MODEL_DIR=${PGML_MODEL_DIR:-$PGML_CACHE/models}
+# One set of compiler flags for every build: cargo-pgrx adds `-Wl,--no-gc-sections` through
+# --config, which RUSTFLAGS overrides, so with both here the pure crates' tests, clippy and the
+# extension share one compile of llama.cpp and candle. target-cpu=native as in .cargo/config.toml.
+export RUSTFLAGS=${RUSTFLAGS:-"-C target-cpu=native -C link-arg=-Wl,--no-gc-sections"}
 PGML_WHEELS=${PGML_WHEELS:-$PGML_CACHE/wheels}
 
 PG_MAJOR=15

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || die "run as root (it installs Debian packages and owns the cluster as postgres)"
 
 DEBIAN_PACKAGES=(
-    build-essential pkg-config libssl-dev clang libclang-dev
+    build-essential pkg-config libssl-dev clang libclang-dev cmake ninja-build libgomp1
     postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
     sudo python3 python3-pip ca-certificates
 )

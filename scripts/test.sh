@@ -17,8 +17,10 @@ trap on_exit EXIT
 "$REPO/scripts/prereqs.sh"
 cd "$REPO"
 step "cargo fmt --check" cargo fmt --all -- --check
-step "cargo clippy (-D warnings)" cargo clippy --workspace --all-targets --quiet -- -D warnings
-step "unit tests of the pure crates" cargo test --workspace --exclude pgml --quiet
+# Release profile throughout: llama.cpp and candle compile once for clippy, the tests, the
+# in-backend tests and the installed extension, and the model tests run at real speed.
+step "cargo clippy (-D warnings)" cargo clippy --release --workspace --all-targets --quiet -- -D warnings
+step "unit tests of the pure crates" cargo test --release --workspace --exclude pgml --quiet
 
 # In-backend tests: initdb refuses root, so the test cluster runs as postgres. Release
 # profile, so the install below reuses the compiled dependencies.

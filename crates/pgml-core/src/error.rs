@@ -13,6 +13,12 @@ pub enum SqlState {
     InvalidTextRepresentation,
     /// 22000 data_exception
     DataException,
+    /// 22004 null_value_not_allowed
+    NullValueNotAllowed,
+    /// 2201B invalid_regular_expression
+    InvalidRegularExpression,
+    /// 2202E array_subscript_error (also PostgreSQL's code for arrays of mismatched sizes)
+    ArraySubscriptError,
     /// 42P01 undefined_table
     UndefinedTable,
     /// 42703 undefined_column
@@ -23,6 +29,12 @@ pub enum SqlState {
     FeatureNotSupported,
     /// XX000 internal_error
     InternalError,
+    /// 58P01 undefined_file
+    UndefinedFile,
+    /// XX001 data_corrupted
+    DataCorrupted,
+    /// 54000 program_limit_exceeded
+    ProgramLimitExceeded,
 }
 
 impl SqlState {
@@ -32,11 +44,17 @@ impl SqlState {
             SqlState::InvalidParameterValue => "22023",
             SqlState::InvalidTextRepresentation => "22P02",
             SqlState::DataException => "22000",
+            SqlState::NullValueNotAllowed => "22004",
+            SqlState::InvalidRegularExpression => "2201B",
+            SqlState::ArraySubscriptError => "2202E",
             SqlState::UndefinedTable => "42P01",
             SqlState::UndefinedColumn => "42703",
             SqlState::UndefinedObject => "42704",
             SqlState::FeatureNotSupported => "0A000",
             SqlState::InternalError => "XX000",
+            SqlState::UndefinedFile => "58P01",
+            SqlState::DataCorrupted => "XX001",
+            SqlState::ProgramLimitExceeded => "54000",
         }
     }
 }
@@ -177,11 +195,17 @@ mod tests {
             SqlState::InvalidParameterValue,
             SqlState::InvalidTextRepresentation,
             SqlState::DataException,
+            SqlState::NullValueNotAllowed,
+            SqlState::InvalidRegularExpression,
+            SqlState::ArraySubscriptError,
             SqlState::UndefinedTable,
             SqlState::UndefinedColumn,
             SqlState::UndefinedObject,
             SqlState::FeatureNotSupported,
             SqlState::InternalError,
+            SqlState::UndefinedFile,
+            SqlState::DataCorrupted,
+            SqlState::ProgramLimitExceeded,
         ] {
             assert_eq!(state.code().len(), 5, "{state:?}");
             assert!(state.code().chars().all(|c| c.is_ascii_alphanumeric()));

@@ -1,4 +1,9 @@
-//! Embeddings, text generation, chunking, tokenizers and the local model store, in pure Rust.
-//!
-//! Empty on purpose: this crate is filled by the open issue "Embeddings, text generation,
-//! chunking and vector functions". It must never depend on pgrx or tokio.
+//! Embeddings, text generation, chunking, tokenizers, vector math and the local model store,
+//! in Rust. It must never depend on pgrx or tokio: the extension adapts it to SQL.
+
+pub mod chunk;
+pub mod embed;
+pub mod generate;
+mod options;
+pub mod store;
+pub mod vector;

@@ -165,19 +165,37 @@ pub fn deployed(project_name: &str) -> Result<Rc<Model>> {
     Ok(model)
 }
 
-/// model_id, project, algorithm, bytes, hits.
-type CachedModelRow = (i64, Option<String>, String, i64, i64);
+/// model_id, project, algorithm, bytes, hits, kind, name, load_ms.
+type CachedModelRow = (
+    Option<i64>,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    String,
+    Option<String>,
+    Option<f64>,
+);
 
-/// `pgml.cached_models()`: the models this backend holds, most recently used first.
+fn to_i64(n: impl TryInto<i64>) -> i64 {
+    n.try_into().unwrap_or(i64::MAX)
+}
+
+/// `pgml.cached_models()`: the models this backend holds: tabular models (by id, with the
+/// project they serve), then embedding and generation models (by name), each most recently
+/// used first. `bytes` is the stored model size or the weights' size.
 #[pg_extern(volatile, parallel_unsafe)]
 fn cached_models() -> TableIterator<
     'static,
     (
-        name!(model_id, i64),
+        name!(model_id, Option<i64>),
         name!(project, Option<String>),
         name!(algorithm, String),
         name!(bytes, i64),
         name!(hits, i64),
+        name!(kind, String),
+        name!(name, Option<String>),
+        name!(load_ms, Option<f64>),
     ),
 > {
     drop_stale_entries();
@@ -192,29 +210,48 @@ fn cached_models() -> TableIterator<
             .iter()
             .map(|(id, e)| {
                 let row = (
-                    *id,
+                    Some(*id),
                     projects.get(id).cloned(),
                     e.model.algorithm().to_string(),
-                    i64::try_from(e.bytes).unwrap_or(i64::MAX),
-                    i64::try_from(e.hits).unwrap_or(i64::MAX),
+                    to_i64(e.bytes),
+                    to_i64(e.hits),
+                    "tabular".to_string(),
+                    None,
+                    None,
                 );
                 (e.last_used, row)
             })
             .collect()
     });
     rows.sort_by_key(|row| std::cmp::Reverse(row.0));
-    TableIterator::new(rows.into_iter().map(|(_, row)| row))
+    let mut transformers = crate::nlp_cache::entries();
+    transformers.sort_by_key(|t| std::cmp::Reverse(t.last_used));
+    let transformer_rows = transformers.into_iter().map(|t| {
+        (
+            None,
+            None,
+            t.engine.to_string(),
+            to_i64(t.bytes),
+            to_i64(t.hits),
+            t.kind.to_string(),
+            Some(t.name),
+            Some(t.load_ms),
+        )
+    });
+    TableIterator::new(rows.into_iter().map(|(_, row)| row).chain(transformer_rows))
 }
 
-/// `pgml.clear_cache()`: drops every cached model of this backend; returns how many.
+/// `pgml.clear_cache()`: drops every cached model of this backend (tabular, embedding and
+/// generation); returns how many.
 #[pg_extern(volatile, parallel_unsafe)]
 fn clear_cache() -> i64 {
     DEPLOYED.with(|d| d.borrow_mut().clear());
-    MODELS.with(|m| {
+    let tabular = MODELS.with(|m| {
         let n = m.borrow().len();
         m.borrow_mut().clear();
-        i64::try_from(n).unwrap_or(i64::MAX)
-    })
+        n
+    });
+    to_i64(tabular + crate::nlp_cache::clear())
 }
 
 /// Statement trigger on `pgml.deployments`: queue a relcache invalidation of the table, which

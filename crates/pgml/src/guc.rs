@@ -1,10 +1,35 @@
 //! Settings (GUCs) of the extension, registered when the library loads.
 
+use std::ffi::CString;
+
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
 
 /// `pgml.model_cache_size`: how much memory (MB, measured as the models' stored size) each
 /// backend may spend on deserialised models before it drops the least recently used.
 pub static MODEL_CACHE_MB: GucSetting<i32> = GucSetting::<i32>::new(1024);
+
+/// `pgml.model_path`: the folder of local models (`pgml.embed`, `pgml.transform`). The set-up
+/// command installs its models there and sets it for the project's cluster.
+pub static MODEL_PATH: GucSetting<Option<CString>> =
+    GucSetting::<Option<CString>>::new(Some(c"/var/cache/pgml/models"));
+
+/// `pgml.transformer_cache_size`: memory (MB) each backend may spend on loaded embedding and
+/// generation models.
+pub static TRANSFORMER_CACHE_MB: GucSetting<i32> = GucSetting::<i32>::new(8192);
+
+/// `pgml.generation_threads`: CPU threads one backend uses for text generation; 0 means half
+/// the cores (at least 1), because several backends generate at once and llama.cpp's workers
+/// spin while they wait for each other.
+pub static GENERATION_THREADS: GucSetting<i32> = GucSetting::<i32>::new(0);
+
+/// `pgml.embedding_threads`: CPU threads one backend uses for embeddings; 0 means all cores
+/// (its workers sleep when idle, so sharing cores costs little).
+pub static EMBEDDING_THREADS: GucSetting<i32> = GucSetting::<i32>::new(0);
+
+/// `pgml.default_text_generation_model`: what `pgml.transform('text-generation', ...)`
+/// uses when the task names no model (PostgresML picked Hugging Face's default).
+pub static DEFAULT_GENERATION_MODEL: GucSetting<Option<CString>> =
+    GucSetting::<Option<CString>>::new(Some(c"HuggingFaceTB/SmolLM2-135M-Instruct"));
 
 pub fn init() {
     GucRegistry::define_int_guc(
@@ -17,6 +42,92 @@ pub fn init() {
         GucContext::Userset,
         GucFlags::UNIT_MB,
     );
+    GucRegistry::define_string_guc(
+        c"pgml.model_path",
+        c"Folder of local model files for pgml.embed and pgml.transform.",
+        c"Models are named by their path below this folder (e.g. sentence-transformers/all-MiniLM-L6-v2): a Hugging Face folder or a GGUF file. Nothing is ever downloaded.",
+        &MODEL_PATH,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"pgml.transformer_cache_size",
+        c"Memory each backend may use for loaded embedding and generation models (MB).",
+        c"A model loads once per backend and is kept for reuse; past this size the least recently used are dropped.",
+        &TRANSFORMER_CACHE_MB,
+        1,
+        1024 * 1024,
+        GucContext::Userset,
+        GucFlags::UNIT_MB,
+    );
+    GucRegistry::define_int_guc(
+        c"pgml.generation_threads",
+        c"CPU threads one backend uses for text generation (0: half the cores).",
+        c"Keep the sum over backends that generate at once at or below the free cores: llama.cpp's threads spin while waiting, so oversubscribed cores slow every generation down sharply.",
+        &GENERATION_THREADS,
+        0,
+        1024,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        c"pgml.embedding_threads",
+        c"CPU threads one backend uses for embeddings (0: all cores).",
+        c"Threads of the backend's own pool for pgml.embed; they sleep when idle.",
+        &EMBEDDING_THREADS,
+        0,
+        1024,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_string_guc(
+        c"pgml.default_text_generation_model",
+        c"Model used by pgml.transform when a text-generation task names none.",
+        c"A name below pgml.model_path or an absolute path.",
+        &DEFAULT_GENERATION_MODEL,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
+}
+
+fn string_setting(setting: &GucSetting<Option<CString>>) -> Option<String> {
+    setting
+        .get()
+        .map(|s| s.to_string_lossy().into_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// The folder of local models.
+pub fn model_path() -> String {
+    string_setting(&MODEL_PATH).unwrap_or_else(|| "/var/cache/pgml/models".to_string())
+}
+
+pub fn default_generation_model() -> Option<String> {
+    string_setting(&DEFAULT_GENERATION_MODEL)
+}
+
+pub fn transformer_cache_bytes() -> u64 {
+    u64::try_from(TRANSFORMER_CACHE_MB.get()).unwrap_or(1) * 1024 * 1024
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Threads for one generation.
+pub fn generation_threads() -> usize {
+    match usize::try_from(GENERATION_THREADS.get()) {
+        Ok(n) if n > 0 => n,
+        _ => (cores() / 2).max(1),
+    }
+}
+
+/// Threads for embeddings.
+pub fn embedding_threads() -> usize {
+    match usize::try_from(EMBEDDING_THREADS.get()) {
+        Ok(n) if n > 0 => n,
+        _ => cores(),
+    }
 }
 
 /// The current bound in bytes.

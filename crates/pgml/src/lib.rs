@@ -19,6 +19,8 @@ mod api;
 mod cache;
 mod error;
 mod guc;
+mod inference;
+mod nlp_cache;
 mod spi;
 
 extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);

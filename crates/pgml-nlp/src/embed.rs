@@ -1,0 +1,436 @@
+//! Sentence embeddings with BERT-family encoders (BERT, MiniLM, BGE, GTE, E5 share the
+//! architecture), computed by candle on the CPU from a Hugging Face folder.
+//!
+//! The steps follow sentence-transformers: tokenize with the model's `tokenizer.json`
+//! (truncated to `max_seq_length` from `sentence_bert_config.json`), run the encoder, pool the
+//! token vectors as `1_Pooling/config.json` says (mean by default), and normalise to unit
+//! length when `modules.json` has a `Normalize` module. Inputs are sorted by length and run in
+//! batches, so padding costs little.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use serde_json::Value;
+use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+
+use crate::options::Options;
+use pgml_core::{Error, Result, SqlState};
+
+/// How token vectors become one sentence vector (sentence-transformers' pooling modes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pooling {
+    Mean,
+    Cls,
+    Max,
+    MeanSqrtLen,
+}
+
+/// Per-call settings from `kwargs`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmbedOptions {
+    /// Overrides the model's own choice (its `Normalize` module).
+    pub normalize: Option<bool>,
+    /// Prepended to every input, e.g. `"query: "` for E5 or an instruction for BGE.
+    pub prompt: Option<String>,
+}
+
+const EMBED_KEYS: &[&str] = &["normalize", "prompt", "instruction"];
+
+impl EmbedOptions {
+    /// Parses `pgml.embed`'s `kwargs`.
+    pub fn from_kwargs(kwargs: &Value) -> Result<Self> {
+        let mut o = Options::new("pgml.embed kwargs", EMBED_KEYS, kwargs)?;
+        let normalize = o.bool("normalize")?;
+        let prompt = o.string("prompt")?;
+        let instruction = o.string("instruction")?;
+        o.finish()?;
+        if prompt.is_some() && instruction.is_some() {
+            return Err(Error::invalid(
+                "pgml.embed kwargs may hold \"prompt\" or \"instruction\", not both",
+                "both prepend a text to every input; keep one",
+            ));
+        }
+        Ok(EmbedOptions {
+            normalize,
+            prompt: prompt.or(instruction),
+        })
+    }
+}
+
+/// Inputs per forward pass: big enough to use the cores well, small enough to bound memory
+/// (64 x 512 tokens x 384 floats per layer output).
+const BATCH: usize = 64;
+
+/// A loaded encoder, ready to embed.
+pub struct Embedder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    pooling: Pooling,
+    normalize: bool,
+    max_seq_length: usize,
+    dimensions: usize,
+    bytes: u64,
+}
+
+fn missing(dir: &Path, file: &str, why: impl std::fmt::Display) -> Error {
+    Error::sql(
+        SqlState::UndefinedFile,
+        format!("model folder {} has no usable {file}: {why}", dir.display()),
+        "a Hugging Face model folder needs config.json, tokenizer.json and *.safetensors; \
+         copy the complete folder again",
+    )
+}
+
+fn corrupt(dir: &Path, file: &str, why: impl std::fmt::Display) -> Error {
+    Error::sql(
+        SqlState::DataCorrupted,
+        format!(
+            "model folder {}: {file} could not be read: {why}",
+            dir.display()
+        ),
+        "the file is damaged or incomplete; copy the model folder again",
+    )
+}
+
+fn read_json(dir: &Path, file: &str) -> Result<Option<Value>> {
+    let path = dir.join(file);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text = fs::read_to_string(&path).map_err(|e| corrupt(dir, file, e))?;
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| corrupt(dir, file, e))
+}
+
+fn inference(err: impl std::fmt::Display) -> Error {
+    Error::sql(
+        SqlState::InternalError,
+        format!("embedding inference failed: {err}"),
+        "this is a bug in pgml or a damaged model; please report it",
+    )
+}
+
+/// Pooling and normalisation as the sentence-transformers files say; mean pooling and no
+/// normalisation when they are absent (a plain transformers folder).
+fn read_pipeline(dir: &Path) -> Result<(Pooling, bool)> {
+    let modules = read_json(dir, "modules.json")?;
+    let module_types: Vec<(String, String)> = modules
+        .as_ref()
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .map(|m| {
+                    let ty = m.get("type").and_then(Value::as_str).unwrap_or_default();
+                    let path = m.get("path").and_then(Value::as_str).unwrap_or_default();
+                    (ty.to_string(), path.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let normalize = module_types
+        .iter()
+        .any(|(ty, _)| ty.ends_with(".Normalize"));
+    let pooling_dir = module_types
+        .iter()
+        .find(|(ty, _)| ty.ends_with(".Pooling"))
+        .map(|(_, path)| path.clone())
+        .unwrap_or_else(|| "1_Pooling".to_string());
+    let pooling = match read_json(dir, &format!("{pooling_dir}/config.json"))? {
+        None => Pooling::Mean,
+        Some(cfg) => {
+            let on = |key: &str| cfg.get(key).and_then(Value::as_bool).unwrap_or(false);
+            if on("pooling_mode_cls_token") {
+                Pooling::Cls
+            } else if on("pooling_mode_max_tokens") {
+                Pooling::Max
+            } else if on("pooling_mode_mean_sqrt_len_tokens") {
+                Pooling::MeanSqrtLen
+            } else if on("pooling_mode_mean_tokens") {
+                Pooling::Mean
+            } else {
+                return Err(Error::not_supported(
+                    format!(
+                        "model folder {}: its pooling mode is not supported",
+                        dir.display()
+                    ),
+                    "supported pooling modes: mean, cls, max, mean_sqrt_len",
+                ));
+            }
+        }
+    };
+    Ok((pooling, normalize))
+}
+
+impl Embedder {
+    /// Loads the encoder in `dir` (a Hugging Face folder).
+    pub fn load(dir: &Path) -> Result<Self> {
+        let config_json =
+            read_json(dir, "config.json")?.ok_or_else(|| missing(dir, "config.json", "absent"))?;
+        let model_type = config_json
+            .get("model_type")
+            .and_then(Value::as_str)
+            .unwrap_or("bert")
+            .to_string();
+        if model_type != "bert" {
+            return Err(Error::not_supported(
+                format!(
+                    "model folder {}: model_type {model_type:?} cannot embed yet",
+                    dir.display()
+                ),
+                "pgml.embed serves BERT-family encoders (BERT, MiniLM, BGE, GTE, E5: model_type \
+                 \"bert\")",
+            ));
+        }
+        let config: Config = serde_json::from_value(config_json.clone())
+            .map_err(|e| corrupt(dir, "config.json", e))?;
+
+        let tokenizer_path = dir.join("tokenizer.json");
+        if !tokenizer_path.is_file() {
+            return Err(missing(dir, "tokenizer.json", "absent"));
+        }
+        let mut tokenizer =
+            Tokenizer::from_file(&tokenizer_path).map_err(|e| corrupt(dir, "tokenizer.json", e))?;
+
+        let st_config = read_json(dir, "sentence_bert_config.json")?;
+        let max_seq_length = st_config
+            .as_ref()
+            .and_then(|c| c.get("max_seq_length"))
+            .and_then(Value::as_u64)
+            .map(|n| n as usize)
+            .unwrap_or(config.max_position_embeddings)
+            .min(config.max_position_embeddings);
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: max_seq_length,
+                ..Default::default()
+            }))
+            .map_err(|e| corrupt(dir, "tokenizer.json", e))?;
+        let pad_id = config.pad_token_id as u32;
+        tokenizer.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::BatchLongest,
+            pad_id,
+            ..Default::default()
+        }));
+
+        let weights = crate::store::files_with_extension(dir, "safetensors");
+        if weights.is_empty() {
+            return Err(missing(dir, "*.safetensors", "absent"));
+        }
+        let bytes = weights
+            .iter()
+            .filter_map(|p| fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        // SAFETY (of the mmap): the weights are read-only files of the model store; candle
+        // copies them into its own tensors while loading.
+        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&weights, DType::F32, &Device::Cpu) }
+            .map_err(|e| corrupt(dir, "*.safetensors", e))?;
+        let model = BertModel::load(vb, &config).map_err(|e| corrupt(dir, "*.safetensors", e))?;
+        let (pooling, normalize) = read_pipeline(dir)?;
+        Ok(Embedder {
+            model,
+            tokenizer,
+            pooling,
+            normalize,
+            max_seq_length,
+            dimensions: config.hidden_size,
+            bytes,
+        })
+    }
+
+    /// Length of each embedding.
+    pub fn dimensions(&self) -> usize {
+        self.dimensions
+    }
+
+    /// Longest input in tokens; longer inputs are truncated.
+    pub fn max_seq_length(&self) -> usize {
+        self.max_seq_length
+    }
+
+    /// Size of the weights on disk, roughly the memory the model holds.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    pub fn pooling(&self) -> Pooling {
+        self.pooling
+    }
+
+    /// Token ids of one input as the model sees it (special tokens added, truncated).
+    pub fn token_ids(&self, text: &str) -> Result<Vec<u32>> {
+        let encoding = self.tokenizer.encode(text, true).map_err(inference)?;
+        Ok(encoding.get_ids().to_vec())
+    }
+
+    /// Embeds `texts`, one vector per input, in input order, on `threads` worker threads.
+    /// `between_batches` runs on the calling thread before each forward pass; an error from
+    /// it (a query cancel) stops the work.
+    pub fn embed(
+        &self,
+        texts: &[&str],
+        options: &EmbedOptions,
+        threads: usize,
+        between_batches: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<Vec<Vec<f32>>> {
+        let pool = worker_pool(threads)?;
+        let prompted: Vec<String>;
+        let inputs: Vec<&str> = match &options.prompt {
+            Some(prompt) => {
+                prompted = texts.iter().map(|t| format!("{prompt}{t}")).collect();
+                prompted.iter().map(String::as_str).collect()
+            }
+            None => texts.to_vec(),
+        };
+        let normalize = options.normalize.unwrap_or(self.normalize);
+
+        // Sort by length (characters approximate tokens) so each batch pads little.
+        let mut order: Vec<usize> = (0..inputs.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(inputs[i].len()));
+        let mut out: Vec<Vec<f32>> = vec![Vec::new(); inputs.len()];
+        for batch in order.chunks(BATCH) {
+            between_batches()?;
+            let batch_texts: Vec<&str> = batch.iter().map(|&i| inputs[i]).collect();
+            let vectors = pool.install(|| self.embed_batch(&batch_texts, normalize))?;
+            for (&i, v) in batch.iter().zip(vectors) {
+                out[i] = v;
+            }
+        }
+        Ok(out)
+    }
+
+    fn embed_batch(&self, texts: &[&str], normalize: bool) -> Result<Vec<Vec<f32>>> {
+        let encodings = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(inference)?;
+        let rows = encodings.len();
+        let width = encodings.first().map_or(0, |e| e.get_ids().len());
+        let mut ids = Vec::with_capacity(rows * width);
+        let mut mask = Vec::with_capacity(rows * width);
+        for e in &encodings {
+            ids.extend_from_slice(e.get_ids());
+            mask.extend(e.get_attention_mask().iter().map(|&m| m as f32));
+        }
+        let device = Device::Cpu;
+        let ids = Tensor::from_vec(ids, (rows, width), &device).map_err(inference)?;
+        let mask = Tensor::from_vec(mask, (rows, width), &device).map_err(inference)?;
+        let type_ids = ids.zeros_like().map_err(inference)?;
+        let hidden = self
+            .model
+            .forward(&ids, &type_ids, Some(&mask))
+            .map_err(inference)?;
+        let pooled = pool(&hidden, &mask, self.pooling).map_err(inference)?;
+        let pooled = if normalize {
+            let norm = pooled
+                .sqr()
+                .and_then(|t| t.sum_keepdim(1))
+                .and_then(|t| t.sqrt())
+                .and_then(|t| t.clamp(1e-12f32, f32::MAX))
+                .map_err(inference)?;
+            pooled.broadcast_div(&norm).map_err(inference)?
+        } else {
+            pooled
+        };
+        pooled.to_vec2::<f32>().map_err(inference)
+    }
+}
+
+/// Blocks every signal on the calling thread: worker threads must leave signals to the
+/// thread that owns the process's work (in a database backend, PostgreSQL's own handlers
+/// for cancel and timeouts).
+fn block_all_signals() {
+    // SAFETY: plain libc calls on a locally owned sigset_t.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
+    }
+}
+
+/// A rayon pool of `threads` workers, made once per size and kept for the process.
+fn worker_pool(threads: usize) -> Result<Arc<rayon::ThreadPool>> {
+    static POOLS: Mutex<Option<HashMap<usize, Arc<rayon::ThreadPool>>>> = Mutex::new(None);
+    let threads = threads.max(1);
+    let mut pools = POOLS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let pools = pools.get_or_insert_with(HashMap::new);
+    if let Some(pool) = pools.get(&threads) {
+        return Ok(Arc::clone(pool));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("pgml-embed-{i}"))
+        .spawn_handler(|thread| {
+            std::thread::Builder::new()
+                .name(thread.name().unwrap_or("pgml-embed").to_string())
+                .spawn(move || {
+                    block_all_signals();
+                    thread.run()
+                })?;
+            Ok(())
+        })
+        .build()
+        .map_err(inference)?;
+    let pool = Arc::new(pool);
+    pools.insert(threads, Arc::clone(&pool));
+    Ok(pool)
+}
+
+/// Pools `hidden` (batch, tokens, dims) over the tokens `mask` (batch, tokens) keeps.
+fn pool(hidden: &Tensor, mask: &Tensor, pooling: Pooling) -> candle_core::Result<Tensor> {
+    match pooling {
+        Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1),
+        Pooling::Mean | Pooling::MeanSqrtLen => {
+            let m = mask.unsqueeze(2)?;
+            let summed = hidden.broadcast_mul(&m)?.sum(1)?;
+            let counts = mask.sum_keepdim(1)?.clamp(1e-9f32, f32::MAX)?;
+            let divisor = if pooling == Pooling::Mean {
+                counts
+            } else {
+                counts.sqrt()?
+            };
+            summed.broadcast_div(&divisor)
+        }
+        Pooling::Max => {
+            // Padding gets a very negative value so it never wins the max.
+            let m = mask.unsqueeze(2)?;
+            let penalty = ((m.ones_like()? - &m)? * -1e9f64)?;
+            hidden.broadcast_add(&penalty)?.max(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn kwargs_are_strict() {
+        assert_eq!(
+            EmbedOptions::from_kwargs(&json!({})).unwrap(),
+            EmbedOptions::default()
+        );
+        let o =
+            EmbedOptions::from_kwargs(&json!({"normalize": false, "instruction": "q: "})).unwrap();
+        assert_eq!(o.normalize, Some(false));
+        assert_eq!(o.prompt.as_deref(), Some("q: "));
+        let err = EmbedOptions::from_kwargs(&json!({"normalise": true})).unwrap_err();
+        assert_eq!(err.sqlstate(), SqlState::InvalidParameterValue);
+        assert!(err
+            .hint()
+            .unwrap()
+            .contains("normalize, prompt, instruction"));
+        assert!(EmbedOptions::from_kwargs(&json!({"normalize": "yes"})).is_err());
+        assert!(EmbedOptions::from_kwargs(&json!({"prompt": "a", "instruction": "b"})).is_err());
+    }
+}

@@ -1,0 +1,242 @@
+//! The engines against the reference implementations, on the real model files the set-up
+//! command installs (`$PGML_MODEL_DIR`, default /var/cache/pgml/models). The reference data in
+//! tests/data was computed once with sentence-transformers and transformers (scripts beside
+//! it) and is committed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use pgml_nlp::embed::{EmbedOptions, Embedder};
+use pgml_nlp::generate::llama::LlamaGenerator;
+use pgml_nlp::generate::{
+    collect, output_prefix, ChatMessage, GenerationParams, Prompt, TextGenerator, TokenStream,
+};
+use pgml_nlp::store::ModelStore;
+use serde_json::Value;
+
+const MINILM: &str = "sentence-transformers/all-MiniLM-L6-v2";
+const SMOLLM: &str = "HuggingFaceTB/SmolLM2-135M-Instruct";
+
+fn store() -> ModelStore {
+    let dir = std::env::var("PGML_MODEL_DIR").unwrap_or_else(|_| "/var/cache/pgml/models".into());
+    ModelStore::new(dir)
+}
+
+fn data(name: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn embedder() -> Embedder {
+    let model = store()
+        .resolve(MINILM)
+        .expect("the set-up command installs all-MiniLM-L6-v2 (scripts/models.sh)");
+    Embedder::load(&model.path).unwrap()
+}
+
+fn generator() -> Rc<LlamaGenerator> {
+    let model = store()
+        .resolve(SMOLLM)
+        .expect("the set-up command installs SmolLM2-135M-Instruct (scripts/models.sh)");
+    Rc::new(LlamaGenerator::load(&model.path).unwrap())
+}
+
+fn cosine(a: &[f32], b: &[f64]) -> f64 {
+    let dot: f64 = a.iter().zip(b).map(|(x, y)| f64::from(*x) * y).sum();
+    let na: f64 = a.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+    let nb: f64 = b.iter().map(|y| y.powi(2)).sum::<f64>().sqrt();
+    dot / (na * nb)
+}
+
+#[test]
+fn embeddings_match_sentence_transformers() {
+    let reference = data("minilm_reference.json");
+    let embedder = embedder();
+    assert_eq!(embedder.dimensions(), 384);
+    let cases = reference["cases"].as_array().unwrap();
+    assert!(cases.len() >= 20);
+    let mut worst = 1.0f64;
+    for case in cases {
+        let text = case["text"].as_str().unwrap();
+        let prompt = case.get("prompt").and_then(Value::as_str);
+        let expected: Vec<f64> = case["embedding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        if prompt.is_none() {
+            let ids: Vec<u32> = case["token_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as u32)
+                .collect();
+            assert_eq!(
+                embedder.token_ids(text).unwrap(),
+                ids,
+                "token ids of {text:?}"
+            );
+        }
+        let options = EmbedOptions {
+            prompt: prompt.map(str::to_string),
+            ..Default::default()
+        };
+        let got = embedder
+            .embed(&[text], &options, 2, &mut || Ok(()))
+            .unwrap()
+            .pop()
+            .unwrap();
+        let similarity = cosine(&got, &expected);
+        worst = worst.min(similarity);
+        assert!(similarity > 0.999, "{text:?}: cosine {similarity}");
+    }
+    eprintln!("worst cosine similarity vs sentence-transformers: {worst:.6}");
+}
+
+#[test]
+fn batches_equal_single_embeddings_in_input_order() {
+    let embedder = embedder();
+    let texts = [
+        "short",
+        "a considerably longer sentence that needs more tokens than the others",
+        "",
+        "médium lëngth ünïcode ✓",
+    ];
+    let none = EmbedOptions::default();
+    let batch = embedder.embed(&texts, &none, 2, &mut || Ok(())).unwrap();
+    for (text, vector) in texts.iter().zip(&batch) {
+        let single = embedder.embed(&[text], &none, 1, &mut || Ok(())).unwrap();
+        let sim = cosine(
+            vector,
+            &single[0].iter().map(|x| f64::from(*x)).collect::<Vec<_>>(),
+        );
+        assert!(sim > 0.99999, "{text:?}: {sim}");
+    }
+    let cancelled = embedder.embed(&texts, &none, 1, &mut || {
+        Err(pgml_core::Error::invalid("cancelled", "test"))
+    });
+    assert!(cancelled.is_err());
+}
+
+#[test]
+fn smollm2_tokens_match_the_reference_tokenizer() {
+    let reference = data("smollm2_tokens.json");
+    let generator = generator();
+    let cases = reference["cases"].as_array().unwrap();
+    assert!(cases.len() >= 200, "{} cases", cases.len());
+    let mut mismatches = Vec::new();
+    for case in cases {
+        let text = case["text"].as_str().unwrap();
+        let ids: Vec<i32> = case["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_i64().unwrap() as i32)
+            .collect();
+        let got = generator.tokenize(text);
+        if got != ids {
+            mismatches.push(format!("{text:?}: ours {got:?}, reference {ids:?}"));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn chat_template_renders_like_transformers() {
+    let reference = data("smollm2_tokens.json");
+    let generator = generator();
+    assert_eq!(
+        generator.chat_template(),
+        reference["chat_template"].as_str()
+    );
+    for case in reference["chat_cases"].as_array().unwrap() {
+        let messages: Vec<ChatMessage> = case["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(i, m)| ChatMessage::from_json(m, i).unwrap())
+            .collect();
+        assert_eq!(
+            generator.render_chat(&messages).unwrap(),
+            case["prompt"].as_str().unwrap()
+        );
+    }
+}
+
+fn run(generator: &Rc<LlamaGenerator>, prompt: &Prompt, args: Value) -> String {
+    let params = GenerationParams::from_args(&args).unwrap();
+    let mut stream = Rc::clone(generator).start(prompt, &params, 2).unwrap();
+    collect(
+        stream.as_mut(),
+        output_prefix(prompt, &params),
+        &mut || Ok(()),
+        &|s: &mut dyn TokenStream| s.next_text(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn greedy_generation_knows_paris_and_is_deterministic() {
+    let generator = generator();
+    let prompt = Prompt::Text("The capital of France is".into());
+    let args = serde_json::json!({"max_new_tokens": 6, "return_full_text": false});
+    let first = run(&generator, &prompt, args.clone());
+    assert!(first.contains("Paris"), "{first:?}");
+    assert_eq!(run(&generator, &prompt, args), first);
+    let full = run(
+        &generator,
+        &prompt,
+        serde_json::json!({"max_new_tokens": 6}),
+    );
+    assert_eq!(full, format!("The capital of France is{first}"));
+}
+
+#[test]
+fn chat_generation_answers_and_stops_at_end_of_turn() {
+    let generator = generator();
+    let prompt = Prompt::Chat(vec![ChatMessage {
+        role: "user".into(),
+        content: "What is the capital of France? Answer in one word.".into(),
+    }]);
+    let answer = run(
+        &generator,
+        &prompt,
+        serde_json::json!({"max_new_tokens": 40}),
+    );
+    assert!(answer.contains("Paris"), "{answer:?}");
+    assert!(!answer.contains("<|im_end|>"), "{answer:?}");
+}
+
+#[test]
+fn stop_sequences_limits_and_seeds() {
+    let generator = generator();
+    let prompt = Prompt::Text("One, two, three,".into());
+    let stopped = run(
+        &generator,
+        &prompt,
+        serde_json::json!({"max_new_tokens": 30, "stop": [","], "return_full_text": false}),
+    );
+    assert!(!stopped.contains(','), "{stopped:?}");
+    let sampled = serde_json::json!({"max_new_tokens": 12, "temperature": 0.9, "seed": 3, "return_full_text": false});
+    assert_eq!(
+        run(&generator, &prompt, sampled.clone()),
+        run(&generator, &prompt, sampled)
+    );
+    // The context window bounds max_new_tokens instead of failing.
+    let window = generator.context_length();
+    assert!(window >= 2048);
+    let long = Prompt::Text("word ".repeat(window * 2));
+    let params = GenerationParams::default();
+    let err = Rc::clone(&generator)
+        .start(&long, &params, 1)
+        .err()
+        .unwrap();
+    assert_eq!(err.sqlstate(), pgml_core::SqlState::ProgramLimitExceeded);
+}

@@ -1,0 +1,193 @@
+//! Per-backend cache of embedding and generation models. A model loads once per backend (on
+//! first use) and stays until the connection closes, `pgml.clear_cache()`, or eviction:
+//! `pgml.transformer_cache_size` bounds the memory, least recently used first out.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::Instant;
+
+use pgml_core::{Error, Result};
+use pgml_nlp::embed::Embedder;
+use pgml_nlp::generate::llama::LlamaGenerator;
+use pgml_nlp::generate::TextGenerator;
+use pgml_nlp::store::{InstalledModel, ModelKind};
+
+use crate::{guc, inference};
+
+enum Loaded {
+    Embedder(Rc<Embedder>),
+    Generator(Rc<LlamaGenerator>),
+}
+
+struct Entry {
+    loaded: Loaded,
+    name: String,
+    bytes: u64,
+    hits: u64,
+    last_used: u64,
+    load_ms: f64,
+}
+
+/// One row of `pgml.cached_models()` for a transformer.
+pub struct CachedTransformer {
+    pub name: String,
+    pub kind: &'static str,
+    pub engine: &'static str,
+    pub bytes: u64,
+    pub hits: u64,
+    pub load_ms: f64,
+    pub last_used: u64,
+}
+
+thread_local! {
+    /// Keyed by the resolved file or folder, so two names of one model share an entry.
+    static MODELS: RefCell<HashMap<PathBuf, Entry>> = RefCell::new(HashMap::new());
+    static CLOCK: Cell<u64> = const { Cell::new(0) };
+}
+
+fn tick() -> u64 {
+    CLOCK.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    })
+}
+
+fn evict(models: &mut HashMap<PathBuf, Entry>, limit: u64, keep: &PathBuf) {
+    let mut total: u64 = models.values().map(|e| e.bytes).sum();
+    while total > limit {
+        let victim = models
+            .iter()
+            .filter(|(path, _)| *path != keep)
+            .min_by_key(|(_, e)| e.last_used)
+            .map(|(path, _)| path.clone());
+        let Some(victim) = victim else { break };
+        if let Some(entry) = models.remove(&victim) {
+            total -= entry.bytes;
+        }
+    }
+}
+
+fn lookup<T>(path: &PathBuf, pick: impl Fn(&Loaded) -> Option<T>) -> Option<T> {
+    let now = tick();
+    MODELS.with(|m| {
+        let mut models = m.borrow_mut();
+        let entry = models.get_mut(path)?;
+        let found = pick(&entry.loaded)?;
+        entry.hits += 1;
+        entry.last_used = now;
+        Some(found)
+    })
+}
+
+fn insert(model: &InstalledModel, loaded: Loaded, bytes: u64, started: Instant) {
+    let entry = Entry {
+        loaded,
+        name: model.name.clone(),
+        bytes,
+        hits: 1,
+        last_used: tick(),
+        load_ms: started.elapsed().as_secs_f64() * 1000.0,
+    };
+    MODELS.with(|m| {
+        let mut models = m.borrow_mut();
+        models.insert(model.path.clone(), entry);
+        evict(&mut models, guc::transformer_cache_bytes(), &model.path);
+    });
+}
+
+fn wrong_kind(model: &InstalledModel, wanted: &str) -> Error {
+    Error::invalid(
+        format!(
+            "model {:?} is a {} model, which cannot {wanted}",
+            model.name,
+            model.kind.as_str()
+        ),
+        "pgml.embed takes Hugging Face encoder folders; pgml.transform (text-generation) \
+         takes GGUF files; pgml.models_available() lists them with their kind",
+    )
+}
+
+/// The embedding model `name`, loaded on first use.
+pub fn embedder(name: &str) -> Result<Rc<Embedder>> {
+    let model = inference::store().resolve(name)?;
+    if model.kind != ModelKind::HuggingFace {
+        return Err(wrong_kind(&model, "embed"));
+    }
+    let pick = |l: &Loaded| match l {
+        Loaded::Embedder(e) => Some(Rc::clone(e)),
+        Loaded::Generator(_) => None,
+    };
+    if let Some(found) = lookup(&model.path, pick) {
+        return Ok(found);
+    }
+    let started = Instant::now();
+    let embedder = Rc::new(inference::step(|| Embedder::load(&model.path))?);
+    let bytes = embedder.bytes();
+    insert(
+        &model,
+        Loaded::Embedder(Rc::clone(&embedder)),
+        bytes,
+        started,
+    );
+    Ok(embedder)
+}
+
+/// The generation model `name`, loaded on first use.
+pub fn generator(name: &str) -> Result<Rc<LlamaGenerator>> {
+    let model = inference::store().resolve(name)?;
+    if model.kind != ModelKind::Gguf {
+        return Err(wrong_kind(&model, "generate text"));
+    }
+    let pick = |l: &Loaded| match l {
+        Loaded::Generator(g) => Some(Rc::clone(g)),
+        Loaded::Embedder(_) => None,
+    };
+    if let Some(found) = lookup(&model.path, pick) {
+        return Ok(found);
+    }
+    let started = Instant::now();
+    let generator = Rc::new(inference::step(|| LlamaGenerator::load(&model.path))?);
+    let bytes = generator.bytes();
+    insert(
+        &model,
+        Loaded::Generator(Rc::clone(&generator)),
+        bytes,
+        started,
+    );
+    Ok(generator)
+}
+
+/// What this backend holds.
+pub fn entries() -> Vec<CachedTransformer> {
+    MODELS.with(|m| {
+        m.borrow()
+            .values()
+            .map(|e| {
+                let (kind, engine) = match e.loaded {
+                    Loaded::Embedder(_) => ("embedding", "candle"),
+                    Loaded::Generator(_) => ("text-generation", "llama.cpp"),
+                };
+                CachedTransformer {
+                    name: e.name.clone(),
+                    kind,
+                    engine,
+                    bytes: e.bytes,
+                    hits: e.hits,
+                    load_ms: e.load_ms,
+                    last_used: e.last_used,
+                }
+            })
+            .collect()
+    })
+}
+
+/// Drops every loaded model; returns how many.
+pub fn clear() -> usize {
+    MODELS.with(|m| {
+        let n = m.borrow().len();
+        m.borrow_mut().clear();
+        n
+    })
+}
