@@ -184,6 +184,8 @@ fn to_i64(n: impl TryInto<i64>) -> i64 {
 /// `pgml.cached_models()`: the models this backend holds: tabular models (by id, with the
 /// project they serve), then embedding and generation models (by name), each most recently
 /// used first. `bytes` is the stored model size or the weights' size.
+// pgrx reads the column names from `name!` in the signature itself, so no type alias here.
+#[allow(clippy::type_complexity)]
 #[pg_extern(volatile, parallel_unsafe)]
 fn cached_models() -> TableIterator<
     'static,
