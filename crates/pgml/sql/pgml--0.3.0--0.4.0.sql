@@ -2,8 +2,9 @@
 -- store; pgml.cached_models() gains the kind, name and load_ms columns (transformer models).
 -- Drafted by scripts/draft-upgrade-script.py from the two install scripts, then edited.
 
--- The result columns of cached_models() changed: CREATE cannot replace it.
-DROP FUNCTION cached_models();
+-- The result columns of cached_models() changed: CREATE cannot replace it. (IF EXISTS: databases
+-- made by development builds of 0.3.0 lack it.)
+DROP FUNCTION IF EXISTS cached_models();
 
 /* <begin connected objects> */
 -- crates/pgml/src/api/vector.rs:69
