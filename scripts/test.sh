@@ -26,8 +26,11 @@ step "unit tests of the pure crates" cargo test --release --workspace --exclude 
 # profile, so the install below reuses the compiled dependencies.
 pgrx_data=$PGML_CACHE/pgrx-test-data
 mkdir -p "$pgrx_data" && chown postgres:postgres "$pgrx_data"
+# Without our RUSTFLAGS: the test binary must link with --gc-sections (it references PostgreSQL
+# symbols it never calls), and cargo-pgrx adds --no-gc-sections only to its own cdylib builds;
+# .cargo/config.toml still gives target-cpu=native.
 step "cargo pgrx test (in-backend tests)" \
-    bash -c "cd crates/pgml && cargo pgrx test pg$PG_MAJOR --release --runas postgres --pgdata '$pgrx_data'"
+    env -u RUSTFLAGS bash -c "cd crates/pgml && cargo pgrx test pg$PG_MAJOR --release --runas postgres --pgdata '$pgrx_data'"
 
 # cargo pgrx test leaves its test build installed; put the release build back.
 step "install the release build" "$REPO/scripts/install-extension.sh"
