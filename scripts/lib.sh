@@ -19,6 +19,9 @@ PGML_WHEELS=${PGML_WHEELS:-$PGML_CACHE/wheels}
 # PyPI in a venv. The cmake crate of every -sys build script honours CMAKE.
 export PGML_XGBOOST_SRC=${PGML_XGBOOST_SRC:-$PGML_CACHE/src/xgboost-3.4.1}
 export CMAKE=${CMAKE:-$PGML_CACHE/cmake-venv/bin/cmake}
+# XGBoost's two static archives, built once per source/compiler/options and shared by every
+# profile, cargo command and target directory (crates/pgml-boost/build.rs).
+export PGML_NATIVE_CACHE=${PGML_NATIVE_CACHE:-$PGML_CACHE/native}
 
 PG_MAJOR=15
 PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
