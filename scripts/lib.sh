@@ -14,6 +14,14 @@ export PGML_MODEL_DIR=${PGML_MODEL_DIR:-$PGML_CACHE/models}
 # extension share one compile of llama.cpp and candle. target-cpu=native as in .cargo/config.toml.
 export RUSTFLAGS=${RUSTFLAGS:-"-C target-cpu=native -C link-arg=-Wl,--no-gc-sections"}
 PGML_WHEELS=${PGML_WHEELS:-$PGML_CACHE/wheels}
+# Native ML libraries (crates/pgml-boost), both put in place by prereqs.sh: XGBoost's C++ sources
+# for its static build, and a CMake new enough for LightGBM (>= 3.28; bookworm has 3.25) from
+# PyPI in a venv. The cmake crate of every -sys build script honours CMAKE.
+export PGML_XGBOOST_SRC=${PGML_XGBOOST_SRC:-$PGML_CACHE/src/xgboost-3.4.1}
+export CMAKE=${CMAKE:-$PGML_CACHE/cmake-venv/bin/cmake}
+# XGBoost's two static archives, built once per source/compiler/options and shared by every
+# profile, cargo command and target directory (crates/pgml-boost/build.rs).
+export PGML_NATIVE_CACHE=${PGML_NATIVE_CACHE:-$PGML_CACHE/native}
 
 PG_MAJOR=15
 PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin

@@ -56,5 +56,30 @@ fi
 # The extension is installed into Debian's PostgreSQL: its lib and share dirs must exist.
 [ -d "$("$PG_CONFIG" --pkglibdir)" ] || die "$PG_CONFIG reports no pkglibdir"
 
+# CMake >= 3.28 for LightGBM (crates/pgml-boost builds it through lightgbm3-sys), pinned, in a venv.
+CMAKE_PIN=3.31.10
+if [ "$("$CMAKE" --version 2>/dev/null | head -n1)" != "cmake version $CMAKE_PIN" ]; then
+    [ "$CMAKE" = "$PGML_CACHE/cmake-venv/bin/cmake" ] || die "CMAKE=$CMAKE is not CMake $CMAKE_PIN"
+    log "installing CMake $CMAKE_PIN into $PGML_CACHE/cmake-venv"
+    python3 -m venv "$PGML_CACHE/cmake-venv"
+    "$PGML_CACHE/cmake-venv/bin/pip" install --quiet --only-binary :all: "cmake==$CMAKE_PIN"
+fi
+
+# XGBoost's C++ sources, for the static build in crates/pgml-boost/build.rs: the copy bundled in
+# the crate xgboost_lib-sys, fetched by cargo (which checks it against the crates.io index).
+if [ ! -f "$PGML_XGBOOST_SRC/CMakeLists.txt" ]; then
+    log "fetching XGBoost 3.4.1 sources into $PGML_XGBOOST_SRC"
+    fetch=$(mktemp -d)
+    mkdir -p "$fetch/src" && touch "$fetch/src/lib.rs"
+    printf '[package]\nname = "xgboost-src"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\nxgboost_lib-sys = { version = "=3.4.0", default-features = false }\n' >"$fetch/Cargo.toml"
+    crate_dir=$(cd "$fetch" && cargo fetch --quiet && cargo metadata --format-version 1 --offline |
+        python3 -c 'import json, os, sys; print(next(os.path.dirname(p["manifest_path"]) for p in json.load(sys.stdin)["packages"] if p["name"] == "xgboost_lib-sys"))')
+    mkdir -p "$(dirname "$PGML_XGBOOST_SRC")"
+    rm -rf "$PGML_XGBOOST_SRC.tmp"
+    cp -a "$crate_dir/xgboost" "$PGML_XGBOOST_SRC.tmp"
+    mv "$PGML_XGBOOST_SRC.tmp" "$PGML_XGBOOST_SRC"
+    rm -rf "$fetch"
+fi
+
 mkdir -p "$CARGO_TARGET_DIR"
 "$REPO/scripts/models.sh"

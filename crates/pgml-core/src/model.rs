@@ -365,6 +365,12 @@ impl Model {
         self.preprocessor.columns().len()
     }
 
+    /// The native library's own model file (`("xgboost", JSON)` or `("lightgbm", text)`), for
+    /// models trained by XGBoost or LightGBM: their Python packages load it as it is.
+    pub fn native_model(&self) -> Option<(&'static str, &str)> {
+        self.estimator.native_model()
+    }
+
     /// The fitted preprocessing (column statistics).
     pub fn preprocessor(&self) -> &Preprocessor {
         &self.preprocessor
@@ -463,6 +469,29 @@ impl Model {
         self.not_for_decomposition()?;
         let x = self.features_from_numbers(features)?;
         Ok(self.decode(self.estimator.predict(&x)))
+    }
+
+    /// [`Model::predict`] for many rows given back to back (`features.len()` a multiple of
+    /// [`Model::num_features`]); XGBoost and LightGBM models use up to `threads` threads.
+    pub fn predict_batch(&self, features: &[f32], threads: usize) -> Result<Vec<f32>> {
+        self.not_for_decomposition()?;
+        let width = self.num_features();
+        if width == 0 || !features.len().is_multiple_of(width) {
+            return Err(Error::data(
+                format!(
+                    "{} values are not a whole number of rows of {width} features",
+                    features.len()
+                ),
+                "pass the rows' features back to back, each row complete",
+            ));
+        }
+        let mut x = Vec::with_capacity(features.len());
+        for row in features.chunks(width) {
+            x.extend(self.features_from_numbers(row)?);
+        }
+        let transformed = x.len() / (features.len() / width).max(1);
+        let predictions = self.estimator.predict_batch(&x, transformed, threads)?;
+        Ok(predictions.into_iter().map(|p| self.decode(p)).collect())
     }
 
     /// The decomposition (principal components) of one row, for decomposition models.
@@ -682,7 +711,7 @@ mod tests {
         let data = line(40);
         let unsupported = train(
             &data,
-            &spec(Task::Regression, Algorithm::Xgboost, &json!({})),
+            &spec(Task::Regression, Algorithm::Catboost, &json!({})),
         )
         .unwrap_err();
         assert!(

@@ -1,5 +1,11 @@
 //! The learning algorithms, and which (task, algorithm) pairs they serve.
 
+#[cfg(feature = "boost")]
+pub mod boost;
+#[cfg(feature = "boost")]
+pub mod boost_params;
+#[cfg(all(test, feature = "boost"))]
+mod boost_tests;
 pub mod cluster_score;
 pub mod coordinate_descent;
 pub mod dbscan;
@@ -49,6 +55,16 @@ pub const SUPPORTED: &[(Task, Algorithm)] = &[
     (Task::Regression, Algorithm::ElasticNet),
     (Task::Regression, Algorithm::Svm),
     (Task::Regression, Algorithm::LinearSvm),
+    #[cfg(feature = "boost")]
+    (Task::Regression, Algorithm::Xgboost),
+    #[cfg(feature = "boost")]
+    (Task::Regression, Algorithm::XgboostRandomForest),
+    #[cfg(feature = "boost")]
+    (Task::Regression, Algorithm::Lightgbm),
+    #[cfg(feature = "boost")]
+    (Task::Regression, Algorithm::GradientBoostingTrees),
+    #[cfg(feature = "boost")]
+    (Task::Regression, Algorithm::HistGradientBoosting),
     (Task::Classification, Algorithm::Linear),
     (Task::Classification, Algorithm::DecisionTree),
     (Task::Classification, Algorithm::RandomForest),
@@ -57,6 +73,16 @@ pub const SUPPORTED: &[(Task, Algorithm)] = &[
     (Task::Classification, Algorithm::NaiveBayes),
     (Task::Classification, Algorithm::Svm),
     (Task::Classification, Algorithm::LinearSvm),
+    #[cfg(feature = "boost")]
+    (Task::Classification, Algorithm::Xgboost),
+    #[cfg(feature = "boost")]
+    (Task::Classification, Algorithm::XgboostRandomForest),
+    #[cfg(feature = "boost")]
+    (Task::Classification, Algorithm::Lightgbm),
+    #[cfg(feature = "boost")]
+    (Task::Classification, Algorithm::GradientBoostingTrees),
+    #[cfg(feature = "boost")]
+    (Task::Classification, Algorithm::HistGradientBoosting),
     (Task::Clustering, Algorithm::Kmeans),
     (Task::Clustering, Algorithm::MiniBatchKmeans),
     (Task::Clustering, Algorithm::Dbscan),
@@ -88,6 +114,12 @@ pub enum Estimator {
     Dbscan(Dbscan),
     /// PCA: a decomposition, used through `transform`.
     Pca(Pca),
+    /// XGBoost (also `xgboost_random_forest` and `gradient_boosting_trees`).
+    #[cfg(feature = "boost")]
+    Xgboost(boost::Xgboost),
+    /// LightGBM (also `hist_gradient_boosting`).
+    #[cfg(feature = "boost")]
+    Lightgbm(boost::Lightgbm),
 }
 
 fn unsupported(task: Task, algorithm: Algorithm) -> Error {
@@ -241,7 +273,47 @@ impl Estimator {
                 let p = Hyperparams::new(hyperparams, name, PCA_KEYS)?;
                 Ok(Estimator::Pca(Pca::fit(data, &settings::pca(&p)?)?))
             }
+            #[cfg(feature = "boost")]
+            (
+                Task::Regression | Task::Classification,
+                Algorithm::Xgboost
+                | Algorithm::XgboostRandomForest
+                | Algorithm::GradientBoostingTrees
+                | Algorithm::Lightgbm
+                | Algorithm::HistGradientBoosting,
+            ) => {
+                use boost_params::Flavor;
+                let flavor = match algorithm {
+                    Algorithm::Xgboost => Flavor::Xgboost,
+                    Algorithm::XgboostRandomForest => Flavor::XgboostRandomForest,
+                    Algorithm::GradientBoostingTrees => Flavor::GradientBoosting,
+                    Algorithm::Lightgbm => Flavor::Lightgbm,
+                    _ => Flavor::HistGradientBoosting,
+                };
+                let p = Hyperparams::new(hyperparams, name, boost_params::keys(flavor))?;
+                let settings = boost_params::settings(&p, flavor, classes, seed)?;
+                match flavor {
+                    Flavor::Xgboost | Flavor::XgboostRandomForest | Flavor::GradientBoosting => Ok(
+                        Estimator::Xgboost(boost::Xgboost::fit(data, classes, &settings)?),
+                    ),
+                    Flavor::Lightgbm | Flavor::HistGradientBoosting => Ok(Estimator::Lightgbm(
+                        boost::Lightgbm::fit(data, classes, &settings)?,
+                    )),
+                }
+            }
             _ => Err(unsupported(task, algorithm)),
+        }
+    }
+
+    /// The library's own model file, for estimators trained by a native library:
+    /// `("xgboost", JSON)` or `("lightgbm", text)`; their Python packages load it as it is.
+    pub fn native_model(&self) -> Option<(&'static str, &str)> {
+        match self {
+            #[cfg(feature = "boost")]
+            Estimator::Xgboost(m) => Some(("xgboost", m.native_model())),
+            #[cfg(feature = "boost")]
+            Estimator::Lightgbm(m) => Some(("lightgbm", m.native_model())),
+            _ => None,
         }
     }
 
@@ -275,6 +347,27 @@ impl Estimator {
             Estimator::KMeans(m) => m.predict(features) as f32,
             Estimator::Dbscan(m) => m.predict(features) as f32,
             Estimator::Pca(_) => f32::NAN,
+            #[cfg(feature = "boost")]
+            Estimator::Xgboost(m) => m.predict(features),
+            #[cfg(feature = "boost")]
+            Estimator::Lightgbm(m) => m.predict(features),
+        }
+    }
+
+    /// Predictions for many rows (`x` holds rows of `width` values, back to back). XGBoost and
+    /// LightGBM use their library's multi-threaded batch call for large batches.
+    pub fn predict_batch(&self, x: &[f32], width: usize, threads: usize) -> Result<Vec<f32>> {
+        match self {
+            #[cfg(feature = "boost")]
+            Estimator::Xgboost(m) => m.predict_batch(x, threads),
+            #[cfg(feature = "boost")]
+            Estimator::Lightgbm(m) => m.predict_batch(x, threads),
+            _ => {
+                let _ = threads;
+                Ok(x.chunks(width.max(1))
+                    .map(|row| self.predict(row))
+                    .collect())
+            }
         }
     }
 
@@ -287,6 +380,10 @@ impl Estimator {
             Estimator::Forest(m) => m.predict_proba(features),
             Estimator::Knn(m) => m.predict_proba(features),
             Estimator::NaiveBayes(m) => m.predict_proba(features),
+            #[cfg(feature = "boost")]
+            Estimator::Xgboost(m) => m.predict_proba(features),
+            #[cfg(feature = "boost")]
+            Estimator::Lightgbm(m) => m.predict_proba(features),
             Estimator::ElasticNet(_)
             | Estimator::Svm(_)
             | Estimator::KMeans(_)

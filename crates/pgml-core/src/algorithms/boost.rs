@@ -1,0 +1,297 @@
+//! Gradient-boosted trees by the real XGBoost and LightGBM libraries (crate `pgml-boost`).
+//!
+//! The stored model is the library's own (XGBoost JSON, LightGBM text), so it loads in the
+//! Python packages as it is; loading it here also rebuilds its trees for the Rust evaluator
+//! that one-row prediction uses (a call into either library costs tens of microseconds).
+//! Classification trains a probabilistic objective on the class indices: binary logistic
+//! (one output, the probability of class 1) or softmax (one probability per class).
+
+use serde::{Deserialize, Serialize};
+
+use pgml_boost::{lightgbm, xgboost, Matrix, Output};
+
+use super::boost_params::BoostSettings;
+use crate::dataset::Dataset;
+use crate::error::{Error, Result};
+
+fn features(data: &Dataset) -> Vec<f32> {
+    (0..data.num_rows())
+        .flat_map(|i| data.row(i).iter().copied())
+        .collect()
+}
+
+fn library_error(e: pgml_boost::Error) -> Error {
+    match e {
+        pgml_boost::Error::Library { library, message } => Error::invalid(
+            format!("{library} refused to train: {message}"),
+            "check the hyperparameters against the library's documentation",
+        ),
+        pgml_boost::Error::Invalid(message) => Error::data(message, "check the training data"),
+        pgml_boost::Error::Model { .. } => Error::CorruptModel(e.to_string()),
+    }
+}
+
+fn predict_error(e: pgml_boost::Error) -> Error {
+    Error::sql(
+        crate::SqlState::InternalError,
+        format!("batch prediction failed: {e}"),
+        "report this bug; pgml.predict (one row at a time) does not use the library",
+    )
+}
+
+/// Runs `f` on a zeroed buffer of `n` outputs (on the stack for up to 16).
+fn with_outputs<R>(n: usize, f: impl FnOnce(&mut [f64]) -> R) -> R {
+    let mut small = [0.0f64; 16];
+    if n <= small.len() {
+        f(&mut small[..n])
+    } else {
+        f(&mut vec![0.0; n])
+    }
+}
+
+/// The prediction from the model's outputs: the value (regression), else the class index.
+fn decide(out: &[f64], classes: usize) -> f32 {
+    match (classes, out) {
+        (0, [value, ..]) => *value as f32,
+        (_, [p]) => f32::from(u8::from(*p > 0.5)),
+        _ => {
+            out.iter()
+                .enumerate()
+                .fold((0, f64::NEG_INFINITY), |best, (i, &p)| {
+                    if p > best.1 {
+                        (i, p)
+                    } else {
+                        best
+                    }
+                })
+                .0 as f32
+        }
+    }
+}
+
+/// Below this many rows a batch is predicted by the Rust evaluator: the library's batch call
+/// first loads the model from its file (milliseconds), then wins per row.
+const LIBRARY_BATCH_ROWS: usize = 20_000;
+
+/// The library's batch outputs (rows x outputs, row-major) -> one prediction per row.
+fn decide_rows(outputs: &[f64], per_row: usize, classes: usize) -> Vec<f32> {
+    outputs
+        .chunks(per_row.max(1))
+        .map(|out| decide(out, classes))
+        .collect()
+}
+
+fn probabilities(out: &[f64], classes: usize) -> Option<Vec<f32>> {
+    match (classes, out) {
+        (0, _) => None,
+        (_, [p]) => Some(vec![1.0 - *p as f32, *p as f32]),
+        _ => Some(out.iter().map(|&p| p as f32).collect()),
+    }
+}
+
+/// An XGBoost model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "StoredXgboost", into = "StoredXgboost")]
+pub struct Xgboost {
+    model: xgboost::Model,
+    classes: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredXgboost {
+    classes: usize,
+    /// XGBoost's JSON model.
+    xgboost_json: String,
+}
+
+impl TryFrom<StoredXgboost> for Xgboost {
+    type Error = pgml_boost::Error;
+    fn try_from(s: StoredXgboost) -> std::result::Result<Self, Self::Error> {
+        Ok(Xgboost {
+            model: xgboost::Model::from_json(s.xgboost_json)?,
+            classes: s.classes,
+        })
+    }
+}
+
+impl From<Xgboost> for StoredXgboost {
+    fn from(m: Xgboost) -> Self {
+        StoredXgboost {
+            classes: m.classes,
+            xgboost_json: m.model.json().to_owned(),
+        }
+    }
+}
+
+impl Xgboost {
+    /// Trains on `data` (labels are class indices when `classes > 0`).
+    pub fn fit(data: &Dataset, classes: usize, settings: &BoostSettings) -> Result<Self> {
+        let x = features(data);
+        let matrix =
+            Matrix::new(&x, data.num_rows(), data.num_features()).map_err(library_error)?;
+        let model = xgboost::train(
+            &matrix,
+            data.labels(),
+            &settings.params,
+            settings.rounds,
+            settings.threads,
+        )
+        .map_err(library_error)?;
+        Ok(Xgboost { model, classes })
+    }
+
+    /// The value (regression) or class index, by the Rust evaluator.
+    pub fn predict(&self, features: &[f32]) -> f32 {
+        with_outputs(self.model.num_outputs(), |out| {
+            match self.model.predict_into(features, Output::Value, out) {
+                Ok(()) => decide(out, self.classes),
+                Err(_) => f32::NAN,
+            }
+        })
+    }
+
+    /// Class probabilities (classification).
+    pub fn predict_proba(&self, features: &[f32]) -> Option<Vec<f32>> {
+        with_outputs(self.model.num_outputs(), |out| {
+            self.model
+                .predict_into(features, Output::Value, out)
+                .ok()
+                .and_then(|()| probabilities(out, self.classes))
+        })
+    }
+
+    /// Predictions for `x` (rows of [`Dataset::num_features`] values, back to back): by the
+    /// library's own batch call (with `threads`) for large batches, else by the Rust evaluator.
+    pub fn predict_batch(&self, x: &[f32], threads: usize) -> Result<Vec<f32>> {
+        let width = self.model.num_features();
+        if x.len() < LIBRARY_BATCH_ROWS * width {
+            return Ok(x
+                .chunks(width.max(1))
+                .map(|row| self.predict(row))
+                .collect());
+        }
+        let matrix = Matrix::new(x, x.len() / width.max(1), width).map_err(library_error)?;
+        let values = self
+            .model
+            .predict_batch(&matrix, Output::Value, threads)
+            .map_err(predict_error)?;
+        let values: Vec<f64> = values.iter().map(|&v| v as f64).collect();
+        Ok(decide_rows(&values, self.model.num_outputs(), self.classes))
+    }
+
+    /// The library's own model file (JSON), which `xgboost.Booster.load_model` reads.
+    pub fn native_model(&self) -> &str {
+        self.model.json()
+    }
+}
+
+/// A LightGBM model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "StoredLightgbm", into = "StoredLightgbm")]
+pub struct Lightgbm {
+    model: lightgbm::Model,
+    classes: usize,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredLightgbm {
+    classes: usize,
+    /// LightGBM's text model.
+    lightgbm_text: String,
+}
+
+impl TryFrom<StoredLightgbm> for Lightgbm {
+    type Error = pgml_boost::Error;
+    fn try_from(s: StoredLightgbm) -> std::result::Result<Self, Self::Error> {
+        Ok(Lightgbm {
+            model: lightgbm::Model::from_text(s.lightgbm_text)?,
+            classes: s.classes,
+        })
+    }
+}
+
+impl From<Lightgbm> for StoredLightgbm {
+    fn from(m: Lightgbm) -> Self {
+        StoredLightgbm {
+            classes: m.classes,
+            lightgbm_text: m.model.text().to_owned(),
+        }
+    }
+}
+
+impl Lightgbm {
+    /// Trains on `data` (labels are class indices when `classes > 0`).
+    pub fn fit(data: &Dataset, classes: usize, settings: &BoostSettings) -> Result<Self> {
+        let x = features(data);
+        let matrix =
+            Matrix::new(&x, data.num_rows(), data.num_features()).map_err(library_error)?;
+        let model = lightgbm::train(
+            &matrix,
+            data.labels(),
+            &settings.params,
+            settings.rounds,
+            settings.threads,
+        )
+        .map_err(library_error)?;
+        Ok(Lightgbm { model, classes })
+    }
+
+    /// The value (regression) or class index, by the Rust evaluator.
+    pub fn predict(&self, features: &[f32]) -> f32 {
+        with_outputs(self.model.num_outputs(), |out| {
+            match self.model.predict_into(features, Output::Value, out) {
+                Ok(()) => decide(out, self.classes),
+                Err(_) => f32::NAN,
+            }
+        })
+    }
+
+    /// Class probabilities (classification).
+    pub fn predict_proba(&self, features: &[f32]) -> Option<Vec<f32>> {
+        with_outputs(self.model.num_outputs(), |out| {
+            self.model
+                .predict_into(features, Output::Value, out)
+                .ok()
+                .and_then(|()| probabilities(out, self.classes))
+        })
+    }
+
+    /// Predictions for `x` (rows of [`Dataset::num_features`] values, back to back): by the
+    /// library's own batch call (with `threads`) for large batches, else by the Rust evaluator.
+    pub fn predict_batch(&self, x: &[f32], threads: usize) -> Result<Vec<f32>> {
+        let width = self.model.num_features();
+        if x.len() < LIBRARY_BATCH_ROWS * width {
+            return Ok(x
+                .chunks(width.max(1))
+                .map(|row| self.predict(row))
+                .collect());
+        }
+        let matrix = Matrix::new(x, x.len() / width.max(1), width).map_err(library_error)?;
+        let values = self
+            .model
+            .predict_batch(&matrix, Output::Value, threads)
+            .map_err(predict_error)?;
+        Ok(decide_rows(&values, self.model.num_outputs(), self.classes))
+    }
+
+    /// The library's own model file (text), which `lightgbm.Booster(model_file=...)` reads.
+    pub fn native_model(&self) -> &str {
+        self.model.text()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_become_classes_and_probabilities() {
+        assert_eq!(decide(&[3.5], 0), 3.5);
+        assert_eq!(decide(&[0.7], 2), 1.0);
+        assert_eq!(decide(&[0.2], 2), 0.0);
+        assert_eq!(decide(&[0.2, 0.5, 0.3], 3), 1.0);
+        assert_eq!(probabilities(&[0.25], 2), Some(vec![0.75, 0.25]));
+        assert_eq!(probabilities(&[1.0], 0), None);
+        assert_eq!(probabilities(&[0.1, 0.9], 2), Some(vec![0.1, 0.9]));
+    }
+}
