@@ -17,6 +17,10 @@ pub mod linear;
 pub mod naive_bayes;
 pub mod pca;
 pub mod svm;
+pub mod svm_kernel;
+#[cfg(test)]
+mod svm_kernel_tests;
+mod svm_smo;
 pub mod tree;
 
 mod settings;
@@ -38,9 +42,10 @@ use naive_bayes::GaussianNb;
 use pca::Pca;
 use settings::{
     DBSCAN_KEYS, FOREST_KEYS, KMEANS_KEYS, KNN_KEYS, MINI_BATCH_KEYS, NAIVE_BAYES_KEYS, PCA_KEYS,
-    SVM_KEYS, TREE_KEYS,
+    SVC_KEYS, SVM_KEYS, SVR_KEYS, TREE_KEYS,
 };
 use svm::LinearSvm;
+use svm_kernel::KernelSvm;
 use tree::{DecisionTree, MaxFeatures};
 
 /// The (task, algorithm) pairs that train today.
@@ -106,8 +111,11 @@ pub enum Estimator {
     NaiveBayes(GaussianNb),
     /// Lasso or elastic net.
     ElasticNet(ElasticNet),
-    /// Linear SVM, classification or regression.
+    /// Linear SVM, classification or regression (`linear_svm`; also `svm` before it had
+    /// kernels, so stored models of either name read back as this).
     Svm(LinearSvm),
+    /// Kernel SVM (`svm`): scikit-learn's `SVC` or `SVR`.
+    KernelSvm(KernelSvm),
     /// k-means or mini-batch k-means.
     KMeans(KMeans),
     /// DBSCAN: predicts the cluster of the nearest core point, or -1 (noise).
@@ -237,7 +245,17 @@ impl Estimator {
                     &settings::elastic_net(&p, elastic)?,
                 )?))
             }
-            (Task::Regression | Task::Classification, Algorithm::Svm | Algorithm::LinearSvm) => {
+            (Task::Regression | Task::Classification, Algorithm::Svm) => {
+                let classification = task == Task::Classification;
+                let keys = if classification { SVC_KEYS } else { SVR_KEYS };
+                let p = Hyperparams::new(hyperparams, name, keys)?;
+                Ok(Estimator::KernelSvm(KernelSvm::fit(
+                    data,
+                    classes,
+                    &settings::kernel_svm(&p, classification)?,
+                )?))
+            }
+            (Task::Regression | Task::Classification, Algorithm::LinearSvm) => {
                 let p = Hyperparams::new(hyperparams, name, SVM_KEYS)?;
                 Ok(Estimator::Svm(LinearSvm::fit(
                     data,
@@ -344,6 +362,7 @@ impl Estimator {
             Estimator::NaiveBayes(m) => m.predict(features),
             Estimator::ElasticNet(m) => m.predict(features),
             Estimator::Svm(m) => m.predict(features),
+            Estimator::KernelSvm(m) => m.predict(features),
             Estimator::KMeans(m) => m.predict(features) as f32,
             Estimator::Dbscan(m) => m.predict(features) as f32,
             Estimator::Pca(_) => f32::NAN,
@@ -380,6 +399,7 @@ impl Estimator {
             Estimator::Forest(m) => m.predict_proba(features),
             Estimator::Knn(m) => m.predict_proba(features),
             Estimator::NaiveBayes(m) => m.predict_proba(features),
+            Estimator::KernelSvm(m) => m.predict_proba(features),
             #[cfg(feature = "boost")]
             Estimator::Xgboost(m) => m.predict_proba(features),
             #[cfg(feature = "boost")]

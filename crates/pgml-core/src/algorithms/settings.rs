@@ -10,8 +10,9 @@ use super::knn::{KnnParams, Weights};
 use super::naive_bayes::GaussianNbParams;
 use super::pca::PcaParams;
 use super::svm::LinearSvmParams;
+use super::svm_kernel::{DecisionShape, Gamma, KernelSpec, KernelSvmParams, KERNELS};
 use super::tree::{MaxFeatures, TreeParams};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hyperparams::{Hyperparams, NON_NEGATIVE, POSITIVE};
 
 /// Keys of a single decision tree.
@@ -145,7 +146,7 @@ pub fn elastic_net_keys(elastic: bool) -> &'static [&'static str] {
         &["alpha", "fit_intercept", "max_iter", "tol"]
     }
 }
-/// Keys of the linear SVM (`kernel` is accepted only as "linear").
+/// Keys of `linear_svm` (`kernel` is accepted only as "linear").
 pub const SVM_KEYS: &[&str] = &["C", "max_iter", "tol", "epsilon", "fit_intercept", "kernel"];
 /// Keys of k-means.
 pub const KMEANS_KEYS: &[&str] = &["n_clusters", "max_iter", "tol", "n_init", "random_state"];
@@ -177,15 +178,15 @@ pub fn elastic_net(p: &Hyperparams<'_>, elastic: bool) -> Result<ElasticNetParam
     })
 }
 
-/// Settings of the linear SVM.
+/// Settings of `linear_svm`.
 pub fn svm(p: &Hyperparams<'_>) -> Result<LinearSvmParams> {
     match p.get("kernel") {
         None | Some(Value::Null) => {}
         Some(Value::String(k)) if k == "linear" => {}
         Some(other) => {
-            return Err(crate::error::Error::not_supported(
-                format!("svm kernel {other} is not supported yet; only the linear kernel is"),
-                "leave kernel out (or \"linear\"), or try random_forest for non-linear data",
+            return Err(Error::invalid(
+                format!("linear_svm is linear; kernel {other} needs algorithm svm"),
+                "use algorithm => 'svm' for kernel SVMs, or leave kernel out",
             ))
         }
     }
@@ -234,4 +235,136 @@ pub fn pca(p: &Hyperparams<'_>) -> Result<PcaParams> {
     Ok(PcaParams {
         n_components: p.optional_usize("n_components", 1)?,
     })
+}
+
+/// Keys of `svm` for classification: scikit-learn's `SVC`.
+pub const SVC_KEYS: &[&str] = &[
+    "C",
+    "kernel",
+    "degree",
+    "gamma",
+    "coef0",
+    "shrinking",
+    "probability",
+    "tol",
+    "cache_size",
+    "class_weight",
+    "verbose",
+    "max_iter",
+    "decision_function_shape",
+    "break_ties",
+    "random_state",
+];
+/// Keys of `svm` for regression: scikit-learn's `SVR`.
+pub const SVR_KEYS: &[&str] = &[
+    "kernel",
+    "degree",
+    "gamma",
+    "coef0",
+    "tol",
+    "C",
+    "epsilon",
+    "shrinking",
+    "cache_size",
+    "verbose",
+    "max_iter",
+];
+
+/// Settings of the kernel SVM (`svm`): `SVC` when `classification`, else `SVR`. `shrinking`,
+/// `verbose` and `random_state` are accepted for compatibility and change nothing: the solver
+/// does not shrink (same optimum within `tol`), prints nothing, and `random_state` only seeds
+/// scikit-learn's `probability=True`, which is refused.
+pub fn kernel_svm(p: &Hyperparams<'_>, classification: bool) -> Result<KernelSvmParams> {
+    let base = KernelSvmParams::default();
+    let name = match p.get("kernel") {
+        None | Some(Value::Null) => base.kernel.name,
+        Some(Value::String(k)) if k == "precomputed" => {
+            return Err(Error::not_supported(
+                "svm kernel \"precomputed\" is not supported",
+                format!("use one of the kernels {}", KERNELS.join(", ")),
+            ))
+        }
+        Some(Value::String(k)) => KERNELS.iter().copied().find(|&v| v == k).ok_or_else(|| {
+            Error::invalid(
+                format!("unknown svm kernel {k:?}"),
+                format!("valid kernels: {}", KERNELS.join(", ")),
+            )
+        })?,
+        Some(other) => {
+            return Err(p.ill_typed("kernel", &format!("one of {}", KERNELS.join(", ")), other))
+        }
+    };
+    let gamma = match p.get("gamma") {
+        None | Some(Value::Null) => base.kernel.gamma,
+        Some(Value::String(g)) if g == "scale" => Gamma::Scale,
+        Some(Value::String(g)) if g == "auto" => Gamma::Auto,
+        Some(v) => match v.as_f64() {
+            Some(g) if g > 0.0 && g.is_finite() => Gamma::Value(g),
+            _ => return Err(p.ill_typed("gamma", "\"scale\", \"auto\" or a number > 0", v)),
+        },
+    };
+    let degree = p.usize("degree", base.kernel.degree as usize, 0)?;
+    let degree = i32::try_from(degree).map_err(|_| {
+        Error::invalid(
+            format!("degree {degree} is too large"),
+            "use a small polynomial degree, such as degree => 3",
+        )
+    })?;
+    let max_iter = match p.get("max_iter") {
+        None | Some(Value::Null) => None,
+        Some(v) if v.as_i64() == Some(-1) => None,
+        Some(_) => Some(p.usize("max_iter", 0, 1)?),
+    };
+    let any_number = (
+        (|v: f64| v.is_finite()) as fn(f64) -> bool,
+        "a finite number",
+    );
+    let mut params = KernelSvmParams {
+        c: p.f64("C", base.c, POSITIVE)?,
+        kernel: KernelSpec {
+            name,
+            degree,
+            gamma,
+            coef0: p.f64("coef0", base.kernel.coef0, any_number)?,
+        },
+        tol: p.f64("tol", base.tol, POSITIVE)?,
+        epsilon: p.f64("epsilon", base.epsilon, NON_NEGATIVE)?,
+        cache_size: p.f64("cache_size", base.cache_size, POSITIVE)?,
+        max_iter,
+        ..base
+    };
+    p.bool("shrinking", true)?;
+    p.bool("verbose", false)?;
+    if !classification {
+        return Ok(params);
+    }
+    seed(p, 0)?;
+    if p.bool("probability", false)? {
+        return Err(Error::not_supported(
+            "svm with probability => true (Platt scaling) is not supported yet",
+            "leave probability out: pgml.predict_proba on an svm model gives class scores \
+             from the decision function (ranked like it, not calibrated)",
+        ));
+    }
+    params.balanced = match p.get("class_weight") {
+        None | Some(Value::Null) => false,
+        Some(Value::String(w)) if w == "balanced" => true,
+        Some(Value::Object(_)) => {
+            return Err(Error::not_supported(
+                "svm class_weight as a mapping of classes to weights is not supported yet",
+                "use class_weight => \"balanced\", or leave it out",
+            ))
+        }
+        Some(other) => return Err(p.ill_typed("class_weight", "null or \"balanced\"", other)),
+    };
+    params.break_ties = p.bool("break_ties", false)?;
+    params.decision_function_shape = match p.get("decision_function_shape") {
+        None | Some(Value::Null) => DecisionShape::Ovr,
+        Some(Value::String(s)) if s == "ovr" => DecisionShape::Ovr,
+        Some(Value::String(s)) if s == "ovo" => DecisionShape::Ovo,
+        Some(other) => {
+            return Err(p.ill_typed("decision_function_shape", "\"ovr\" or \"ovo\"", other))
+        }
+    };
+    Ok(params)
 }
