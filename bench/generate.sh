@@ -54,12 +54,17 @@ o_pieces=$(cut -d' ' -f1 "$work/ours" | median)
 
 THREADS=$THREADS REPS=$REPEATS "$REPO/bench/llama_reference.sh" bench >"$work/ref.json" 2>"$work/ref.err" \
     || { cat "$work/ref.err" >&2; exit 1; }
-ref() { python3 -c "import json,sys
-rows=[json.loads(l) for l in open('$work/ref.json') if l.strip().startswith('{')]
-print(next((r['$1'] for r in rows if '$1' in r), 'n/a'))"; }
-r_tg=$(ref tg_tokens_per_s)
-r_pp=$(ref pp_tokens_per_s)
-r_ttft=$(ref ttft_ms)
+# llama_reference.sh prints one JSON object per line: llama-bench tests "pp100" / "tg128"
+# (tokens_per_s) and llama-simple's "ttft" (ttft_ms_median).
+ref() { python3 - "$work/ref.json" "$1" "$2" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip().startswith("{")]
+print(next((r[sys.argv[3]] for r in rows if r.get("test") == sys.argv[2]), "n/a"))
+PY
+}
+r_tg=$(ref tg128 tokens_per_s)
+r_pp=$(ref pp100 tokens_per_s)
+r_ttft=$(ref ttft ttft_ms_median)
 echo "| measure | pgml.transform_stream | llama.cpp ($THREADS threads) | ratio |"
 echo "|---|---:|---:|---:|"
 printf '| generation, tokens/s | %s | %s | %s |\n' "$o_tg" "$r_tg" "$(awk -v a="$o_tg" -v b="$r_tg" 'BEGIN{ if (b+0 > 0) printf "%.2f", a/b; else print "n/a"}')"

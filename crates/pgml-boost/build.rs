@@ -19,6 +19,8 @@ use std::process::Command;
 
 const DEFAULT_SRC: &str = "/var/cache/pgml/src/xgboost-3.4.1";
 const VERSION: &str = "3.4.1";
+/// The lightgbm3-sys version Cargo.toml pins (its LightGBM copy bundles nanoarrow).
+const LIGHTGBM3_SYS: &str = "1.0.11";
 const ARCHIVES: [&str; 2] = ["libxgboost.a", "libdmlc.a"];
 const DEFINES: [(&str, &str); 9] = [
     ("CMAKE_POSITION_INDEPENDENT_CODE", "ON"),
@@ -63,6 +65,85 @@ fn main() {
     println!("cargo:rustc-link-lib=static=dmlc");
     println!("cargo:rustc-link-lib=dylib=stdc++");
     println!("cargo:rustc-link-lib=dylib=gomp");
+    build_nanoarrow();
+}
+
+/// LightGBM's static library (built by lightgbm3-sys) refers to nanoarrow, which its CMake
+/// build keeps in a separate archive that lightgbm3-sys does not link. The Arrow entry points
+/// that need it are unused here, but pgrx links the extension with `--no-gc-sections`, so the
+/// reference stays, and PostgreSQL loads libraries with RTLD_NOW: an unresolved symbol makes
+/// `LOAD` fail. So we compile nanoarrow's four C files (the copy bundled with LightGBM in the
+/// lightgbm3-sys crate, whose version Cargo.toml pins) into a small archive of our own.
+fn build_nanoarrow() {
+    let root = nanoarrow_sources();
+    let src = root.join("src");
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap_or_default()).join("nanoarrow-include");
+    let config_dir = out.join("nanoarrow");
+    let template = src.join("nanoarrow/nanoarrow_config.h.in");
+    let cmake_lists = fs::read_to_string(root.join("CMakeLists.txt")).unwrap_or_default();
+    let version = cmake_lists
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("set(NANOARROW_VERSION \""))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no NANOARROW_VERSION in {}", root.display()))
+        .to_string();
+    let parts: Vec<&str> = version.split('.').collect();
+    let part = |i: usize| parts.get(i).copied().unwrap_or("0").to_string();
+    let config = fs::read_to_string(&template)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", template.display()))
+        .replace("@NANOARROW_VERSION_MAJOR@", &part(0))
+        .replace("@NANOARROW_VERSION_MINOR@", &part(1))
+        .replace("@NANOARROW_VERSION_PATCH@", &part(2))
+        .replace("@NANOARROW_VERSION@", &version)
+        .replace("@NANOARROW_NAMESPACE_DEFINE@", "");
+    if let Err(e) = fs::create_dir_all(&config_dir)
+        .and_then(|_| fs::write(config_dir.join("nanoarrow_config.h"), config))
+    {
+        panic!(
+            "cannot write nanoarrow_config.h into {}: {e}",
+            out.display()
+        );
+    }
+    let common = src.join("nanoarrow/common");
+    cc::Build::new()
+        .files(["array.c", "schema.c", "array_stream.c", "utils.c"].map(|f| common.join(f)))
+        .include(&out)
+        .include(&src)
+        .flag_if_supported("-std=c99")
+        .opt_level(2)
+        .debug(false)
+        .warnings(false)
+        .pic(true)
+        .compile("pgml_nanoarrow");
+}
+
+/// nanoarrow's source folder inside the unpacked lightgbm3-sys crate (or PGML_NANOARROW_SRC).
+fn nanoarrow_sources() -> PathBuf {
+    println!("cargo:rerun-if-env-changed=PGML_NANOARROW_SRC");
+    if let Some(dir) = env::var_os("PGML_NANOARROW_SRC") {
+        return PathBuf::from(dir);
+    }
+    let cargo_home = env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .unwrap_or_else(|| PathBuf::from("/root/.cargo"));
+    let registry = cargo_home.join("registry/src");
+    let found = fs::read_dir(&registry)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .find_map(|index| {
+            let dir = index.path().join(format!(
+                "lightgbm3-sys-{LIGHTGBM3_SYS}/lightgbm/external_libs/nanoarrow"
+            ));
+            dir.join("CMakeLists.txt").is_file().then_some(dir)
+        });
+    found.unwrap_or_else(|| {
+        panic!(
+            "nanoarrow sources of lightgbm3-sys {LIGHTGBM3_SYS} not found under {} (set PGML_NANOARROW_SRC)",
+            registry.display()
+        )
+    })
 }
 
 /// Runs CMake in `OUT_DIR`; returns the directory holding the two archives.

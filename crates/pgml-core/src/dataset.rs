@@ -102,6 +102,11 @@ impl Dataset {
         (x, y)
     }
 
+    /// The same rows with other labels (one per row), e.g. another target of a joint model.
+    pub fn with_labels(&self, y: Vec<f32>) -> Result<Dataset> {
+        Dataset::new(self.feature_names.clone(), self.x.clone(), y)
+    }
+
     /// The rows at `indices`, in that order.
     pub fn subset(&self, indices: &[usize]) -> Dataset {
         let mut x = Vec::with_capacity(indices.len() * self.num_features());

@@ -26,6 +26,11 @@ pub static GENERATION_THREADS: GucSetting<i32> = GucSetting::<i32>::new(0);
 /// (its workers sleep when idle, so sharing cores costs little).
 pub static EMBEDDING_THREADS: GucSetting<i32> = GucSetting::<i32>::new(0);
 
+/// `pgml.predict_batch_threads`: CPU threads `pgml.predict_batch` gives XGBoost and LightGBM
+/// for large batches; 1 by default because many backends predict at once and OpenMP's workers
+/// spin while they wait; 0 means all cores.
+pub static PREDICT_BATCH_THREADS: GucSetting<i32> = GucSetting::<i32>::new(1);
+
 /// `pgml.default_text_generation_model`: what `pgml.transform('text-generation', ...)`
 /// uses when the task names no model (PostgresML picked Hugging Face's default).
 pub static DEFAULT_GENERATION_MODEL: GucSetting<Option<CString>> =
@@ -80,6 +85,16 @@ pub fn init() {
         GucContext::Userset,
         GucFlags::default(),
     );
+    GucRegistry::define_int_guc(
+        c"pgml.predict_batch_threads",
+        c"CPU threads pgml.predict_batch uses for XGBoost and LightGBM models (0: all cores).",
+        c"Large batches (20,000 rows or more) go to the library's own multi-threaded prediction; keep the sum over concurrent backends at or below the free cores.",
+        &PREDICT_BATCH_THREADS,
+        0,
+        1024,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
     GucRegistry::define_string_guc(
         c"pgml.default_text_generation_model",
         c"Model used by pgml.transform when a text-generation task names none.",
@@ -125,6 +140,14 @@ pub fn generation_threads() -> usize {
 /// Threads for embeddings.
 pub fn embedding_threads() -> usize {
     match usize::try_from(EMBEDDING_THREADS.get()) {
+        Ok(n) if n > 0 => n,
+        _ => cores(),
+    }
+}
+
+/// Threads for the native libraries' batch prediction.
+pub fn predict_batch_threads() -> usize {
+    match usize::try_from(PREDICT_BATCH_THREADS.get()) {
         Ok(n) if n > 0 => n,
         _ => cores(),
     }

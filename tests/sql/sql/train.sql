@@ -65,7 +65,7 @@ SELECT * FROM pgml.train('bad', 'regression', 'houses', 'price', algorithm => 'r
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pgml.train('bad', 'regression', 'houses', 'price', algorithm => 'ridge', hyperparams => '{"alpha": "big"}');
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM pgml.train('bad', 'regression', 'houses', 'price', algorithm => 'xgboost');
+SELECT * FROM pgml.train('bad', 'regression', 'houses', 'price', algorithm => 'catboost');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pgml.train('bad', 'regression', 'houses', 'price', test_size => 0);
 \echo :LAST_ERROR_SQLSTATE

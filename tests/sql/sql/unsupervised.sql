@@ -38,6 +38,16 @@ SELECT algorithm, (metrics->>'r2')::float8 > 0.2 AS learned FROM pgml.models m J
 WHERE p.name = 'diabetes' ORDER BY m.id;
 SELECT algorithm, deployed IS NOT NULL AS trained FROM pgml.train('iris_svm', 'classification', 'pgml.iris', 'target', 'linear_svm');
 SELECT (metrics->>'accuracy')::float8 > 0.8 AS accurate FROM pgml.models ORDER BY id DESC LIMIT 1;
+-- Kernel SVMs (scikit-learn's SVC / SVR: rbf by default; one-vs-one for three classes).
+SELECT algorithm FROM pgml.train('iris_svm', algorithm => 'svm');
+SELECT algorithm FROM pgml.train('iris_svm', algorithm => 'svm', hyperparams => '{"kernel": "poly", "degree": 2, "C": 5}');
+SELECT algorithm FROM pgml.train('iris_svm', algorithm => 'svm', hyperparams => '{"kernel": "linear", "class_weight": "balanced"}');
+SELECT hyperparams, (metrics->>'accuracy')::float8 > 0.85 AS accurate FROM pgml.models ORDER BY id DESC LIMIT 3;
+SELECT * FROM pgml.deploy('iris_svm', 'most_recent', 'svm');
+SELECT pgml.predict('iris_svm', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]) AS setosa, pgml.predict('iris_svm', ARRAY[6.7, 3.0, 5.2, 2.3]::real[]) AS virginica;
+SELECT array_length(pgml.predict_proba('iris_svm', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]), 1) AS classes;
+SELECT algorithm FROM pgml.train('diabetes', algorithm => 'svm', hyperparams => '{"kernel": "rbf", "C": 30}');
+SELECT (metrics->>'r2')::float8 > 0.2 AS learned FROM pgml.models ORDER BY id DESC LIMIT 1;
 
 -- Bad input.
 SELECT * FROM pgml.train('bad_clusters', 'clustering', 'pgml.iris', 'target', 'kmeans');
@@ -48,7 +58,13 @@ SELECT * FROM pgml.train('bad_clusters', 'clustering', 'iris_features', algorith
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pgml.train('bad_clusters', 'clustering', 'iris_features', algorithm => 'linear');
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM pgml.train('diabetes', algorithm => 'svm', hyperparams => '{"kernel": "rbf"}');
+SELECT * FROM pgml.train('diabetes', algorithm => 'svm', hyperparams => '{"kernel": "precomputed"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('diabetes', algorithm => 'svm', hyperparams => '{"kernel": "rbf", "gamma": -1}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('diabetes', algorithm => 'svm', hyperparams => '{"kernel": "cubic"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('iris_svm', algorithm => 'linear_svm', hyperparams => '{"kernel": "rbf"}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pgml.train('diabetes', algorithm => 'elastic_net', hyperparams => '{"l1_ratio": 2}');
 \echo :LAST_ERROR_SQLSTATE

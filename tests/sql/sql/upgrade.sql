@@ -7,3 +7,5 @@ SELECT pgml.version() = (SELECT default_version FROM pg_available_extensions WHE
 \ir include/upgrade_from.psql
 \set from 0.3.0
 \ir include/upgrade_from.psql
+\set from 0.4.0
+\ir include/upgrade_from.psql

@@ -2,8 +2,8 @@ use pgml_core::{Error, Result};
 use pgrx::prelude::*;
 use pgrx::Array;
 
-use crate::cache;
 use crate::error::OrRaise;
+use crate::{cache, guc};
 
 /// Array elements as f32; a NULL element is an error naming its position.
 fn features(values: impl Iterator<Item = Option<f64>>) -> Result<Vec<f32>> {
@@ -83,6 +83,14 @@ fn predict_proba(project_name: &str, features: Array<'_, f32>) -> Vec<f32> {
         .or_raise("pgml.predict_proba")
 }
 
+/// `pgml.predict_joint(project_name, features real[])`: one value per target of the project's
+/// deployed joint model (`pgml.train_joint`), in the order of its `y_column_name`.
+#[pg_extern(stable, strict, parallel_safe)]
+fn predict_joint(project_name: &str, features: Array<'_, f32>) -> Vec<f32> {
+    (|| cache::deployed(project_name)?.predict_joint(&reals(features)?))()
+        .or_raise("pgml.predict_joint")
+}
+
 /// `pgml.decompose(project_name, vector real[])`: the principal components of one row, from
 /// the project's deployed decomposition model (PCA).
 #[pg_extern(stable, strict, parallel_safe)]
@@ -96,21 +104,7 @@ fn decompose(project_name: &str, vector: Array<'_, f32>) -> Vec<f32> {
 fn predict_batch(project_name: &str, features: Array<'_, f32>) -> SetOfIterator<'static, f32> {
     let predictions = (|| {
         let model = cache::deployed(project_name)?;
-        let values = reals(features)?;
-        let width = model.num_features();
-        if width == 0 || values.len() % width != 0 {
-            return Err(Error::data(
-                format!(
-                    "{} values are not a whole number of rows of {width} features",
-                    values.len()
-                ),
-                "pass the rows' features back to back, each row complete",
-            ));
-        }
-        values
-            .chunks(width)
-            .map(|row| model.predict(row))
-            .collect::<Result<Vec<f32>>>()
+        model.predict_batch(&reals(features)?, guc::predict_batch_threads())
     })()
     .or_raise("pgml.predict_batch");
     SetOfIterator::new(predictions)

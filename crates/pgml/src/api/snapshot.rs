@@ -47,14 +47,16 @@ fn take(
     let sampling: Sampling = test_sampling.parse()?;
     // The same checks training would apply, so a snapshot is always trainable.
     pgml_core::dataset::test_rows(test_size, usize::MAX / 2)?;
-    spi::check_label(relation, y_column)?;
-    let snapshot_id = spi::insert_snapshot(relation, y_column, test_size, sampling)?;
+    let y_columns: Vec<String> = y_column.map(str::to_owned).into_iter().collect();
+    spi::check_label(relation, &y_columns)?;
+    let snapshot_id = spi::insert_snapshot(relation, &y_columns, test_size, sampling)?;
     let table = spi::materialize_snapshot(snapshot_id, relation)?;
-    let data = spi::read_training_data(&table, y_column)?;
+    let data = spi::read_training_data(&table, &y_columns, false)?;
     let rows = match &data.labels {
         Labels::Numeric(v) => v.len(),
         Labels::Text(v) => v.len(),
         Labels::Unlabelled(n) => *n,
+        Labels::Joint(t) => t.first().map_or(0, Vec::len),
     };
     // Statistics over every row (no split yet); target encoding sees numeric labels only.
     let labels: Vec<f32> = match &data.labels {

@@ -1,7 +1,7 @@
 use pgml_core::model::{key_metric, train as train_model, TrainSpec};
 use pgml_core::preprocess::describe;
 use pgml_core::registry::{Algorithm, Runtime, Sampling, Search, Strategy, Task};
-use pgml_core::{Error, Result};
+use pgml_core::{Error, Result, SqlState};
 use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::{json, Value};
@@ -41,7 +41,8 @@ fn train(
         project_name,
         task,
         relation_name,
-        y_column_name,
+        y_column_names: y_column_name.map(str::to_owned).into_iter().collect(),
+        joint: false,
         algorithm,
         hyperparams: &hyperparams.0,
         search,
@@ -58,11 +59,87 @@ fn train(
     TableIterator::once(row)
 }
 
+/// `pgml.train_joint`: PostgresML 2.x's multi-target regression, `y_column_name` an array of
+/// target columns; otherwise `pgml.train`'s arguments. Predict with `pgml.predict_joint`.
+#[allow(clippy::too_many_arguments)]
+#[pg_extern(volatile, parallel_unsafe)]
+fn train_joint(
+    project_name: &str,
+    task: default!(Option<&str>, "NULL"),
+    relation_name: default!(Option<&str>, "NULL"),
+    y_column_name: default!(Option<Vec<Option<String>>>, "NULL"),
+    algorithm: default!(&str, "'linear'"),
+    hyperparams: default!(JsonB, "'{}'"),
+    search: default!(Option<&str>, "NULL"),
+    search_params: default!(JsonB, "'{}'"),
+    search_args: default!(JsonB, "'{}'"),
+    test_size: default!(f32, 0.25),
+    test_sampling: default!(&str, "'stratified'"),
+    runtime: default!(Option<&str>, "NULL"),
+    automatic_deploy: default!(Option<bool>, true),
+    materialize_snapshot: default!(bool, false),
+    preprocess: default!(JsonB, "'{}'"),
+) -> TableIterator<
+    'static,
+    (
+        name!(project, String),
+        name!(task, String),
+        name!(algorithm, String),
+        name!(deployed, bool),
+    ),
+> {
+    let row = (|| {
+        let y_column_names = match y_column_name {
+            None => Vec::new(),
+            Some(names) => names
+                .into_iter()
+                .map(|n| {
+                    n.ok_or_else(|| {
+                        Error::sql(
+                            SqlState::NullValueNotAllowed,
+                            "y_column_name holds a NULL",
+                            "name each target column: y_column_name => ARRAY['a', 'b']",
+                        )
+                    })
+                })
+                .collect::<Result<Vec<String>>>()?,
+        };
+        if relation_name.is_some() && y_column_names.is_empty() {
+            return Err(Error::invalid(
+                "train_joint needs the target columns",
+                "pass y_column_name => ARRAY['a', 'b']",
+            ));
+        }
+        run(&Request {
+            project_name,
+            task,
+            relation_name,
+            y_column_names,
+            joint: true,
+            algorithm,
+            hyperparams: &hyperparams.0,
+            search,
+            search_params: &search_params.0,
+            search_args: &search_args.0,
+            test_size,
+            test_sampling,
+            runtime,
+            automatic_deploy: automatic_deploy.unwrap_or(true),
+            materialize_snapshot,
+            preprocess: &preprocess.0,
+        })
+    })()
+    .or_raise("pgml.train_joint");
+    TableIterator::once(row)
+}
+
 struct Request<'a> {
     project_name: &'a str,
     task: Option<&'a str>,
     relation_name: Option<&'a str>,
-    y_column_name: Option<&'a str>,
+    /// Label columns: none (unlabelled tasks), one, or several for `train_joint`.
+    y_column_names: Vec<String>,
+    joint: bool,
     algorithm: &'a str,
     hyperparams: &'a Value,
     search: Option<&'a str>,
@@ -129,8 +206,8 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
         }
     };
     // The label may be absent: clustering and decomposition learn without one (core checks).
-    let (relation, y_column) = match req.relation_name {
-        Some(relation) => (relation.to_owned(), req.y_column_name.map(str::to_owned)),
+    let (relation, y_columns) = match req.relation_name {
+        Some(relation) => (relation.to_owned(), req.y_column_names.clone()),
         None => {
             let previous = match &existing {
                 Some(project) => spi::latest_snapshot(project.id)?,
@@ -148,8 +225,7 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
         }
     };
 
-    let snapshot_id =
-        spi::insert_snapshot(&relation, y_column.as_deref(), req.test_size, sampling)?;
+    let snapshot_id = spi::insert_snapshot(&relation, &y_columns, req.test_size, sampling)?;
     // A materialized snapshot copies the rows into pgml.snapshot_<id> first and trains on the
     // copy, so later retrains see exactly the same data.
     let source = if req.materialize_snapshot {
@@ -157,7 +233,7 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
     } else {
         relation.clone()
     };
-    let data = spi::read_training_data(&source, y_column.as_deref())?;
+    let data = spi::read_training_data(&source, &y_columns, req.joint)?;
     let spec = TrainSpec {
         task,
         algorithm,
@@ -172,8 +248,8 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
     };
     let trained = train_model(&data, &spec)?;
     let mut columns = describe(trained.model.preprocessor());
-    if let (Value::Array(list), Some(y_column)) = (&mut columns, &y_column) {
-        list.push(json!({"name": y_column, "label": true}));
+    if let Value::Array(list) = &mut columns {
+        list.extend(y_columns.iter().map(|y| json!({"name": y, "label": true})));
     }
     let analysis = json!({
         "samples": trained.train_rows + trained.test_rows,
@@ -198,6 +274,14 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
         search_params: req.search_params,
         search_args: req.search_args,
         bytes: trained.model.to_bytes()?,
+        native_file: trained.model.native_model().map(|(library, contents)| {
+            let file = if library == "xgboost" {
+                "xgboost.json"
+            } else {
+                "lightgbm.txt"
+            };
+            (file.to_string(), contents)
+        }),
     })?;
 
     let mut deployed = false;

@@ -104,29 +104,31 @@ pub fn create_project(name: &str, task: Task) -> Result<Project> {
     Ok(Project { id, task })
 }
 
-/// Relation and label of the project's most recent snapshot.
-pub fn latest_snapshot(project_id: i64) -> Result<Option<(String, Option<String>)>> {
-    let (relation, label) = get_two::<String, String>(
+/// Relation and label columns of the project's most recent snapshot.
+pub fn latest_snapshot(project_id: i64) -> Result<Option<(String, Vec<String>)>> {
+    let (relation, labels) = get_two::<String, Vec<String>>(
         "SELECT CASE WHEN s.materialized THEN 'pgml.snapshot_' || s.id ELSE s.relation_name END, \
-         s.y_column_name[1] FROM pgml.models m \
+         coalesce(s.y_column_name, '{}') FROM pgml.models m \
          JOIN pgml.snapshots s ON s.id = m.snapshot_id WHERE m.project_id = $1 \
          ORDER BY s.id DESC LIMIT 1",
         &[project_id.into()],
     )
     .map_err(spi)?;
-    Ok(relation.map(|relation| (relation, label)))
+    Ok(relation.map(|relation| (relation, labels.unwrap_or_default())))
 }
 
+/// Records a snapshot of `relation` with its label columns (none for unlabelled tasks).
 pub fn insert_snapshot(
     relation: &str,
-    y_column: Option<&str>,
+    y_columns: &[String],
     test_size: f32,
     sampling: Sampling,
 ) -> Result<i64> {
+    let labels: Option<Vec<String>> = (!y_columns.is_empty()).then(|| y_columns.to_vec());
     get_one::<i64>(
         "INSERT INTO pgml.snapshots (relation_name, y_column_name, test_size, test_sampling, status) \
-         VALUES ($1, CASE WHEN $2::text IS NULL THEN NULL ELSE ARRAY[$2::text] END, $3, $4::pgml.sampling, 'successful') RETURNING id",
-        &[relation.into(), y_column.into(), test_size.into(), sampling.as_str().into()],
+         VALUES ($1, $2, $3, $4::pgml.sampling, 'successful') RETURNING id",
+        &[relation.into(), labels.into(), test_size.into(), sampling.as_str().into()],
     )
     .map_err(spi)?
     .ok_or_else(|| Error::sql(SqlState::InternalError, "INSERT returned no id", "report this bug"))
@@ -176,6 +178,9 @@ pub struct NewModel<'a> {
     pub search_params: &'a Value,
     pub search_args: &'a Value,
     pub bytes: Vec<u8>,
+    /// The native library's own model file (path, contents), stored beside ours so users can
+    /// load an XGBoost or LightGBM model in the library's own tools.
+    pub native_file: Option<(String, &'a str)>,
 }
 
 pub fn insert_model(model: NewModel<'_>) -> Result<i64> {
@@ -213,6 +218,13 @@ pub fn insert_model(model: NewModel<'_>) -> Result<i64> {
         &[id.into(), MODEL_FILE.into(), model.bytes.into()],
     )
     .map_err(spi)?;
+    if let Some((path, contents)) = model.native_file {
+        Spi::run_with_args(
+            "INSERT INTO pgml.files (model_id, path, part, data) VALUES ($1, $2, 0, $3)",
+            &[id.into(), path.into(), contents.as_bytes().into()],
+        )
+        .map_err(spi)?;
+    }
     Ok(id)
 }
 

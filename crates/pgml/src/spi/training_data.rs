@@ -112,33 +112,59 @@ fn find_label<'a>(
         })
 }
 
-/// Fails as [`read_training_data`] would if the relation or its label column is missing.
-pub fn check_label(relation: &str, y_column: Option<&str>) -> Result<()> {
+/// Fails as [`read_training_data`] would if the relation or a label column is missing.
+pub fn check_label(relation: &str, y_columns: &[String]) -> Result<()> {
     let qualified = resolve_relation(relation)?;
     let columns = describe_columns(&qualified)?;
-    find_label(&columns, &qualified, y_column).map(|_| ())
+    for y_column in y_columns {
+        find_label(&columns, &qualified, Some(y_column))?;
+    }
+    Ok(())
 }
 
-/// Reads every row of `relation` under one snapshot: every column but `y_column` is a feature
-/// (numbers and booleans; text and enums as categories; numeric arrays expanded one feature per
-/// element), `y_column` the label. Returns the data and a JSON description of the columns.
-pub fn read_training_data(relation: &str, y_column: Option<&str>) -> Result<TrainData> {
+/// Reads every row of `relation` under one snapshot: every column but the label columns is a
+/// feature (numbers and booleans; text and enums as categories; numeric arrays expanded one
+/// feature per element). No label column: unlabelled data (clustering, decomposition); one:
+/// the label; `joint`: each column is a numeric target of a joint model (`pgml.train_joint`).
+pub fn read_training_data(relation: &str, y_columns: &[String], joint: bool) -> Result<TrainData> {
     let qualified = resolve_relation(relation)?;
     let columns = describe_columns(&qualified)?;
-    let label = find_label(&columns, &qualified, y_column)?;
-    let y_column = y_column.unwrap_or_default();
-    if let Some(label) = label.filter(|l| !matches!(l.kind, Some(Kind::Numeric | Kind::Text))) {
-        return Err(Error::not_supported(
-            format!(
-                "label column \"{y_column}\" has type {}, which cannot be a label",
-                label.pg_type
-            ),
-            "labels must be numbers, booleans or text",
+    if !joint && y_columns.len() > 1 {
+        return Err(Error::invalid(
+            format!("{} label columns given; pgml.train learns one", y_columns.len()),
+            "use pgml.train_joint for several targets (this project's last snapshot may be a joint one)",
         ));
+    }
+    let mut labels: Vec<&SourceColumn> = Vec::with_capacity(y_columns.len());
+    for y in y_columns {
+        labels.extend(find_label(&columns, &qualified, Some(y))?);
+    }
+    let y_column = y_columns.join(", ");
+    for label in &labels {
+        let usable = match label.kind {
+            Some(Kind::Numeric) => true,
+            Some(Kind::Text) => !joint,
+            _ => false,
+        };
+        if !usable {
+            return Err(Error::not_supported(
+                format!(
+                    "label column \"{}\" has type {}, which cannot be a {}",
+                    label.name,
+                    label.pg_type,
+                    if joint { "joint target" } else { "label" }
+                ),
+                if joint {
+                    "joint targets must be numbers or booleans"
+                } else {
+                    "labels must be numbers, booleans or text"
+                },
+            ));
+        }
     }
     let features: Vec<&SourceColumn> = columns
         .iter()
-        .filter(|c| label.is_none_or(|l| l.name != c.name))
+        .filter(|c| labels.iter().all(|l| l.name != c.name))
         .collect();
     if let Some(bad) = features.iter().find(|c| c.kind.is_none()) {
         return Err(Error::not_supported(
@@ -157,7 +183,10 @@ pub fn read_training_data(relation: &str, y_column: Option<&str>) -> Result<Trai
     }
     let mut expressions: Vec<String> = features.iter().map(|c| select_expression(c)).collect();
     // Unlabelled: a constant stands in for the label, so rows are counted the same way.
-    expressions.push(label.map_or_else(|| "0::float8".to_owned(), select_expression));
+    if labels.is_empty() {
+        expressions.push("0::float8".to_owned());
+    }
+    expressions.extend(labels.iter().map(|l| select_expression(l)));
     let query = format!("SELECT {} FROM {qualified}", expressions.join(", "));
     let mut collected: Vec<Collected> = features
         .iter()
@@ -170,8 +199,9 @@ pub fn read_training_data(relation: &str, y_column: Option<&str>) -> Result<Trai
             _ => Collected::Numeric(Vec::new()),
         })
         .collect();
-    let label_is_text = label.is_some_and(|l| l.kind == Some(Kind::Text));
+    let label_is_text = labels.first().is_some_and(|l| l.kind == Some(Kind::Text));
     let (mut numeric_labels, mut text_labels) = (Vec::new(), Vec::new());
+    let mut targets: Vec<Vec<f64>> = vec![Vec::new(); labels.len()];
     Spi::connect(|client| -> Result<()> {
         let rows = client.select(query.as_str(), None, &[]).map_err(spi)?;
         for (i, row) in rows.enumerate() {
@@ -206,27 +236,41 @@ pub fn read_training_data(relation: &str, y_column: Option<&str>) -> Result<Trai
                     }
                 }
             }
-            let ordinal = collected.len() + 1;
-            let missing = || {
+            let first = collected.len() + 1;
+            let missing = |name: &str| {
                 Error::data(
-                    format!("label \"{y_column}\" is NULL in row {} of {qualified}", i + 1),
+                    format!("label \"{name}\" is NULL in row {} of {qualified}", i + 1),
                     "every training row needs a label: filter the NULLs out (WHERE label IS NOT NULL)",
                 )
             };
             if label_is_text {
                 text_labels.push(
-                    row.get::<String>(ordinal)
+                    row.get::<String>(first)
                         .map_err(spi)?
-                        .ok_or_else(missing)?,
+                        .ok_or_else(|| missing(&y_column))?,
                 );
+            } else if joint {
+                for (k, target) in targets.iter_mut().enumerate() {
+                    target.push(
+                        row.get::<f64>(first + k)
+                            .map_err(spi)?
+                            .ok_or_else(|| missing(&labels[k].name))?,
+                    );
+                }
             } else {
-                numeric_labels.push(row.get::<f64>(ordinal).map_err(spi)?.ok_or_else(missing)?);
+                numeric_labels.push(
+                    row.get::<f64>(first)
+                        .map_err(spi)?
+                        .ok_or_else(|| missing(&y_column))?,
+                );
             }
         }
         Ok(())
     })?;
     let rows = if label_is_text {
         text_labels.len()
+    } else if joint {
+        targets.first().map_or(0, Vec::len)
     } else {
         numeric_labels.len()
     };
@@ -261,10 +305,14 @@ pub fn read_training_data(relation: &str, y_column: Option<&str>) -> Result<Trai
             }
         }
     }
-    let labels = match (label, label_is_text) {
-        (None, _) => Labels::Unlabelled(rows),
-        (Some(_), true) => Labels::Text(text_labels),
-        (Some(_), false) => Labels::Numeric(numeric_labels),
+    let labels = if joint {
+        Labels::Joint(targets)
+    } else if labels.is_empty() {
+        Labels::Unlabelled(rows)
+    } else if label_is_text {
+        Labels::Text(text_labels)
+    } else {
+        Labels::Numeric(numeric_labels)
     };
     Ok(TrainData {
         columns: out,

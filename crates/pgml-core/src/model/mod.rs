@@ -13,6 +13,8 @@ use crate::preprocess::{Column, Preprocessor, RawValue};
 use crate::registry::{Algorithm, Sampling, Search, Task};
 use crate::search::{self, SearchArgs};
 
+mod joint;
+
 /// Bumped whenever the serialised layout changes incompatibly.
 const FORMAT: u32 = 2;
 
@@ -50,6 +52,8 @@ pub enum Labels {
     Text(Vec<String>),
     /// No label (clustering, decomposition): the number of rows.
     Unlabelled(usize),
+    /// Several numeric targets (`pgml.train_joint`): one vector per target column.
+    Joint(Vec<Vec<f64>>),
 }
 
 impl Labels {
@@ -58,6 +62,7 @@ impl Labels {
             Labels::Numeric(v) => v.len(),
             Labels::Text(v) => v.len(),
             Labels::Unlabelled(rows) => *rows,
+            Labels::Joint(targets) => targets.first().map_or(0, Vec::len),
         }
     }
 }
@@ -101,6 +106,10 @@ pub struct Model {
     preprocessor: Preprocessor,
     classes: Classes,
     estimator: Estimator,
+    /// Joint (multi-target) models: the estimators of the second and later targets; the
+    /// first target's is `estimator`. Empty (and absent from stored JSON) otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    more_targets: Vec<Estimator>,
 }
 
 /// A model and how well it did on the held-out rows.
@@ -166,6 +175,9 @@ fn score(estimator: &Estimator, data: &Dataset, task: Task, num_classes: usize) 
 /// Encodes labels, splits, fits the preprocessing on the training rows, fits the estimator and
 /// scores it on the test rows.
 pub fn train(data: &TrainData, spec: &TrainSpec<'_>) -> Result<Trained> {
+    if let Labels::Joint(targets) = &data.labels {
+        return joint::train(&data.columns, targets, spec);
+    }
     let classification = match spec.task {
         Task::Regression | Task::Clustering | Task::Decomposition => false,
         Task::Classification => true,
@@ -282,6 +294,7 @@ pub fn train(data: &TrainData, spec: &TrainSpec<'_>) -> Result<Trained> {
         preprocessor,
         classes,
         estimator,
+        more_targets: Vec::new(),
     };
     Ok(Trained {
         model,
@@ -301,6 +314,10 @@ fn is_empty(value: &Value) -> bool {
 fn encode_labels(labels: &Labels, classification: bool) -> Result<(Classes, Vec<f32>)> {
     match (labels, classification) {
         (Labels::Unlabelled(rows), _) => Ok((Classes::None, vec![0.0; *rows])),
+        (Labels::Joint(_), _) => Err(Error::invalid(
+            "several label columns are for pgml.train_joint",
+            "use pgml.train_joint for multi-target regression",
+        )),
         (Labels::Numeric(v), false) => {
             if let Some(i) = v.iter().position(|x| !x.is_finite()) {
                 return Err(Error::data(
@@ -453,7 +470,16 @@ impl Model {
         }
     }
 
-    fn not_for_decomposition(&self) -> Result<()> {
+    fn check_predicts_one_value(&self) -> Result<()> {
+        if !self.more_targets.is_empty() {
+            return Err(Error::invalid(
+                format!(
+                    "this model predicts {} targets jointly (trained by pgml.train_joint)",
+                    self.more_targets.len() + 1
+                ),
+                "use pgml.predict_joint(project_name, features), which returns one value per target",
+            ));
+        }
         if self.task == Task::Decomposition {
             return Err(Error::invalid(
                 "a decomposition model does not predict values",
@@ -466,7 +492,7 @@ impl Model {
     /// The prediction for one row of numbers: a value for regression, the original label for
     /// numeric classification, the class index for text labels, the cluster for clustering.
     pub fn predict(&self, features: &[f32]) -> Result<f32> {
-        self.not_for_decomposition()?;
+        self.check_predicts_one_value()?;
         let x = self.features_from_numbers(features)?;
         Ok(self.decode(self.estimator.predict(&x)))
     }
@@ -474,7 +500,7 @@ impl Model {
     /// [`Model::predict`] for many rows given back to back (`features.len()` a multiple of
     /// [`Model::num_features`]); XGBoost and LightGBM models use up to `threads` threads.
     pub fn predict_batch(&self, features: &[f32], threads: usize) -> Result<Vec<f32>> {
-        self.not_for_decomposition()?;
+        self.check_predicts_one_value()?;
         let width = self.num_features();
         if width == 0 || !features.len().is_multiple_of(width) {
             return Err(Error::data(
@@ -508,7 +534,7 @@ impl Model {
     /// The prediction for one row given column by column (text columns allowed, NULLs imputed
     /// as trained).
     pub fn predict_row(&self, row: &[RawValue<'_>]) -> Result<f32> {
-        self.not_for_decomposition()?;
+        self.check_predicts_one_value()?;
         let x = self.features_from_row(row)?;
         Ok(self.decode(self.estimator.predict(&x)))
     }
