@@ -151,13 +151,18 @@ impl Session {
         let mut stop_seen = Stop::Running;
         loop {
             let attached = self.server.is_some();
-            if !attached && self.cbuf.is_empty() && self.cbuf.capacity() > 0 {
+            let between = !attached && self.cbuf.is_empty();
+            if between && self.cbuf.capacity() > 0 {
                 // Between transactions nothing is pending: give the read buffer back
                 // rather than pin it for as long as the client stays idle.
                 self.cbuf = BytesMut::new();
             }
+            // What starts a transaction is usually one short message: a small buffer
+            // (allocated again for every transaction) does, and reads inside a
+            // transaction get the full size.
+            let room = if between { FIRST_READ } else { READ_CHUNK };
             tokio::select! {
-                read = read_client(&mut self.client, &mut self.cbuf) => match read {
+                read = read_client(&mut self.client, &mut self.cbuf, room) => match read {
                     Ok(0) | Err(_) => return End::ClientGone,
                     Ok(n) => {
                         self.login.pool.stats.received.add(n as u64);
@@ -555,23 +560,26 @@ fn micros(d: std::time::Duration) -> u64 {
 /// How much room a socket read gets.
 const READ_CHUNK: usize = 16 * 1024;
 
-/// Reads more of what the client sent into `buf`. On plain TCP the buffer grows only
-/// once the socket is readable, so an idle client whose buffer was dropped (see
-/// `pump`) holds no buffer while it waits: the same readiness wait and `read(2)` as
-/// `read_buf`, in the other order. TLS clients read through rustls as before.
-async fn read_client(client: &mut Stream, buf: &mut BytesMut) -> std::io::Result<usize> {
-    let Stream::Plain(tcp) = client else {
-        buf.reserve(READ_CHUNK);
-        return client.read_buf(buf).await;
-    };
-    loop {
+/// How much room a client's first read after it was idle gets (larger messages grow
+/// the buffer as they come).
+const FIRST_READ: usize = 2 * 1024;
+
+/// Reads more of what the client sent into `buf`, with at least `room` bytes free. On
+/// plain TCP the buffer grows only once the socket is readable, so an idle client
+/// whose buffer was dropped (see `pump`) holds no buffer while it waits. The read
+/// itself is tokio's `read_buf` (readiness is there, so it reads at once), which also
+/// notes a short read as "drained": with `try_read_buf` instead, every wakeup cost one
+/// more `recvfrom` failing with EAGAIN. TLS clients read through rustls as before.
+async fn read_client(
+    client: &mut Stream,
+    buf: &mut BytesMut,
+    room: usize,
+) -> std::io::Result<usize> {
+    if let Stream::Plain(tcp) = client {
         std::future::poll_fn(|cx| tcp.poll_read_ready(cx)).await?;
-        buf.reserve(READ_CHUNK);
-        match tcp.try_read_buf(buf) {
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
-            read => return read,
-        }
     }
+    buf.reserve(room);
+    client.read_buf(buf).await
 }
 
 async fn read_server(server: &mut Option<Checkout>) -> std::io::Result<usize> {
