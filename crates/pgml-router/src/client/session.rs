@@ -135,12 +135,14 @@ impl Session {
     }
 
     /// Runs until the client leaves, an error ends the session or the router stops.
-    pub async fn run(mut self, shared: &Shared) {
+    /// (By reference: an `async fn` taking the session by value would hold it twice
+    /// in its future, as the argument and as the local it is moved into.)
+    pub async fn run(&mut self, shared: &Shared) {
         shared.clients.register(&self.info);
-        let pool = Arc::clone(self.pool());
-        pool.stats.cl_active.inc();
+        self.pool().stats.cl_active.inc();
         let end = self.pump().await;
-        self.finish(end).await;
+        // Boxed: runs once, and would otherwise add its size to every idle client.
+        Box::pin(self.finish(end)).await;
         self.pool().stats.cl_active.dec();
     }
 
@@ -149,9 +151,18 @@ impl Session {
         let mut stop_seen = Stop::Running;
         loop {
             let attached = self.server.is_some();
-            self.cbuf.reserve(16 * 1024);
+            let between = !attached && self.cbuf.is_empty();
+            if between && self.cbuf.capacity() > 0 {
+                // Between transactions nothing is pending: give the read buffer back
+                // rather than pin it for as long as the client stays idle.
+                self.cbuf = BytesMut::new();
+            }
+            // What starts a transaction is usually one short message: a small buffer
+            // (allocated again for every transaction) does, and reads inside a
+            // transaction get the full size.
+            let room = if between { FIRST_READ } else { READ_CHUNK };
             tokio::select! {
-                read = self.client.read_buf(&mut self.cbuf) => match read {
+                read = read_client(&mut self.client, &mut self.cbuf, room) => match read {
                     Ok(0) | Err(_) => return End::ClientGone,
                     Ok(n) => {
                         self.login.pool.stats.received.add(n as u64);
@@ -247,7 +258,10 @@ impl Session {
                     let tag = *tag;
                     self.count_client_message(tag);
                     if self.server.is_none() {
-                        if let Err(end) = self.attach().await {
+                        // Boxed (a small allocation per transaction): waiting for a
+                        // server is the largest state of a session, and an idle
+                        // client would otherwise carry room for it.
+                        if let Err(end) = Box::pin(self.attach()).await {
                             return Some(end);
                         }
                     }
@@ -332,7 +346,8 @@ impl Session {
         let Some(sql) = params::sync_query(&self.login.settings, &checkout.conn) else {
             return Ok(());
         };
-        match checkout.conn.simple_query(&sql).await {
+        // Boxed: only clients whose settings differ from the connection's get here.
+        match Box::pin(checkout.conn.simple_query(&sql)).await {
             Ok(TransactionStatus::Idle) => {
                 for (k, v) in &self.login.settings {
                     checkout.conn.record_setting(k, v);
@@ -463,7 +478,7 @@ impl Session {
                 self.login.registration.attach(None);
                 if checkout.conn.prepared.len() > MAX_SERVER_STATEMENTS {
                     // Re-prepared on demand by the clients that still use them.
-                    match checkout.conn.simple_query("DEALLOCATE ALL").await {
+                    match Box::pin(checkout.conn.simple_query("DEALLOCATE ALL")).await {
                         Ok(TransactionStatus::Idle) => {
                             checkout.conn.prepared.clear();
                             self.login.pool.release(checkout);
@@ -542,11 +557,36 @@ fn micros(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
 }
 
+/// How much room a socket read gets.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// How much room a client's first read after it was idle gets (larger messages grow
+/// the buffer as they come).
+const FIRST_READ: usize = 2 * 1024;
+
+/// Reads more of what the client sent into `buf`, with at least `room` bytes free. On
+/// plain TCP the buffer grows only once the socket is readable, so an idle client
+/// whose buffer was dropped (see `pump`) holds no buffer while it waits. The read
+/// itself is tokio's `read_buf` (readiness is there, so it reads at once), which also
+/// notes a short read as "drained": with `try_read_buf` instead, every wakeup cost one
+/// more `recvfrom` failing with EAGAIN. TLS clients read through rustls as before.
+async fn read_client(
+    client: &mut Stream,
+    buf: &mut BytesMut,
+    room: usize,
+) -> std::io::Result<usize> {
+    if let Stream::Plain(tcp) = client {
+        std::future::poll_fn(|cx| tcp.poll_read_ready(cx)).await?;
+    }
+    buf.reserve(room);
+    client.read_buf(buf).await
+}
+
 async fn read_server(server: &mut Option<Checkout>) -> std::io::Result<usize> {
     match server {
         Some(checkout) => {
             let conn = &mut checkout.conn;
-            conn.buf.reserve(16 * 1024);
+            conn.buf.reserve(READ_CHUNK);
             conn.stream.read_buf(&mut conn.buf).await
         }
         None => std::future::pending().await,

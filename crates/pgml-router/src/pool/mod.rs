@@ -90,7 +90,9 @@ pub struct Pool {
     pub stats: PoolStats,
     timeouts: LiveTimeouts,
     permits: Arc<Semaphore>,
-    idle: Mutex<Vec<ServerConn>>,
+    // Boxed: a checkout takes the box as it is (see `Checkout::conn`).
+    #[allow(clippy::vec_box)]
+    idle: Mutex<Vec<Box<ServerConn>>>,
     /// Open server connections, for `SHOW SERVERS`.
     pub servers: Registry<ServerInfo>,
     params: Mutex<Option<Vec<(String, String)>>>,
@@ -111,8 +113,9 @@ pub struct Pool {
 /// closes the connection and frees its slot.
 #[derive(Debug)]
 pub struct Checkout {
-    /// The connection.
-    pub conn: ServerConn,
+    /// The connection, boxed so that a checkout is a pointer's move: a client's
+    /// session holds an `Option<Checkout>` even while idle.
+    pub conn: Box<ServerConn>,
     active: ActiveGuard,
 }
 
@@ -216,7 +219,9 @@ impl Pool {
     pub async fn checkout(self: &Arc<Self>) -> Result<Checkout, ClientError> {
         self.stats.cl_waiting.inc();
         if self.paused.load(Ordering::Acquire) {
-            self.wait_resumed().await;
+            // Boxed, like `open` below: rare paths stay out of the future every
+            // client task carries (see `client::handle`).
+            Box::pin(self.wait_resumed()).await;
         }
         let started = Instant::now();
         let wait = self.timeouts.get().wait;
@@ -253,7 +258,7 @@ impl Pool {
         };
         let conn = match self.take_idle() {
             Some(conn) => conn,
-            None => self.open().await?,
+            None => Box::pin(self.open()).await?,
         };
         if let Some(info) = &conn.info {
             info.state.set(ConnState::Active);
@@ -298,7 +303,7 @@ impl Pool {
         Ok(params)
     }
 
-    fn take_idle(&self) -> Option<ServerConn> {
+    fn take_idle(&self) -> Option<Box<ServerConn>> {
         let mut idle = lock(&self.idle);
         while let Some(mut conn) = idle.pop() {
             if self.reusable(&mut conn) {
@@ -309,7 +314,7 @@ impl Pool {
         None
     }
 
-    async fn open(&self) -> Result<ServerConn, ClientError> {
+    async fn open(&self) -> Result<Box<ServerConn>, ClientError> {
         let t = &self.target;
         let credential = self.credential()?;
         match connect(t, &credential, self.timeouts.get().connect).await {
@@ -332,7 +337,7 @@ impl Pool {
                 if params.is_none() {
                     *params = Some(conn.params.clone());
                 }
-                Ok(conn)
+                Ok(Box::new(conn))
             }
             Err(e) => {
                 warn!(pool = %self.name(), server = %format!("{}:{}", t.host, t.port), error = %e,
