@@ -14,7 +14,10 @@ use std::sync::{Arc, Mutex};
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_transformers::models::bert::Config;
+
+use crate::bert::Bert;
+use rayon::prelude::*;
 use serde_json::Value;
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
@@ -68,7 +71,7 @@ const BATCH: usize = 64;
 
 /// A loaded encoder, ready to embed.
 pub struct Embedder {
-    model: BertModel,
+    model: Bert,
     tokenizer: Tokenizer,
     pooling: Pooling,
     normalize: bool,
@@ -228,11 +231,12 @@ impl Embedder {
             .filter_map(|p| fs::metadata(p).ok())
             .map(|m| m.len())
             .sum();
+        keep_candle_pool_empty();
         // SAFETY (of the mmap): the weights are read-only files of the model store; candle
         // copies them into its own tensors while loading.
         let vb = unsafe { VarBuilder::from_mmaped_safetensors(&weights, DType::F32, &Device::Cpu) }
             .map_err(|e| corrupt(dir, "*.safetensors", e))?;
-        let model = BertModel::load(vb, &config).map_err(|e| corrupt(dir, "*.safetensors", e))?;
+        let model = Bert::load(vb, &config).map_err(|e| corrupt(dir, "*.safetensors", e))?;
         let (pooling, normalize) = read_pipeline(dir)?;
         Ok(Embedder {
             model,
@@ -295,12 +299,28 @@ impl Embedder {
         let mut order: Vec<usize> = (0..inputs.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(inputs[i].len()));
         let mut out: Vec<Vec<f32>> = vec![Vec::new(); inputs.len()];
+        let workers = threads.max(1);
         for batch in order.chunks(BATCH) {
             between_batches()?;
-            let batch_texts: Vec<&str> = batch.iter().map(|&i| inputs[i]).collect();
-            let vectors = pool.install(|| self.embed_batch(&batch_texts, normalize))?;
-            for (&i, v) in batch.iter().zip(vectors) {
-                out[i] = v;
+            // One slice of the batch per worker, each run through the whole encoder on its
+            // own: the workers never wait for each other between layers. A batch smaller
+            // than the pool still splits its matrix products across the pool (gemm's rayon
+            // tasks run on whichever worker is idle).
+            let per_worker = batch.len().div_ceil(workers);
+            let parts: Vec<&[usize]> = batch.chunks(per_worker.max(1)).collect();
+            let results: Vec<Result<Vec<Vec<f32>>>> = pool.install(|| {
+                parts
+                    .par_iter()
+                    .map(|part| {
+                        let texts: Vec<&str> = part.iter().map(|&i| inputs[i]).collect();
+                        self.embed_batch(&texts, normalize)
+                    })
+                    .collect()
+            });
+            for (part, vectors) in parts.iter().zip(results) {
+                for (&i, v) in part.iter().zip(vectors?) {
+                    out[i] = v;
+                }
             }
         }
         Ok(out)
@@ -325,7 +345,7 @@ impl Embedder {
         let type_ids = ids.zeros_like().map_err(inference)?;
         let hidden = self
             .model
-            .forward(&ids, &type_ids, Some(&mask))
+            .forward(&ids, &type_ids, &mask)
             .map_err(inference)?;
         let pooled = pool(&hidden, &mask, self.pooling).map_err(inference)?;
         let pooled = if normalize {
@@ -341,6 +361,23 @@ impl Embedder {
         };
         pooled.to_vec2::<f32>().map_err(inference)
     }
+}
+
+/// candle runs element-wise operations on its own process-wide pool, whose workers spin for a
+/// while after each operation (CANDLE_NUM_THREADS, default all cores). Embeddings already keep
+/// every core busy with one slice of the batch per worker of our pool, so candle's pool would
+/// only steal cycles from them: with CANDLE_NUM_THREADS=1 it has no workers and each
+/// operation runs on the thread that asks for it. Set before candle's first operation (the
+/// pool is made once per process); a value the environment already has is kept.
+fn keep_candle_pool_empty() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("CANDLE_NUM_THREADS").is_none() {
+            // Changing the environment races only with C code reading it on another thread;
+            // this runs on the loading thread before candle or our pools start any.
+            std::env::set_var("CANDLE_NUM_THREADS", "1");
+        }
+    });
 }
 
 /// Blocks every signal on the calling thread: worker threads must leave signals to the

@@ -1,6 +1,7 @@
 //! Embeddings, text generation, chunking, tokenizers, vector math and the local model store,
 //! in Rust. It must never depend on pgrx or tokio: the extension adapts it to SQL.
 
+mod bert;
 pub mod chunk;
 pub mod embed;
 pub mod generate;
