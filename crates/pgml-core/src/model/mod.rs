@@ -511,12 +511,23 @@ impl Model {
                 "pass the rows' features back to back, each row complete",
             ));
         }
-        let mut x = Vec::with_capacity(features.len());
-        for row in features.chunks(width) {
-            x.extend(self.features_from_numbers(row)?);
-        }
-        let transformed = x.len() / (features.len() / width).max(1);
-        let predictions = self.estimator.predict_batch(&x, transformed, threads)?;
+        // Without preprocessing the rows go to the estimator as they are (after the same
+        // checks as one row's): no copy of a million rows.
+        let rows = features.len() / width;
+        let transformed: std::borrow::Cow<'_, [f32]> =
+            if self.preprocessor.is_identity() && features.iter().all(|v| v.is_finite()) {
+                std::borrow::Cow::Borrowed(features)
+            } else {
+                let mut x = Vec::with_capacity(features.len());
+                for row in features.chunks(width) {
+                    x.extend(self.features_from_numbers(row)?);
+                }
+                std::borrow::Cow::Owned(x)
+            };
+        let transformed_width = transformed.len() / rows.max(1);
+        let predictions = self
+            .estimator
+            .predict_batch(&transformed, transformed_width, threads)?;
         Ok(predictions.into_iter().map(|p| self.decode(p)).collect())
     }
 

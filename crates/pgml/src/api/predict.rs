@@ -104,7 +104,12 @@ fn decompose(project_name: &str, vector: Array<'_, f32>) -> Vec<f32> {
 fn predict_batch(project_name: &str, features: Array<'_, f32>) -> SetOfIterator<'static, f32> {
     let predictions = (|| {
         let model = cache::deployed(project_name)?;
-        model.predict_batch(&reals(features)?, guc::predict_batch_threads())
+        let threads = guc::predict_batch_threads();
+        // Zero-copy when the array holds no NULL (else the copy names the NULL's position).
+        match features.as_slice() {
+            Ok(values) => model.predict_batch(values, threads),
+            Err(_) => model.predict_batch(&reals(features)?, threads),
+        }
     })()
     .or_raise("pgml.predict_batch");
     SetOfIterator::new(predictions)
