@@ -15,11 +15,13 @@ SELECT unnest(enum_range(NULL::pgml.task)) AS task;
 
 \echo '== PostgresML quick start, in Rust inside this backend: iris (classification)'
 -- Start the demo's projects afresh on every run.
-DELETE FROM pgml.projects WHERE name IN ('Iris Flower Types', 'Diabetes Progression', 'demo_houses', 'demo_points');
-DELETE FROM pgml.snapshots WHERE relation_name IN ('pgml.iris', 'pgml.diabetes');
+DELETE FROM pgml.projects WHERE name IN ('Iris Flower Types', 'Diabetes Progression', 'Exercise Physiology', 'demo_houses', 'demo_points');
+DELETE FROM pgml.snapshots WHERE relation_name IN ('pgml.iris', 'pgml.diabetes', 'pgml.linnerud');
 SELECT * FROM pgml.load_dataset('iris');
 SELECT * FROM pgml.train('Iris Flower Types', 'classification', 'pgml.iris', 'target', 'linear');
 SELECT * FROM pgml.train('Iris Flower Types', algorithm => 'random_forest', hyperparams => '{"n_estimators": 50}');
+SELECT * FROM pgml.train('Iris Flower Types', algorithm => 'xgboost', hyperparams => '{"n_estimators": 50, "max_depth": 3}');
+SELECT * FROM pgml.train('Iris Flower Types', algorithm => 'svm');
 SELECT * FROM pgml.train('Iris Flower Types', algorithm => 'knn', search => 'grid',
                          search_params => '{"n_neighbors": [1, 3, 5, 9]}');
 SELECT m.id, m.algorithm, round((m.metrics->>'f1')::numeric, 3) AS f1,
@@ -35,10 +37,18 @@ SELECT * FROM pgml.train('Diabetes Progression', 'regression', 'pgml.diabetes', 
 SELECT * FROM pgml.train('Diabetes Progression', algorithm => 'ridge', search => 'grid',
                          search_params => '{"alpha": [0.001, 0.01, 0.1, 1]}');
 SELECT * FROM pgml.train('Diabetes Progression', algorithm => 'random_forest', hyperparams => '{"n_estimators": 50, "max_depth": 6}');
+SELECT * FROM pgml.train('Diabetes Progression', algorithm => 'lightgbm', hyperparams => '{"n_estimators": 100, "num_leaves": 7, "learning_rate": 0.05}');
 SELECT m.id, m.algorithm, m.hyperparams, round((m.metrics->>'r2')::numeric, 3) AS r2, t.deployed
 FROM pgml.models m JOIN pgml.trained_models t USING (id) WHERE t.name = 'Diabetes Progression' ORDER BY m.id;
 SELECT target AS actual, round(pgml.predict('Diabetes Progression', ARRAY[age, sex, bmi, bp, s1, s2, s3, s4, s5, s6])::numeric, 1) AS predicted
 FROM pgml.diabetes LIMIT 3;
+
+\echo '== multi-target regression: linnerud (three exercises -> weight, waist, pulse)'
+SELECT * FROM pgml.load_dataset('linnerud');
+SELECT * FROM pgml.train_joint('Exercise Physiology', 'regression', 'pgml.linnerud', ARRAY['weight', 'waist', 'pulse']);
+SELECT chins, situps, jumps, ARRAY[weight, waist, pulse] AS actual,
+       pgml.predict_joint('Exercise Physiology', ARRAY[chins, situps, jumps]) AS predicted
+FROM pgml.linnerud LIMIT 3;
 
 \echo '== deployed models'
 SELECT * FROM pgml.deployed_models;
