@@ -17,6 +17,8 @@ mod metrics;
 mod params;
 #[path = "integration/prepared.rs"]
 mod prepared;
+#[path = "integration/session_state.rs"]
+mod session_state;
 #[path = "integration/tls.rs"]
 mod tls;
 
