@@ -11,6 +11,8 @@ mod admin;
 mod auth_query;
 #[path = "integration/faults.rs"]
 mod faults;
+#[path = "integration/many_connections.rs"]
+mod many_connections;
 #[path = "integration/metrics.rs"]
 mod metrics;
 #[path = "integration/params.rs"]
