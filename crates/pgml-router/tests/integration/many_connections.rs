@@ -216,3 +216,92 @@ async fn ten_thousand_connections_at_once() {
     assert!(!log.contains("panicked"), "router panicked:\n{log}");
     assert!(log.contains("open files limit"), "{log}");
 }
+
+/// CPU time (user + system, clock ticks) a process has used so far.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the parenthesised command name; utime and stime are 14th and 15th.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[tokio::test]
+async fn out_of_descriptors_the_router_logs_waits_and_recovers() {
+    require_postgres!();
+    if !std::path::Path::new("/proc/self/stat").exists() {
+        eprintln!("skipped: needs /proc to read the router's CPU time");
+        return;
+    }
+    let port = free_port();
+    let text = config_text(&RouterOpts::default()).replace("port = 0", &format!("port = {port}"));
+    let dir = std::env::temp_dir();
+    let config = dir.join(format!(
+        "pgml-router-bin-{}-emfile.toml",
+        std::process::id()
+    ));
+    std::fs::write(&config, text).unwrap();
+    let log_path = dir.join(format!("pgml-router-bin-{}-emfile.log", std::process::id()));
+    let log = std::fs::File::create(&log_path).unwrap();
+    // A hard limit of 64 descriptors: a few dozen clients exhaust it.
+    let mut router = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 64 && exec {} {}",
+            env!("CARGO_BIN_EXE_pgml-router"),
+            config.display()
+        ))
+        .stdout(Stdio::null())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut up = false;
+    for _ in 0..100 {
+        if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "router binary did not start");
+    let pid = router.id().unwrap();
+
+    // 100 silent clients: the kernel queues those the router cannot accept.
+    let mut silent = Vec::new();
+    for _ in 0..100 {
+        silent.push(TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = cpu_ticks(pid);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let spent = cpu_ticks(pid) - before;
+    // Spinning on accept would use the whole second (100 ticks).
+    assert!(
+        spent < 30,
+        "router used {spent} ticks of CPU in 1 s while out of descriptors"
+    );
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        text.contains("cannot accept clients") && text.contains("RLIMIT_NOFILE"),
+        "{text}"
+    );
+
+    // The clients leave: the router serves again.
+    drop(silent);
+    let client = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Ok(client) = connect(port, MD5_USER, MD5_PASS, "app").await {
+                break client;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("router did not recover");
+    let rows = client.simple_query("SELECT 1").await.unwrap();
+    assert_eq!(crate::first_value(&rows).as_deref(), Some("1"));
+    assert!(router.try_wait().unwrap().is_none(), "router exited");
+    let _ = router.start_kill();
+    let _ = router.wait().await;
+}
