@@ -38,11 +38,11 @@ pub mod wire;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::config::Config;
 pub use crate::shared::{Loaded, Shared, Stop};
@@ -71,7 +71,7 @@ impl Router {
         } else {
             None
         };
-        let listener = TcpListener::bind(addr).await?;
+        let listener = listen(&addr.0, addr.1).await?;
         Ok(Router {
             listener,
             metrics,
@@ -119,6 +119,7 @@ impl Router {
         let mut stop = shared::stop_past(shared.stop_watch(), Stop::Running);
         tokio::pin!(shutdown);
         let mut external_done = false;
+        let mut accept_errors = AcceptErrors::default();
         loop {
             tokio::select! {
                 () = &mut shutdown, if !external_done => {
@@ -132,8 +133,17 @@ impl Router {
                         tasks.spawn(client::handle(Arc::clone(&shared), stream, peer));
                     }
                     Err(e) => {
-                        warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        // After a shortage (EMFILE) the pending connection stays in
+                        // the listen queue and an immediate retry would spin: let
+                        // closing clients free descriptors meanwhile. Other errors
+                        // are one connection's (aborted before accept), but a short
+                        // pause still keeps a persistent one from spinning.
+                        let pause = if accept_errors.log(&e) {
+                            ACCEPT_RETRY
+                        } else {
+                            ACCEPT_RETRY / 20
+                        };
+                        tokio::time::sleep(pause).await;
                     }
                 },
             }
@@ -174,8 +184,91 @@ impl Router {
     }
 }
 
+/// Pending connections the kernel queues before `accept` (capped by
+/// `net.core.somaxconn`); tokio's `bind` asks for 1024, and a burst of thousands of
+/// clients connecting at once would then see SYNs dropped and retried a second later.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds `host:port` (the first address that works) with [`LISTEN_BACKLOG`].
+async fn listen(host: &str, port: u16) -> std::io::Result<TcpListener> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host((host, port)).await? {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        // As std's and tokio's `bind` do: a restarted router can bind at once.
+        #[cfg(unix)]
+        socket.set_reuseaddr(true)?;
+        match socket
+            .bind(addr)
+            .and_then(|()| socket.listen(LISTEN_BACKLOG))
+        {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{host}:{port} resolves to no address"),
+        )
+    }))
+}
+
 fn config_exporter(shared: &Shared) -> bool {
     shared.loaded().config.general.enable_prometheus_exporter
+}
+
+/// Pause after a failed accept.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
+
+/// How often a run of failing accepts is logged.
+const ACCEPT_LOG_EVERY: Duration = Duration::from_secs(5);
+
+/// Failed accepts, logged at most once per [`ACCEPT_LOG_EVERY`] (a descriptor
+/// shortage fails every retry).
+#[derive(Debug, Default)]
+struct AcceptErrors {
+    last_logged: Option<Instant>,
+    /// Failures not logged yet.
+    unlogged: u64,
+}
+
+impl AcceptErrors {
+    /// Logs a failed accept; true when it was for want of a resource (descriptors,
+    /// memory), which a retry at once would not find either.
+    fn log(&mut self, e: &std::io::Error) -> bool {
+        // EMFILE, ENFILE, ENOBUFS, ENOMEM on Linux (the first two, checked below,
+        // have the same numbers on macOS and the BSDs).
+        let shortage = matches!(e.raw_os_error(), Some(24 | 23 | 105 | 12));
+        self.unlogged += 1;
+        if self
+            .last_logged
+            .is_some_and(|at| at.elapsed() < ACCEPT_LOG_EVERY)
+        {
+            return shortage;
+        }
+        self.last_logged = Some(Instant::now());
+        let failures = std::mem::take(&mut self.unlogged);
+        match e.raw_os_error() {
+            Some(24) => error!(
+                error = %e, failures,
+                "cannot accept clients: this process has as many open files as its \
+                 RLIMIT_NOFILE allows (each client and server connection is one); raise \
+                 the hard limit (ulimit -Hn, systemd LimitNOFILE). New connections wait in \
+                 the listen queue until clients leave"
+            ),
+            Some(23) => error!(
+                error = %e, failures,
+                "cannot accept clients: the system-wide open file table is full \
+                 (fs.file-max); new connections wait in the listen queue"
+            ),
+            _ => warn!(error = %e, failures, "accept failed"),
+        }
+        shortage
+    }
 }
 
 /// How long sessions get to send their goodbye on an immediate stop.

@@ -67,6 +67,7 @@ fn main() -> ExitCode {
     for option in config.ignored_options() {
         warn!(option = %option, "PgCat option not implemented by pgml-router; ignored");
     }
+    raise_open_files_limit();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.general.worker_threads.max(1))
         .enable_all()
@@ -99,6 +100,41 @@ fn main() -> ExitCode {
         ExitCode::SUCCESS
     })
 }
+
+/// Raises the soft limit on open files to the hard limit, as PgBouncer does: each
+/// client and each server connection is a descriptor, and the usual soft default
+/// (1024) is far below what a pooler serves. Accepting past the limit fails with
+/// EMFILE, which the accept loop logs (see `Router::serve`).
+#[cfg(unix)]
+fn raise_open_files_limit() {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    /// What an unlimited hard limit is lowered to: Linux's default `fs.nr_open`, the
+    /// most one process may open.
+    const UNLIMITED_CAP: u64 = 1 << 20;
+    let limit = getrlimit(Resource::Nofile);
+    let wanted = limit.maximum.unwrap_or(UNLIMITED_CAP);
+    match limit.current {
+        Some(current) if current >= wanted => {
+            info!(open_files = current, "open files limit");
+        }
+        current => {
+            let raised = Rlimit {
+                current: Some(wanted),
+                maximum: limit.maximum,
+            };
+            match setrlimit(Resource::Nofile, raised) {
+                Ok(()) => info!(open_files = wanted, was = ?current,
+                                "open files limit raised to the hard limit"),
+                Err(e) => warn!(error = %e, open_files = ?current, hard = ?limit.maximum,
+                                "cannot raise the open files limit; clients beyond it \
+                                 wait until others leave"),
+            }
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn raise_open_files_limit() {}
 
 /// SIGHUP reloads the configuration file, SIGINT stops gracefully (a second SIGINT
 /// stops now), SIGTERM stops now.

@@ -127,6 +127,12 @@ const POOL_FAMILIES: &[Family] = &[
         help: "Server connections opened.",
         value: |p| p.stats.sv_opened.get(),
     },
+    Family {
+        name: "pgml_router_server_resets_total",
+        kind: "counter",
+        help: "Server connections reset (DISCARD ALL) in transaction mode because a client changed their session state.",
+        value: |p| p.stats.resets.get(),
+    },
 ];
 
 /// A label value, escaped for the text format.

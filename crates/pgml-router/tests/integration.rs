@@ -11,12 +11,16 @@ mod admin;
 mod auth_query;
 #[path = "integration/faults.rs"]
 mod faults;
+#[path = "integration/many_connections.rs"]
+mod many_connections;
 #[path = "integration/metrics.rs"]
 mod metrics;
 #[path = "integration/params.rs"]
 mod params;
 #[path = "integration/prepared.rs"]
 mod prepared;
+#[path = "integration/session_state.rs"]
+mod session_state;
 #[path = "integration/tls.rs"]
 mod tls;
 

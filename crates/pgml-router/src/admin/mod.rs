@@ -13,6 +13,7 @@ mod resume;
 mod servers;
 mod shutdown;
 mod stats;
+mod users;
 mod version;
 
 use bytes::{Bytes, BytesMut};
@@ -44,10 +45,17 @@ pub trait ShowCommand: Sync {
     fn columns(&self) -> &'static [&'static str];
     /// The rows, one string per column.
     fn rows(&self, shared: &Shared) -> Vec<Vec<String>>;
+    /// The rows as sent, `None` being NULL; commands with NULL columns override it.
+    fn cells(&self, shared: &Shared) -> Vec<Vec<Option<String>>> {
+        self.rows(shared)
+            .into_iter()
+            .map(|row| row.into_iter().map(Some).collect())
+            .collect()
+    }
 }
 
 /// Every command the console knows.
-pub fn commands() -> [&'static dyn ShowCommand; 7] {
+pub fn commands() -> [&'static dyn ShowCommand; 8] {
     [
         &pools::Pools,
         &version::Version,
@@ -56,6 +64,7 @@ pub fn commands() -> [&'static dyn ShowCommand; 7] {
         &clients::Clients,
         &servers::Servers,
         &stats::Stats,
+        &users::Users,
     ]
 }
 
@@ -205,7 +214,7 @@ fn show(shared: &Shared, text: &str, args: &[&str], out: &mut BytesMut) {
         unsupported(text).encode(out);
         return;
     };
-    if let Err(e) = encode_table(command.columns(), &command.rows(shared), out) {
+    if let Err(e) = encode_table(command.columns(), &command.cells(shared), out) {
         ClientError::error(
             SqlState::INTERNAL_ERROR,
             format!("cannot encode result: {e}"),
@@ -216,7 +225,7 @@ fn show(shared: &Shared, text: &str, args: &[&str], out: &mut BytesMut) {
 
 fn encode_table(
     columns: &[&str],
-    rows: &[Vec<String>],
+    rows: &[Vec<Option<String>>],
     out: &mut BytesMut,
 ) -> Result<(), pgwire::Error> {
     let start = out.len();
@@ -238,7 +247,7 @@ fn encode_table(
             DataRow {
                 values: row
                     .iter()
-                    .map(|v| Some(Bytes::copy_from_slice(v.as_bytes())))
+                    .map(|v| v.as_ref().map(|v| Bytes::copy_from_slice(v.as_bytes())))
                     .collect(),
             }
             .encode(out)?;

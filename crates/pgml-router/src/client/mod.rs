@@ -4,6 +4,7 @@
 mod auth;
 pub mod params;
 mod prepared;
+mod reset;
 mod session;
 mod startup;
 

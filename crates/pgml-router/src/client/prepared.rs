@@ -55,6 +55,11 @@ impl Default for Prepared {
 }
 
 impl Prepared {
+    /// The router-wide number of this client (see `client::reset`).
+    pub fn client_id(&self) -> u64 {
+        self.client
+    }
+
     /// Records a message start sent to the server (Query, Sync and FunctionCall each
     /// get a ReadyForQuery).
     pub fn note_sent(&mut self, tag: u8) {

@@ -3,7 +3,8 @@
 //! Both directions are cut into messages by a [`Scanner`] without decoding bodies:
 //! only the client's Terminate, the server's ReadyForQuery and ParameterStatus are read,
 //! and in transaction mode the statement names of Parse, Bind, Describe and Close
-//! (see [`super::prepared`]). A server
+//! (see [`super::prepared`]) and the server's CommandComplete tags (session state
+//! changes, see [`super::reset`]). A server
 //! connection is checked out when the client starts a message while none is attached;
 //! in transaction mode it goes back at ReadyForQuery `I` once every Query/Sync sent has
 //! been answered, in session mode when the client leaves.
@@ -19,6 +20,7 @@ use tracing::{debug, info, warn};
 
 use super::params;
 use super::prepared::{Prepared, MAX_SERVER_STATEMENTS};
+use super::reset::{self, Effect, StateWatch};
 use super::startup::PoolLogin;
 use crate::config::PoolMode;
 use crate::error::ClientError;
@@ -66,6 +68,8 @@ pub struct Session {
     info: Arc<ClientInfo>,
     /// Statement renaming; transaction mode only.
     prepared: Option<Prepared>,
+    /// What the server's messages say about session state changes (transaction mode).
+    watch: StateWatch,
     shared: Arc<Shared>,
     /// A graceful stop was asked for: end at the next transaction boundary.
     draining: bool,
@@ -91,8 +95,10 @@ fn server_inspect_session(tag: u8) -> Option<usize> {
     matches!(tag, b'Z' | b'S').then_some(MAX_CONTROL_MESSAGE)
 }
 
+/// CommandComplete too: its tag tells whether the client changed the session state
+/// (see `super::reset`).
 fn server_inspect_transaction(tag: u8) -> Option<usize> {
-    matches!(tag, b'Z' | b'S' | b'1').then_some(MAX_CONTROL_MESSAGE)
+    matches!(tag, b'Z' | b'S' | b'1' | b'C').then_some(MAX_CONTROL_MESSAGE)
 }
 
 impl Session {
@@ -114,6 +120,7 @@ impl Session {
         Session {
             info,
             prepared: transaction.then(Prepared::default),
+            watch: StateWatch::default(),
             client,
             cbuf,
             login,
@@ -312,6 +319,13 @@ impl Session {
         }
         self.info.state.set(ConnState::Active);
         let mut checkout = checkout.map_err(End::Refused)?;
+        let client = self.prepared.as_ref().map(Prepared::client_id);
+        if reset::needs_reset(&checkout.conn, client) {
+            // Boxed: only connections another client changed get here.
+            checkout = Box::pin(reset::clean(&self.login.pool, checkout, client))
+                .await
+                .map_err(End::Refused)?;
+        }
         self.apply_settings(&mut checkout)
             .await
             .map_err(End::Refused)?;
@@ -413,6 +427,19 @@ impl Session {
                     return Some(End::ServerLost(format!("invalid message from server: {e}")))
                 }
             };
+            match &piece {
+                Piece::Inspect { tag: b'C', frame } => {
+                    let body = frame.get(pgwire::HEADER_LEN..).unwrap_or_default();
+                    match (self.watch.command_complete(body), &self.prepared) {
+                        (Effect::None, _) | (_, None) => {}
+                        (effect, Some(prepared)) => {
+                            reset::apply(effect, &mut server.conn, prepared.client_id());
+                        }
+                    }
+                }
+                Piece::Inspect { tag, .. } | Piece::Start { tag, .. } => self.watch.saw(*tag),
+                Piece::More(_) => {}
+            }
             if let Piece::Inspect { tag: b'1', .. } = &piece {
                 let forward = self
                     .prepared
@@ -427,7 +454,7 @@ impl Session {
                 {
                     server.conn.record_setting(&p.name, &p.value);
                 }
-            } else if let Piece::Inspect { frame, .. } = &piece {
+            } else if let Piece::Inspect { tag: b'Z', frame } = &piece {
                 let status = frame
                     .get(pgwire::HEADER_LEN)
                     .and_then(|&b| TransactionStatus::from_byte(b).ok());
@@ -536,8 +563,7 @@ impl Session {
                 status = checkout.conn.simple_query("ROLLBACK").await?;
             }
             if session_mode {
-                status = checkout.conn.simple_query("DISCARD ALL").await?;
-                checkout.conn.reset_settings();
+                status = checkout.conn.discard_all().await?;
             }
             Ok::<_, QueryError>(status)
         };

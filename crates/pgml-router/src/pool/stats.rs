@@ -65,6 +65,9 @@ pub struct PoolStats {
     /// Microseconds from a transaction's first message to its ReadyForQuery `I`,
     /// idle time inside the transaction included (`total_xact_time`).
     pub xact_time_us: Counter,
+    /// Server connections reset with `DISCARD ALL` because a client (transaction
+    /// mode) had changed their session state.
+    pub resets: Counter,
 }
 
 impl PoolStats {

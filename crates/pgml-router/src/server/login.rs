@@ -262,6 +262,7 @@ async fn login(target: &ServerTarget, credential: &Credential) -> Result<ServerC
             secret_key: key.secret_key,
         },
         settings: params.clone(),
+        dirtied_by: None,
         prepared: std::collections::HashSet::new(),
         params,
         created: now,

@@ -54,6 +54,10 @@ pub struct ServerConn {
     /// Server-side names of the prepared statements this connection has (transaction
     /// mode renames clients' statements; see `client::prepared`).
     pub prepared: std::collections::HashSet<String>,
+    /// The client (transaction mode) that changed this connection's session state
+    /// (`SET`, `PREPARE`, `LISTEN`, temporary tables...): any other client gets it
+    /// only after `DISCARD ALL` (see `client::reset`).
+    pub dirtied_by: Option<u64>,
     /// When the connection was opened.
     pub created: Instant,
     /// When it last went back to the pool.
@@ -94,6 +98,17 @@ impl ServerConn {
     /// Back to the login values (after `DISCARD ALL`).
     pub fn reset_settings(&mut self) {
         self.settings = self.params.clone();
+    }
+
+    /// Runs `DISCARD ALL` and forgets what it undid: settings are the login values
+    /// again (so clients' startup settings are applied anew), and no prepared
+    /// statement is left, the router's renamed ones included.
+    pub async fn discard_all(&mut self) -> Result<TransactionStatus, QueryError> {
+        let status = self.simple_query("DISCARD ALL").await?;
+        self.reset_settings();
+        self.prepared.clear();
+        self.dirtied_by = None;
+        Ok(status)
     }
 
     /// True when the socket is still open and the server sent nothing unasked.

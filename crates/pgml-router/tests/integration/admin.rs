@@ -285,3 +285,53 @@ async fn sigterm_stops_now() {
     let err = a.simple_query("SELECT 1").await.unwrap_err();
     assert!(a.is_closed(), "{err}");
 }
+
+#[tokio::test]
+async fn show_users_lists_names_with_their_pool_mode_override_or_null() {
+    require_postgres!();
+    let extra = format!(
+        "\n[pools.other]\npool_mode = \"transaction\"\n\n[pools.other.users.0]\n\
+         username = \"sessuser\"\npassword = \"x\"\npool_size = 1\npool_mode = \"session\"\n\n\
+         [pools.other.shards.0]\ndatabase = \"postgres\"\n\
+         servers = [[\"127.0.0.1\", {}, \"primary\"]]\n",
+        postgres().port
+    );
+    let port = start_router(RouterOpts {
+        extra,
+        ..RouterOpts::default()
+    })
+    .await;
+    let admin = connect(port, "admin", ADMIN_PASS, "pgbouncer")
+        .await
+        .unwrap();
+    let messages = admin.simple_query("show users;").await.unwrap();
+    let mut columns = None;
+    let mut rows = Vec::new();
+    for m in &messages {
+        match m {
+            tokio_postgres::SimpleQueryMessage::RowDescription(cols) => {
+                columns = Some(cols.iter().map(|c| c.name().to_owned()).collect::<Vec<_>>());
+            }
+            tokio_postgres::SimpleQueryMessage::Row(r) => {
+                rows.push((r.get(0).unwrap().to_owned(), r.get(1).map(str::to_owned)));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(columns.unwrap(), ["name", "pool_mode"]);
+    // NULL where the user follows its database's pool_mode, as PgBouncer prints it.
+    assert_eq!(
+        rows,
+        [
+            (MD5_USER.to_owned(), None),
+            (SCRAM_USER.to_owned(), None),
+            ("sessuser".to_owned(), Some("session".to_owned())),
+        ]
+    );
+    // psql shows the same table.
+    let conninfo = format!("host=127.0.0.1 port={port} user=admin dbname=pgml-router");
+    let (ok, out) = psql(&conninfo, ADMIN_PASS, &["SHOW USERS"]).await;
+    assert!(ok, "{out}");
+    assert!(out.contains("sessuser|session"), "{out}");
+    assert!(out.contains(&format!("{MD5_USER}|\n")), "{out}");
+}

@@ -1,0 +1,126 @@
+//! `SHOW USERS`: one row per configured user name, PgBouncer 1.18's columns.
+
+use std::collections::BTreeMap;
+
+use super::ShowCommand;
+use crate::config::PoolMode;
+use crate::Shared;
+
+/// Configured users and their `pool_mode` override.
+pub struct Users;
+
+impl Users {
+    /// Each user name with its override: PgBouncer prints NULL when the user has none
+    /// (its pools use the database's `pool_mode`). Users are listed per database here
+    /// (PgCat's layout), so a name listed under several databases shows its override
+    /// only when every listing gives the same one; otherwise NULL, and `SHOW POOLS`
+    /// has the mode of each pool.
+    fn overrides(shared: &Shared) -> BTreeMap<String, Option<PoolMode>> {
+        let loaded = shared.loaded();
+        let mut users: BTreeMap<String, Option<Option<PoolMode>>> = BTreeMap::new();
+        for pool in loaded.config.pools.values() {
+            for user in pool.users.values() {
+                users
+                    .entry(user.username.clone())
+                    .and_modify(|seen| {
+                        if *seen != Some(user.pool_mode) {
+                            *seen = None;
+                        }
+                    })
+                    .or_insert(Some(user.pool_mode));
+            }
+        }
+        users
+            .into_iter()
+            .map(|(name, mode)| (name, mode.flatten()))
+            .collect()
+    }
+}
+
+impl ShowCommand for Users {
+    fn name(&self) -> &'static str {
+        "USERS"
+    }
+
+    fn columns(&self) -> &'static [&'static str] {
+        &["name", "pool_mode"]
+    }
+
+    /// NULL `pool_mode` is the empty string here; [`ShowCommand::cells`] has the NULLs.
+    fn rows(&self, shared: &Shared) -> Vec<Vec<String>> {
+        self.cells(shared)
+            .into_iter()
+            .map(|row| row.into_iter().map(Option::unwrap_or_default).collect())
+            .collect()
+    }
+
+    fn cells(&self, shared: &Shared) -> Vec<Vec<Option<String>>> {
+        Users::overrides(shared)
+            .into_iter()
+            .map(|(name, mode)| vec![Some(name), mode.map(|m| m.as_str().to_owned())])
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn override_or_null_per_user_name() {
+        let text = r#"
+[general]
+admin_username = "admin"
+admin_password = "pw"
+[pools.a]
+pool_mode = "transaction"
+[pools.a.users.0]
+username = "plain"
+password = "x"
+pool_size = 1
+[pools.a.users.1]
+username = "sess"
+password = "x"
+pool_size = 1
+pool_mode = "session"
+[pools.a.users.2]
+username = "mixed"
+password = "x"
+pool_size = 1
+pool_mode = "session"
+[pools.a.shards.0]
+database = "d"
+servers = [["127.0.0.1", 5432, "primary"]]
+[pools.b]
+[pools.b.users.0]
+username = "sess"
+password = "x"
+pool_size = 1
+pool_mode = "session"
+[pools.b.users.1]
+username = "mixed"
+password = "x"
+pool_size = 1
+[pools.b.shards.0]
+database = "d"
+servers = [["127.0.0.1", 5432, "primary"]]
+"#;
+        let shared = Shared::new(Config::parse(text, "t").unwrap()).unwrap();
+        let cells = Users.cells(&shared);
+        let s = |v: &str| Some(v.to_owned());
+        assert_eq!(
+            cells,
+            vec![
+                vec![s("mixed"), None],
+                vec![s("plain"), None],
+                vec![s("sess"), s("session")],
+            ]
+        );
+        assert_eq!(
+            Users.rows(&shared)[0],
+            vec!["mixed".to_owned(), String::new()]
+        );
+    }
+}
