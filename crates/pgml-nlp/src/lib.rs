@@ -7,4 +7,5 @@ pub mod embed;
 pub mod generate;
 mod options;
 pub mod store;
+pub mod tokens;
 pub mod vector;

@@ -13,12 +13,15 @@ use pgml_nlp::embed::Embedder;
 use pgml_nlp::generate::llama::LlamaGenerator;
 use pgml_nlp::generate::TextGenerator;
 use pgml_nlp::store::{InstalledModel, ModelKind};
+use pgml_nlp::tokens::TokenCounter;
 
 use crate::{guc, inference};
 
 enum Loaded {
     Embedder(Rc<Embedder>),
     Generator(Rc<LlamaGenerator>),
+    /// A model's tokenizer alone, for `pgml.chunk` counting tokens.
+    Tokenizer(Rc<TokenCounter>),
 }
 
 struct Entry {
@@ -81,20 +84,36 @@ fn lookup<T>(path: &PathBuf, pick: impl Fn(&Loaded) -> Option<T>) -> Option<T> {
     })
 }
 
-fn insert(model: &InstalledModel, loaded: Loaded, bytes: u64, started: Instant) {
+/// The entry cached under `key` when it holds what `pick` wants; otherwise `load` runs (timed),
+/// and its result is cached under `key` (then the least recently used entries beyond
+/// `pgml.transformer_cache_size` are dropped).
+fn get_or_load<T>(
+    model: &InstalledModel,
+    key: PathBuf,
+    pick: impl Fn(&Loaded) -> Option<Rc<T>>,
+    load: impl FnOnce() -> Result<T>,
+    wrap: impl FnOnce(Rc<T>) -> Loaded,
+    bytes: impl FnOnce(&T) -> u64,
+) -> Result<Rc<T>> {
+    if let Some(found) = lookup(&key, pick) {
+        return Ok(found);
+    }
+    let started = Instant::now();
+    let loaded = Rc::new(load()?);
     let entry = Entry {
-        loaded,
+        bytes: bytes(&loaded),
+        loaded: wrap(Rc::clone(&loaded)),
         name: model.name.clone(),
-        bytes,
         hits: 1,
         last_used: tick(),
         load_ms: started.elapsed().as_secs_f64() * 1000.0,
     };
     MODELS.with(|m| {
         let mut models = m.borrow_mut();
-        models.insert(model.path.clone(), entry);
-        evict(&mut models, guc::transformer_cache_bytes(), &model.path);
+        models.insert(key.clone(), entry);
+        evict(&mut models, guc::transformer_cache_bytes(), &key);
     });
+    Ok(loaded)
 }
 
 fn wrong_kind(model: &InstalledModel, wanted: &str) -> Error {
@@ -115,23 +134,17 @@ pub fn embedder(name: &str) -> Result<Rc<Embedder>> {
     if model.kind != ModelKind::HuggingFace {
         return Err(wrong_kind(&model, "embed"));
     }
-    let pick = |l: &Loaded| match l {
-        Loaded::Embedder(e) => Some(Rc::clone(e)),
-        Loaded::Generator(_) => None,
-    };
-    if let Some(found) = lookup(&model.path, pick) {
-        return Ok(found);
-    }
-    let started = Instant::now();
-    let embedder = Rc::new(inference::step(|| Embedder::load(&model.path))?);
-    let bytes = embedder.bytes();
-    insert(
+    get_or_load(
         &model,
-        Loaded::Embedder(Rc::clone(&embedder)),
-        bytes,
-        started,
-    );
-    Ok(embedder)
+        model.path.clone(),
+        |l| match l {
+            Loaded::Embedder(e) => Some(Rc::clone(e)),
+            _ => None,
+        },
+        || inference::step(|| Embedder::load(&model.path)),
+        Loaded::Embedder,
+        Embedder::bytes,
+    )
 }
 
 /// The generation model `name`, loaded on first use.
@@ -140,23 +153,35 @@ pub fn generator(name: &str) -> Result<Rc<LlamaGenerator>> {
     if model.kind != ModelKind::Gguf {
         return Err(wrong_kind(&model, "generate text"));
     }
-    let pick = |l: &Loaded| match l {
-        Loaded::Generator(g) => Some(Rc::clone(g)),
-        Loaded::Embedder(_) => None,
-    };
-    if let Some(found) = lookup(&model.path, pick) {
-        return Ok(found);
-    }
-    let started = Instant::now();
-    let generator = Rc::new(inference::step(|| LlamaGenerator::load(&model.path))?);
-    let bytes = generator.bytes();
-    insert(
+    get_or_load(
         &model,
-        Loaded::Generator(Rc::clone(&generator)),
-        bytes,
-        started,
-    );
-    Ok(generator)
+        model.path.clone(),
+        |l| match l {
+            Loaded::Generator(g) => Some(Rc::clone(g)),
+            _ => None,
+        },
+        || inference::step(|| LlamaGenerator::load(&model.path)),
+        Loaded::Generator,
+        |g| g.bytes(),
+    )
+}
+
+/// The tokenizer of model `name` (its `tokenizer.json`), loaded on first use, for
+/// `pgml.chunk` counting tokens. Cached under the file's own path, so it never shadows the
+/// model itself.
+pub fn token_counter(name: &str) -> Result<Rc<TokenCounter>> {
+    let model = inference::store().resolve(name)?;
+    get_or_load(
+        &model,
+        model.path.join("tokenizer.json"),
+        |l| match l {
+            Loaded::Tokenizer(t) => Some(Rc::clone(t)),
+            _ => None,
+        },
+        || TokenCounter::load(&model),
+        Loaded::Tokenizer,
+        TokenCounter::bytes,
+    )
 }
 
 /// What this backend holds.
@@ -168,6 +193,7 @@ pub fn entries() -> Vec<CachedTransformer> {
                 let (kind, engine) = match e.loaded {
                     Loaded::Embedder(_) => ("embedding", "candle"),
                     Loaded::Generator(_) => ("text-generation", "llama.cpp"),
+                    Loaded::Tokenizer(_) => ("tokenizer", "tokenizers"),
                 };
                 CachedTransformer {
                     name: e.name.clone(),

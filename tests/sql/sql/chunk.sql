@@ -82,6 +82,17 @@ SELECT * FROM pgml.chunk('character', 'text', '[1, 2]');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pgml.chunk('character', 'text', '{"separator": "(", "is_separator_regex": true}');
 \echo :LAST_ERROR_SQLSTATE
--- Counting tokens instead of characters is not wired in yet.
+-- Lengths in tokens of a model's tokenizer (LangChain's from_huggingface_tokenizer: the text's
+-- own tokens, no special tokens), loaded once per backend.
+SELECT chunk_index, chunk FROM pgml.chunk('recursive_character',
+    'PostgresML is a machine learning extension for PostgreSQL. It lets you train models and run inference with SQL.',
+    '{"tokenizer": "sentence-transformers/all-MiniLM-L6-v2", "chunk_size": 8, "chunk_overlap": 2}');
+SELECT count(*) AS chunks FROM pgml.chunk('character', repeat('word ', 1000),
+    '{"tokenizer": "sentence-transformers/all-MiniLM-L6-v2", "chunk_size": 100, "chunk_overlap": 0, "separator": " "}');
+SELECT kind, name, hits >= 2 AS reused FROM pgml.cached_models() WHERE kind = 'tokenizer';
+\set VERBOSITY terse
 SELECT * FROM pgml.chunk('recursive_character', 'text', '{"tokenizer": "intfloat/e5-small-v2", "chunk_size": 128, "chunk_overlap": 16}');
 \echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.chunk('recursive_character', 'text', '{"tokenizer": "HuggingFaceTB/SmolLM2-135M-Instruct", "chunk_size": 128, "chunk_overlap": 16}');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default

@@ -295,18 +295,24 @@ pub fn chars(text: &str) -> usize {
     text.chars().count()
 }
 
-/// `pgml.chunk(splitter, text, kwargs)` measuring characters. A `"tokenizer"` in kwargs is
-/// 0A000 here: token counting needs a tokenizer, which the caller must supply through
-/// [`TextSplitter::split_text`].
-pub fn chunk(splitter: &str, text: &str, kwargs: &Value) -> Result<Vec<String>> {
+/// `pgml.chunk(splitter, text, kwargs)`. Lengths are characters, or tokens of the model that
+/// kwargs name in `"tokenizer"`: `tokenizer` loads (or finds in a cache) that model's
+/// [`TokenCounter`](crate::tokens::TokenCounter), and is only called when one is named.
+pub fn chunk<C: AsRef<crate::tokens::TokenCounter>>(
+    splitter: &str,
+    text: &str,
+    kwargs: &Value,
+    tokenizer: impl FnOnce(&str) -> Result<C>,
+) -> Result<Vec<String>> {
     let splitter = TextSplitter::new(splitter, kwargs)?;
-    if let Some(model) = splitter.tokenizer() {
-        return Err(Error::not_supported(
-            format!("chunking by tokens (kwargs \"tokenizer\": {model:?}) is not supported yet"),
-            "omit \"tokenizer\": chunk_size and chunk_overlap then count characters",
-        ));
+    match splitter.tokenizer() {
+        Some(model) => {
+            let counter = tokenizer(model)?;
+            let counter = counter.as_ref();
+            splitter.split_text(text, &|t: &str| counter.count(t))
+        }
+        None => splitter.split_text(text, &chars),
     }
-    splitter.split_text(text, &chars)
 }
 
 #[cfg(test)]

@@ -6,8 +6,13 @@ use pgml_core::SqlState;
 use serde_json::json;
 use std::time::Instant;
 
+/// A tokenizer loader for tests that name none.
+fn no_tokenizer(name: &str) -> Result<crate::tokens::TokenCounter> {
+    panic!("no tokenizer expected, {name} named")
+}
+
 fn split(splitter: &str, text: &str, kwargs: Value) -> Vec<String> {
-    chunk(splitter, text, &kwargs).unwrap()
+    chunk(splitter, text, &kwargs, no_tokenizer).unwrap()
 }
 
 #[test]
@@ -37,11 +42,24 @@ fn splitter_names() {
 }
 
 #[test]
-fn tokenizer_is_not_supported_yet_but_is_read() {
+fn tokenizer_is_read_and_loaded_only_when_named() {
     let kwargs =
         json!({"tokenizer": "intfloat/e5-small-v2", "chunk_size": 128, "chunk_overlap": 16});
-    let err = chunk("recursive_character", "some text", &kwargs).unwrap_err();
-    assert_eq!(err.sqlstate(), SqlState::FeatureNotSupported);
+    let missing = |name: &str| -> pgml_core::Result<crate::tokens::TokenCounter> {
+        Err(pgml_core::Error::sql(
+            SqlState::UndefinedObject,
+            format!("no {name}"),
+            "install it",
+        ))
+    };
+    let err = chunk("recursive_character", "some text", &kwargs, missing).unwrap_err();
+    assert_eq!(err.sqlstate(), SqlState::UndefinedObject);
+    assert!(err.to_string().contains("intfloat/e5-small-v2"));
+    let never = |_: &str| -> pgml_core::Result<crate::tokens::TokenCounter> { panic!("not named") };
+    assert_eq!(
+        chunk("character", "a b", &json!({}), never).unwrap(),
+        ["a b"]
+    );
     let splitter = TextSplitter::new("recursive_character", &kwargs).unwrap();
     assert_eq!(splitter.tokenizer(), Some("intfloat/e5-small-v2"));
     assert_eq!(splitter.options().chunk_size, 128);
@@ -106,6 +124,7 @@ fn invalid_separator_regex_is_2201b() {
         "character",
         "x",
         &json!({"separator": "(unclosed", "is_separator_regex": true}),
+        no_tokenizer,
     )
     .unwrap_err();
     assert_eq!(err.sqlstate(), SqlState::InvalidRegularExpression);
