@@ -5,15 +5,18 @@ import sys
 import time
 
 import numpy as np
+from sklearn.cluster import DBSCAN, KMeans, MiniBatchKMeans
+from sklearn.decomposition import PCA
 from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor
-from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 path, task, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
 data = np.loadtxt(path, delimiter=",", dtype=np.float32)
-x, y = data[:, :-1], data[:, -1]
+# Unsupervised tasks learn from every column (pgml trains them without y_column_name).
+x, y = (data, np.zeros(len(data))) if task == "unsupervised" else (data[:, :-1], data[:, -1])
 n_train = int(len(y) * 0.75)
 x, y = x[:n_train], y[:n_train]
 
@@ -25,6 +28,14 @@ models = {
         "random_forest": lambda: RandomForestRegressor(n_estimators=100, random_state=1, n_jobs=1),
         "extra_trees": lambda: ExtraTreesRegressor(n_estimators=100, random_state=1, n_jobs=1),
         "knn": lambda: KNeighborsRegressor(),
+        "lasso": lambda: Lasso(alpha=0.1),
+        "elastic_net": lambda: ElasticNet(alpha=0.1, l1_ratio=0.5),
+    },
+    "unsupervised": {
+        "kmeans": lambda: KMeans(n_clusters=8, n_init=1, random_state=1),
+        "mini_batch_kmeans": lambda: MiniBatchKMeans(n_clusters=8, batch_size=1024, random_state=1, n_init=1),
+        "dbscan": lambda: DBSCAN(eps=6.0, min_samples=5),
+        "pca": lambda: PCA(n_components=5),
     },
     "classification": {
         "linear": lambda: LogisticRegression(max_iter=100),

@@ -72,18 +72,21 @@ impl Dbscan {
                 "train on a sample of the relation (e.g. a view with TABLESAMPLE or LIMIT), or use kmeans or mini_batch_kmeans",
             ));
         }
-        let rows: Vec<Vec<f64>> = (0..n)
-            .map(|i| data.row(i).iter().map(|&v| v as f64).collect())
+        let width = data.num_features();
+        // One contiguous block of rows: the pair loop streams through it.
+        let rows: Vec<f64> = (0..n)
+            .flat_map(|i| data.row(i).iter().map(|&v| v as f64))
             .collect();
+        let row = |i: usize| &rows[i * width..(i + 1) * width];
         let eps2 = params.eps * params.eps;
-        // Neighbourhoods are recomputed while expanding rather than stored: a large eps would
-        // make the stored lists O(n²) in memory.
+        let neighbourhoods = Neighbourhoods::find(n, &row, eps2);
         let core: Vec<bool> = (0..n)
-            .map(|i| neighbours(&rows, i, eps2).count() >= params.min_samples)
+            .map(|i| neighbourhoods.count(i, &row, eps2) >= params.min_samples)
             .collect();
         let mut labels = vec![NOISE; n];
         let mut next = 0i64;
         let mut queue = VecDeque::new();
+        let mut found = Vec::new();
         for start in 0..n {
             if !core[start] || labels[start] != NOISE {
                 continue;
@@ -91,7 +94,8 @@ impl Dbscan {
             labels[start] = next;
             queue.push_back(start);
             while let Some(i) = queue.pop_front() {
-                for j in neighbours(&rows, i, eps2) {
+                neighbourhoods.of(i, &row, eps2, &mut found);
+                for &j in &found {
                     if labels[j] == NOISE {
                         labels[j] = next;
                         if core[j] {
@@ -142,14 +146,73 @@ impl Dbscan {
     }
 }
 
-/// The rows within `sqrt(eps2)` of row `i`, itself included.
-fn neighbours(rows: &[Vec<f64>], i: usize, eps2: f64) -> impl Iterator<Item = usize> + '_ {
-    let row = &rows[i];
-    (0..rows.len()).filter(move |&j| squared_distance(row, &rows[j]) <= eps2)
+/// Each row's neighbours within eps (itself included), found once by comparing every pair
+/// once, and kept while they fit in [`STORED_NEIGHBOURS`]; past that (a large eps on many
+/// rows) they are found again each time they are needed, in O(n) memory.
+enum Neighbourhoods {
+    Stored(Vec<Vec<u32>>),
+    Recomputed(usize),
 }
 
-fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum()
+/// Neighbour entries kept at most (4 bytes each).
+const STORED_NEIGHBOURS: usize = 64 * 1024 * 1024;
+
+impl Neighbourhoods {
+    fn find<'a>(n: usize, row: &impl Fn(usize) -> &'a [f64], eps2: f64) -> Neighbourhoods {
+        let mut lists: Vec<Vec<u32>> = (0..n).map(|i| vec![i as u32]).collect();
+        let mut stored = n;
+        for i in 0..n {
+            let a = row(i);
+            for j in i + 1..n {
+                if within(a, row(j), eps2) {
+                    lists[i].push(j as u32);
+                    lists[j].push(i as u32);
+                    stored += 2;
+                    if stored > STORED_NEIGHBOURS {
+                        return Neighbourhoods::Recomputed(n);
+                    }
+                }
+            }
+        }
+        // Ascending order, as a scan over all rows would give them (the labels depend on it).
+        lists.iter_mut().for_each(|l| l.sort_unstable());
+        Neighbourhoods::Stored(lists)
+    }
+
+    fn count<'a>(&self, i: usize, row: &impl Fn(usize) -> &'a [f64], eps2: f64) -> usize {
+        match self {
+            Neighbourhoods::Stored(lists) => lists[i].len(),
+            Neighbourhoods::Recomputed(n) => {
+                (0..*n).filter(|&j| within(row(i), row(j), eps2)).count()
+            }
+        }
+    }
+
+    fn of<'a>(&self, i: usize, row: &impl Fn(usize) -> &'a [f64], eps2: f64, out: &mut Vec<usize>) {
+        out.clear();
+        match self {
+            Neighbourhoods::Stored(lists) => out.extend(lists[i].iter().map(|&j| j as usize)),
+            Neighbourhoods::Recomputed(n) => {
+                out.extend((0..*n).filter(|&j| within(row(i), row(j), eps2)))
+            }
+        }
+    }
+}
+
+/// `|a - b|² <= eps2`, giving up as soon as a block of the sum already exceeds it.
+fn within(a: &[f64], b: &[f64], eps2: f64) -> bool {
+    let mut sum = 0.0;
+    for (ca, cb) in a.chunks(8).zip(b.chunks(8)) {
+        sum += ca
+            .iter()
+            .zip(cb)
+            .map(|(u, v)| (u - v) * (u - v))
+            .sum::<f64>();
+        if sum > eps2 {
+            return false;
+        }
+    }
+    true
 }
 
 #[cfg(test)]
