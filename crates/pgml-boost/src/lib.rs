@@ -12,9 +12,12 @@
 //! it did not ask for).
 
 pub mod lightgbm;
+mod shared_trees;
 mod trees;
 mod xgb_ffi;
 pub mod xgboost;
+
+pub use shared_trees::{share_trees_in, FILE_PREFIX as SHARED_TREE_FILE_PREFIX};
 
 /// What can go wrong.
 #[derive(Debug, thiserror::Error, PartialEq)]

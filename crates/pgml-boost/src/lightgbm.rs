@@ -193,7 +193,7 @@ impl Model {
         let parsed = parse(&text).map_err(bad)?;
         Ok(Model {
             objective: parsed.objective,
-            forest: parsed.forest,
+            forest: crate::shared_trees::share(parsed.forest),
             outputs: parsed.outputs,
             link: parsed.link,
             average_over: parsed.average_over,

@@ -38,14 +38,82 @@ pub(crate) enum Sum {
     F64,
 }
 
+/// A node as the evaluator reads it: 16 bytes of plain data, so that a whole forest is one
+/// byte image that processes can share (see [`crate::shared_trees`]).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub(crate) struct Packed {
+    threshold: f32,
+    /// The feature in the low bits, then [`DEFAULT_LEFT`] and the [`Missing`] rule.
+    meta: u32,
+    left: i32,
+    right: i32,
+}
+
+const FEATURE_BITS: u32 = 29;
+const FEATURE_MASK: u32 = (1 << FEATURE_BITS) - 1;
+const DEFAULT_LEFT: u32 = 1 << FEATURE_BITS;
+const MISSING_SHIFT: u32 = FEATURE_BITS + 1;
+
+impl Packed {
+    fn pack(node: &Node, left: i32, right: i32) -> Packed {
+        let missing = match node.missing {
+            Missing::NanDefault => 0,
+            Missing::NanAsZero => 1,
+            Missing::ZeroDefault => 2,
+        };
+        Packed {
+            threshold: node.threshold,
+            meta: (node.feature & FEATURE_MASK)
+                | if node.default_left { DEFAULT_LEFT } else { 0 }
+                | (missing << MISSING_SHIFT),
+            left,
+            right,
+        }
+    }
+}
+
+/// A tree's root (a node index, or `!leaf` for a one-leaf tree) and its output group.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub(crate) struct Root {
+    at: i32,
+    group: u32,
+}
+
+/// Where a forest's arrays live: built in this process, or a file image mapped by every
+/// process that uses the same trees.
+#[derive(Clone)]
+enum Storage {
+    Owned {
+        roots: Vec<Root>,
+        nodes: Vec<Packed>,
+        leaves: Vec<f64>,
+    },
+    Mapped(std::sync::Arc<crate::shared_trees::Image>),
+}
+
 /// All trees of a model, flattened.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone)]
 pub(crate) struct Forest {
-    nodes: Vec<Node>,
-    leaves: Vec<f64>,
-    /// Per tree: its root (a node index, or `!leaf` for a one-leaf tree) and its output group.
-    roots: Vec<(i32, u32)>,
+    storage: Storage,
     num_features: usize,
+}
+
+impl std::fmt::Debug for Forest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Forest")
+            .field("trees", &self.num_trees())
+            .field("num_features", &self.num_features)
+            .field("shared", &self.is_shared())
+            .finish()
+    }
+}
+
+impl PartialEq for Forest {
+    fn eq(&self, other: &Self) -> bool {
+        self.num_features == other.num_features && self.parts() == other.parts()
+    }
 }
 
 /// LightGBM's `kZeroThreshold`: values this close to zero are zero.
@@ -54,8 +122,12 @@ const ZERO_THRESHOLD: f32 = 1e-35;
 impl Forest {
     pub fn new(num_features: usize) -> Self {
         Forest {
+            storage: Storage::Owned {
+                roots: Vec::new(),
+                nodes: Vec::new(),
+                leaves: Vec::new(),
+            },
             num_features,
-            ..Forest::default()
         }
     }
 
@@ -64,12 +136,48 @@ impl Forest {
     }
 
     pub fn num_trees(&self) -> usize {
-        self.roots.len()
+        self.parts().0.len()
+    }
+
+    /// Whether the arrays are a file image shared with other processes.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.storage, Storage::Mapped(_))
+    }
+
+    /// Roots, nodes and leaves.
+    pub(crate) fn parts(&self) -> (&[Root], &[Packed], &[f64]) {
+        match &self.storage {
+            Storage::Owned {
+                roots,
+                nodes,
+                leaves,
+            } => (roots, nodes, leaves),
+            Storage::Mapped(image) => image.parts(),
+        }
+    }
+
+    /// A forest over a mapped image (whose arrays [`Forest::push_tree`] checked when the
+    /// image was written from an owned forest equal to it, byte for byte).
+    pub(crate) fn mapped(image: std::sync::Arc<crate::shared_trees::Image>) -> Forest {
+        let num_features = image.num_features();
+        Forest {
+            storage: Storage::Mapped(image),
+            num_features,
+        }
     }
 
     /// Adds one tree given in local indices (children `>= 0` are nodes of this tree, `< 0` are
     /// `!leaf` of this tree). Checks every index, and that the nodes form a tree from node 0.
     pub fn push_tree(&mut self, nodes: &[Node], leaves: &[f64], group: u32) -> Result<(), String> {
+        let num_features = self.num_features;
+        let Storage::Owned {
+            roots,
+            nodes: all_nodes,
+            leaves: all_leaves,
+        } = &mut self.storage
+        else {
+            return Err("a shared forest cannot grow".into());
+        };
         if leaves.is_empty() {
             return Err("a tree without leaves".into());
         }
@@ -77,11 +185,14 @@ impl Forest {
             if leaves.len() != 1 {
                 return Err("a tree without splits must have exactly one leaf".into());
             }
-            self.roots.push((!(self.leaves.len() as i32), group));
-            self.leaves.extend_from_slice(leaves);
+            roots.push(Root {
+                at: !(all_leaves.len() as i32),
+                group,
+            });
+            all_leaves.extend_from_slice(leaves);
             return Ok(());
         }
-        let (node_base, leaf_base) = (self.nodes.len(), self.leaves.len());
+        let (node_base, leaf_base) = (all_nodes.len(), all_leaves.len());
         if node_base + nodes.len() > i32::MAX as usize / 2
             || leaf_base + leaves.len() > i32::MAX as usize / 2
         {
@@ -108,47 +219,49 @@ impl Forest {
         };
         let mut relocated = Vec::with_capacity(nodes.len());
         for node in nodes {
-            if node.feature as usize >= self.num_features {
+            if node.feature as usize >= num_features || node.feature > FEATURE_MASK {
                 return Err(format!(
                     "split on feature {} of a model with {} features",
-                    node.feature, self.num_features
+                    node.feature, num_features
                 ));
             }
             let left = relocate(node.left, &mut node_seen, &mut leaf_seen)?;
             let right = relocate(node.right, &mut node_seen, &mut leaf_seen)?;
-            relocated.push(Node {
-                left,
-                right,
-                ..*node
-            });
+            relocated.push(Packed::pack(node, left, right));
         }
         if node_seen.contains(&false) || leaf_seen.contains(&false) {
             return Err("a tree with unreachable nodes".into());
         }
-        self.nodes.extend(relocated);
-        self.leaves.extend_from_slice(leaves);
-        self.roots.push((node_base as i32, group));
+        all_nodes.extend(relocated);
+        all_leaves.extend_from_slice(leaves);
+        roots.push(Root {
+            at: node_base as i32,
+            group,
+        });
         Ok(())
     }
 
-    /// The leaf index that `row` reaches from `root`.
+    /// The leaf index that `row` reaches from `at`.
     #[inline]
-    fn leaf(&self, mut at: i32, row: &[f32]) -> usize {
+    fn leaf(nodes: &[Packed], mut at: i32, row: &[f32]) -> usize {
         while at >= 0 {
-            let node = &self.nodes[at as usize];
-            let mut x = row.get(node.feature as usize).copied().unwrap_or(f32::NAN);
-            let go_default = match node.missing {
-                Missing::NanDefault => x.is_nan(),
-                Missing::NanAsZero => {
+            let Some(node) = nodes.get(at as usize) else {
+                break;
+            };
+            let feature = (node.meta & FEATURE_MASK) as usize;
+            let mut x = row.get(feature).copied().unwrap_or(f32::NAN);
+            let go_default = match node.meta >> MISSING_SHIFT {
+                0 => x.is_nan(),
+                1 => {
                     if x.is_nan() {
                         x = 0.0;
                     }
                     false
                 }
-                Missing::ZeroDefault => x.is_nan() || x.abs() <= ZERO_THRESHOLD,
+                _ => x.is_nan() || x.abs() <= ZERO_THRESHOLD,
             };
             let left = if go_default {
-                node.default_left
+                node.meta & DEFAULT_LEFT != 0
             } else {
                 x < node.threshold
             };
@@ -159,11 +272,18 @@ impl Forest {
 
     /// Adds each tree's leaf for `row` to `out[group]` (which holds the base margins).
     pub fn accumulate(&self, row: &[f32], sum: Sum, out: &mut [f64]) {
+        let (roots, nodes, leaves) = self.parts();
+        let value = |root: i32| {
+            leaves
+                .get(Self::leaf(nodes, root, row))
+                .copied()
+                .unwrap_or(f64::NAN)
+        };
         match sum {
             Sum::F64 => {
-                for &(root, group) in &self.roots {
-                    if let Some(o) = out.get_mut(group as usize) {
-                        *o += self.leaves[self.leaf(root, row)];
+                for root in roots {
+                    if let Some(o) = out.get_mut(root.group as usize) {
+                        *o += value(root.at);
                     }
                 }
             }
@@ -173,9 +293,9 @@ impl Forest {
                     for (a, o) in acc.iter_mut().zip(out.iter()) {
                         *a = *o as f32;
                     }
-                    for &(root, group) in &self.roots {
-                        if let Some(a) = acc.get_mut(group as usize) {
-                            *a += self.leaves[self.leaf(root, row)] as f32;
+                    for root in roots {
+                        if let Some(a) = acc.get_mut(root.group as usize) {
+                            *a += value(root.at) as f32;
                         }
                     }
                     for (o, a) in out.iter_mut().zip(acc.iter()) {
@@ -183,9 +303,9 @@ impl Forest {
                     }
                 } else {
                     let mut acc: Vec<f32> = out.iter().map(|&o| o as f32).collect();
-                    for &(root, group) in &self.roots {
-                        if let Some(a) = acc.get_mut(group as usize) {
-                            *a += self.leaves[self.leaf(root, row)] as f32;
+                    for root in roots {
+                        if let Some(a) = acc.get_mut(root.group as usize) {
+                            *a += value(root.at) as f32;
                         }
                     }
                     for (o, a) in out.iter_mut().zip(acc) {

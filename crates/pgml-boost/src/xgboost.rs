@@ -294,6 +294,7 @@ impl Model {
                 .push_tree(&nodes, &leaves, group as u32)
                 .map_err(bad)?;
         }
+        let forest = crate::shared_trees::share(forest);
         Ok(Model {
             json,
             objective,

@@ -17,3 +17,13 @@ pub mod registry;
 pub mod search;
 
 pub use error::{Error, Result, SqlState};
+
+/// Shares the trees of XGBoost and LightGBM models loaded from now on between processes,
+/// through image files in `dir` (see `pgml_boost::share_trees_in`); `None` keeps them private.
+/// Without the `boost` feature there is nothing to share.
+pub fn share_trees_in(dir: Option<std::path::PathBuf>) {
+    #[cfg(feature = "boost")]
+    pgml_boost::share_trees_in(dir);
+    #[cfg(not(feature = "boost"))]
+    let _ = dir;
+}

@@ -123,7 +123,11 @@ pub fn model(model_id: i64) -> Result<Rc<Model>> {
     }
     watch_deployments()?;
     let bytes = spi::model_bytes(model_id)?.ok_or_else(|| unknown_model(model_id))?;
-    let model = Rc::new(Model::from_bytes(&bytes)?);
+    // Only models loaded to predict share their trees (not the candidates of a training).
+    pgml_core::share_trees_in(guc::shared_trees_dir());
+    let model = Model::from_bytes(&bytes);
+    pgml_core::share_trees_in(None);
+    let model = Rc::new(model?);
     let entry = Entry {
         model: model.clone(),
         bytes: bytes.len(),

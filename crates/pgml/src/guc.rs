@@ -36,7 +36,21 @@ pub static PREDICT_BATCH_THREADS: GucSetting<i32> = GucSetting::<i32>::new(1);
 pub static DEFAULT_GENERATION_MODEL: GucSetting<Option<CString>> =
     GucSetting::<Option<CString>>::new(Some(c"HuggingFaceTB/SmolLM2-135M-Instruct"));
 
+/// `pgml.share_trees`: XGBoost and LightGBM trees for one-row prediction are mapped from one
+/// file per model that every backend shares (in `base/pgsql_tmp`, removed when the server
+/// starts), rather than copied into each backend: with many backends predicting, private
+/// copies no longer fit the CPU caches.
+pub static SHARE_TREES: GucSetting<bool> = GucSetting::<bool>::new(true);
+
 pub fn init() {
+    GucRegistry::define_bool_guc(
+        c"pgml.share_trees",
+        c"Share the trees of XGBoost and LightGBM models between backends.",
+        c"Each model's trees are written once to base/pgsql_tmp and mapped by every backend that predicts with it (PostgreSQL removes the files when it starts). Off: each backend keeps its own copy.",
+        &SHARE_TREES,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
     GucRegistry::define_int_guc(
         c"pgml.model_cache_size",
         c"Memory each backend may use for cached models (MB).",
@@ -110,6 +124,22 @@ fn string_setting(setting: &GucSetting<Option<CString>>) -> Option<String> {
         .get()
         .map(|s| s.to_string_lossy().into_owned())
         .filter(|s| !s.is_empty())
+}
+
+/// Where backends share tree images (`pgml.share_trees`), or `None`.
+pub fn shared_trees_dir() -> Option<std::path::PathBuf> {
+    if !SHARE_TREES.get() {
+        return None;
+    }
+    // SAFETY: DataDir is set by the postmaster before any backend runs SQL and never freed.
+    let data_dir = unsafe { pgrx::pg_sys::DataDir };
+    if data_dir.is_null() {
+        return None;
+    }
+    // SAFETY: a NUL-terminated C string (checked non-null above).
+    let data_dir = unsafe { std::ffi::CStr::from_ptr(data_dir) };
+    let data_dir = std::path::PathBuf::from(data_dir.to_str().ok()?);
+    Some(data_dir.join("base").join("pgsql_tmp"))
 }
 
 /// The folder of local models.

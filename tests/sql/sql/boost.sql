@@ -58,6 +58,24 @@ SELECT * FROM pgml.deploy('iris_boost', 'most_recent', 'lightgbm');
 SELECT pgml.predict('iris_boost', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]) AS setosa,
        pgml.predict('iris_boost', ARRAY[6.7, 3.0, 5.2, 2.3]::real[]) AS virginica;
 
+-- One-row prediction walks trees that backends share (pgml.share_trees, on by default): each
+-- model's trees are one file in base/pgsql_tmp, mapped by every backend predicting with it.
+-- A backend's private copy (share_trees off) predicts exactly the same.
+SELECT count(*) >= 2 AS shared_tree_files FROM pg_ls_tmpdir()
+WHERE name LIKE 'pgsql_tmp_pgml_forest_%' AND name NOT LIKE '%.tmp';
+CREATE TEMP TABLE shared_predictions AS
+SELECT row_number() OVER () AS id,
+       pgml.predict('iris_boost', ARRAY[sepal_length, sepal_width, petal_length, petal_width]) AS p
+FROM pgml.iris;
+SET pgml.share_trees = off;
+SELECT pgml.clear_cache() IS NOT NULL AS cleared;
+SELECT count(*) AS rows, count(*) FILTER (WHERE s.p IS DISTINCT FROM o.p) AS differ
+FROM shared_predictions s
+JOIN (SELECT row_number() OVER () AS id,
+             pgml.predict('iris_boost', ARRAY[sepal_length, sepal_width, petal_length, petal_width]) AS p
+      FROM pgml.iris) o USING (id);
+RESET pgml.share_trees;
+
 -- predict_batch equals predict row by row: a small batch (the Rust evaluator) and 30,000 rows
 -- (the library's own multi-threaded batch prediction), for both libraries.
 CREATE TEMP TABLE rows30k AS
