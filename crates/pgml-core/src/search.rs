@@ -8,7 +8,6 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Map, Value};
 
-use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::registry::Search;
 
@@ -249,28 +248,25 @@ fn mean_std(values: &[f64]) -> (f64, f64) {
     )
 }
 
-/// Fits and scores every candidate on every fold of `data`. `fit_and_score(params, train,
-/// validation)` returns the validation score (higher is better).
+/// Fits and scores every candidate on every fold of `rows` rows. `fit_and_score(params,
+/// fit_rows, validation_rows)` gets row indices and returns the validation score (higher is
+/// better).
 pub fn cross_validate<F>(
-    data: &Dataset,
+    rows: usize,
     candidates: Vec<Value>,
     cv: usize,
     seed: u64,
     mut fit_and_score: F,
 ) -> Result<Results>
 where
-    F: FnMut(&Value, &Dataset, &Dataset) -> Result<f64>,
+    F: FnMut(&Value, &[usize], &[usize]) -> Result<f64>,
 {
-    let folds = folds(data.num_rows(), cv, seed)?;
-    let subsets: Vec<(Dataset, Dataset)> = folds
-        .iter()
-        .map(|(t, v)| (data.subset(t), data.subset(v)))
-        .collect();
+    let folds = folds(rows, cv, seed)?;
     let mut results = Results::new(candidates);
     for i in 0..results.params.len() {
-        for (train, validation) in &subsets {
+        for (fit_rows, validation_rows) in &folds {
             let started = std::time::Instant::now();
-            let score = fit_and_score(&results.params[i].clone(), train, validation)?;
+            let score = fit_and_score(&results.params[i].clone(), fit_rows, validation_rows)?;
             results.record(i, score, started.elapsed().as_secs_f64());
         }
     }

@@ -22,6 +22,16 @@ SELECT * FROM pgml.train_joint('fitness', algorithm => 'random_forest', hyperpar
 SELECT * FROM pgml.train_joint('fitness', algorithm => 'xgboost', hyperparams => '{"n_estimators": 10}');
 SELECT m.algorithm, s.y_column_name FROM pgml.models m JOIN pgml.snapshots s ON s.id = m.snapshot_id
 JOIN pgml.projects p ON p.id = m.project_id WHERE p.name = 'fitness' ORDER BY m.id;
+-- Hyperparameter search: k-fold cross-validation on the training rows, each candidate scored
+-- by its r2 averaged over the targets; the best is trained on all training rows.
+SELECT * FROM pgml.train_joint('fitness', algorithm => 'ridge', search => 'grid',
+    search_params => '{"alpha": [0.1, 10, 100000]}', search_args => '{"cv": 3}');
+SELECT jsonb_array_length(metrics->'search_results'->'params') AS candidates,
+       (SELECT max(v::float8) FROM jsonb_array_elements_text(metrics->'search_results'->'mean_test_score') v)
+         = (metrics->'search_results'->'mean_test_score'->>((metrics->'search_results'->>'best_index')::int))::float8 AS best_scored_highest,
+       hyperparams->'alpha' = metrics->'search_results'->'params'->((metrics->'search_results'->>'best_index')::int)->'alpha' AS kept_the_best,
+       metrics ? 'r2' AS scored
+FROM pgml.models ORDER BY id DESC LIMIT 1;
 SELECT * FROM pgml.deploy('fitness', 'most_recent', 'ridge');
 SELECT array_length(pgml.predict_joint('fitness', ARRAY[10, 150, 60]::real[]), 1) AS targets;
 
@@ -40,8 +50,7 @@ SELECT * FROM pgml.train_joint('fitness2', 'regression', 'pgml.linnerud', ARRAY[
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pgml.train_joint('fitness2', 'regression', 'pgml.linnerud');
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM pgml.train_joint('fitness2', 'regression', 'pgml.linnerud', ARRAY['weight', 'waist'], search => 'grid',
-    search_params => '{"alpha": [1, 2]}', algorithm => 'ridge');
+SELECT * FROM pgml.train_joint('fitness', algorithm => 'ridge', search_params => '{"alpha": [1, 2]}');
 \echo :LAST_ERROR_SQLSTATE
 CREATE TEMP TABLE gaps AS SELECT * FROM pgml.linnerud;
 UPDATE gaps SET pulse = NULL WHERE chins = (SELECT min(chins) FROM gaps);

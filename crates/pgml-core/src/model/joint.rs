@@ -2,7 +2,9 @@
 //! one estimator per target column, all sharing the split, the preprocessing and the
 //! hyperparameters; metrics are the targets' average (scikit-learn's `uniform_average`).
 
-use super::{encode_labels, is_empty, Classes, Labels, Model, TrainSpec, Trained, FORMAT};
+use super::{
+    choose_hyperparams, encode_labels, Classes, Labels, Model, TrainSpec, Trained, FORMAT,
+};
 use crate::algorithms::Estimator;
 use crate::dataset::{split_indices, Dataset};
 use crate::error::{Error, Result};
@@ -26,12 +28,6 @@ pub(super) fn train(
         return Err(Error::invalid(
             "train_joint needs at least one label column",
             "pass the target columns: y_column_name => ARRAY['a', 'b']",
-        ));
-    }
-    if spec.search.is_some() || !is_empty(spec.search_params) {
-        return Err(Error::not_supported(
-            "hyperparameter search is not supported by train_joint yet",
-            "train each target with pgml.train and search => 'grid', or leave search out",
         ));
     }
     let rows = targets[0].len();
@@ -58,31 +54,46 @@ pub(super) fn train(
     let x = preprocessor.transform_all(columns)?;
     let all = Dataset::new(preprocessor.feature_names(), x, encoded[0].clone())?;
 
-    let mut estimators = Vec::with_capacity(encoded.len());
-    let mut per_target = Vec::with_capacity(encoded.len());
+    let per_target: Vec<Dataset> = encoded
+        .into_iter()
+        .map(|y| all.with_labels(y))
+        .collect::<Result<_>>()?;
+    let train_sets: Vec<Dataset> = per_target.iter().map(|d| d.subset(&train_rows)).collect();
+    let test_sets: Vec<Dataset> = per_target.iter().map(|d| d.subset(&test_rows)).collect();
+    let fit = |params: &serde_json::Value, data: &Dataset| {
+        Estimator::fit(Task::Regression, spec.algorithm, params, data, 0, spec.seed)
+    };
+    // A search scores each candidate by its r2 averaged over the targets, per fold.
+    let (hyperparams, search_results) = choose_hyperparams(
+        spec,
+        train_rows.len(),
+        |params, fit_rows, validation_rows| {
+            let mut total = 0.0;
+            for data in &train_sets {
+                let estimator = fit(params, &data.subset(fit_rows))?;
+                let validation = data.subset(validation_rows);
+                total += r2(&estimator, &validation);
+            }
+            Ok(total / train_sets.len() as f64)
+        },
+    )?;
+
+    let mut estimators = Vec::with_capacity(train_sets.len());
+    let mut scores_per_target = Vec::with_capacity(train_sets.len());
     let (mut fit_time, mut score_time) = (0.0, 0.0);
-    for y in encoded {
-        let data = all.with_labels(y)?;
-        let (train_set, test_set) = (data.subset(&train_rows), data.subset(&test_rows));
+    for (train_set, test_set) in train_sets.iter().zip(&test_sets) {
         let started = std::time::Instant::now();
-        let estimator = Estimator::fit(
-            Task::Regression,
-            spec.algorithm,
-            spec.hyperparams,
-            &train_set,
-            0,
-            spec.seed,
-        )?;
+        let estimator = fit(&hyperparams, train_set)?;
         fit_time += started.elapsed().as_secs_f64();
         let started = std::time::Instant::now();
-        let predicted: Vec<f32> = (0..test_set.num_rows())
-            .map(|i| estimator.predict(test_set.row(i)))
-            .collect();
-        per_target.push(metrics::regression(test_set.labels(), &predicted));
+        scores_per_target.push(metrics::regression(
+            test_set.labels(),
+            &predictions(&estimator, test_set),
+        ));
         score_time += started.elapsed().as_secs_f64();
         estimators.push(estimator);
     }
-    let mut scores = average(&per_target);
+    let mut scores = average(&scores_per_target);
     scores.insert("fit_time".into(), fit_time);
     scores.insert("score_time".into(), score_time);
 
@@ -107,9 +118,22 @@ pub(super) fn train(
         metrics: scores,
         train_rows: train_rows.len(),
         test_rows: test_rows.len(),
-        hyperparams: spec.hyperparams.clone(),
-        search_results: None,
+        hyperparams,
+        search_results,
     })
+}
+
+fn predictions(estimator: &Estimator, data: &Dataset) -> Vec<f32> {
+    (0..data.num_rows())
+        .map(|i| estimator.predict(data.row(i)))
+        .collect()
+}
+
+fn r2(estimator: &Estimator, data: &Dataset) -> f64 {
+    metrics::regression(data.labels(), &predictions(estimator, data))
+        .get("r2")
+        .copied()
+        .unwrap_or(f64::NAN)
 }
 
 /// The mean of each metric over the targets.
@@ -242,10 +266,6 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("regression"));
-        let none = json!({});
-        let mut searching = spec(Task::Regression, Algorithm::Ridge, &none);
-        searching.search = Some(Search::Grid);
-        assert!(train_any(&data, &searching).is_err());
         let mut bad = two_targets(40);
         if let Labels::Joint(t) = &mut bad.labels {
             t[1][5] = f64::NAN;
@@ -253,5 +273,29 @@ mod tests {
         let err =
             train_any(&bad, &spec(Task::Regression, Algorithm::Linear, &json!({}))).unwrap_err();
         assert!(err.to_string().contains("row 6"), "{err}");
+    }
+
+    #[test]
+    fn a_search_picks_hyperparameters_by_the_targets_mean_r2() {
+        let data = two_targets(80);
+        let none = json!({});
+        let grid = json!({"alpha": [1e6, 1e-4]});
+        let mut searching = spec(Task::Regression, Algorithm::Ridge, &none);
+        searching.search = Some(Search::Grid);
+        searching.search_params = &grid;
+        let trained = train_any(&data, &searching).unwrap();
+        assert_eq!(trained.hyperparams["alpha"], json!(1e-4));
+        let results = trained.search_results.unwrap();
+        assert_eq!(results["params"].as_array().unwrap().len(), 2);
+        assert_eq!(results["best_index"], json!(1));
+        let means = results["mean_test_score"].as_array().unwrap();
+        assert!(means[1].as_f64().unwrap() > 0.999, "{results}");
+        assert!(means[0].as_f64().unwrap() < means[1].as_f64().unwrap());
+        assert!(trained.metrics["r2"] > 0.999, "{:?}", trained.metrics);
+        assert_eq!(trained.model.num_targets(), 2);
+        // search_params without search stay an error, as for pgml.train.
+        let mut half = spec(Task::Regression, Algorithm::Ridge, &none);
+        half.search_params = &grid;
+        assert!(train_any(&data, &half).is_err());
     }
 }

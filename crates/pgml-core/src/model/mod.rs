@@ -227,50 +227,25 @@ pub fn train(data: &TrainData, spec: &TrainSpec<'_>) -> Result<Trained> {
     let all = Dataset::new(preprocessor.feature_names(), x, y)?;
     let (train_set, test_set) = (all.subset(&train_rows), all.subset(&test_rows));
 
-    let (hyperparams, search_results) = match spec.search {
-        None => (spec.hyperparams.clone(), None),
-        Some(search) => {
-            let args = SearchArgs::parse(spec.search_args)?;
-            let candidates = search::candidates(
-                search,
-                spec.hyperparams,
-                spec.search_params,
-                &args,
+    let (hyperparams, search_results) = choose_hyperparams(
+        spec,
+        train_set.num_rows(),
+        |params, fit_rows, validation_rows| {
+            let estimator = Estimator::fit(
+                spec.task,
+                spec.algorithm,
+                params,
+                &train_set.subset(fit_rows),
+                classes.len(),
                 spec.seed,
             )?;
-            let metric = key_metric(spec.task);
-            let results = search::cross_validate(
-                &train_set,
-                candidates,
-                args.cv,
-                spec.seed,
-                |params, train, validation| {
-                    let estimator = Estimator::fit(
-                        spec.task,
-                        spec.algorithm,
-                        params,
-                        train,
-                        classes.len(),
-                        spec.seed,
-                    )?;
-                    Ok(score(&estimator, validation, spec.task, classes.len())
-                        .get(metric)
-                        .copied()
-                        .unwrap_or(f64::NAN))
-                },
-            )?;
-            (
-                results.params(results.best()).clone(),
-                Some(results.to_json()),
-            )
-        }
-    };
-    if spec.search.is_none() && !is_empty(spec.search_params) {
-        return Err(Error::invalid(
-            "search_params are given but search is not",
-            "add search => 'grid' or 'random', or leave search_params out",
-        ));
-    }
+            let validation = train_set.subset(validation_rows);
+            Ok(score(&estimator, &validation, spec.task, classes.len())
+                .get(key_metric(spec.task))
+                .copied()
+                .unwrap_or(f64::NAN))
+        },
+    )?;
 
     let started = std::time::Instant::now();
     let estimator = Estimator::fit(
@@ -304,6 +279,42 @@ pub fn train(data: &TrainData, spec: &TrainSpec<'_>) -> Result<Trained> {
         hyperparams,
         search_results,
     })
+}
+
+/// The hyperparameters to train with: those given, or, with `spec.search`, the best candidate
+/// of a k-fold cross-validation over the `rows` training rows (with the search's results).
+/// `fit_and_score(params, fit_rows, validation_rows)` fits on some training rows and returns
+/// the task's key metric on others.
+fn choose_hyperparams<F>(
+    spec: &TrainSpec<'_>,
+    rows: usize,
+    fit_and_score: F,
+) -> Result<(Value, Option<Value>)>
+where
+    F: FnMut(&Value, &[usize], &[usize]) -> Result<f64>,
+{
+    let Some(search) = spec.search else {
+        if !is_empty(spec.search_params) {
+            return Err(Error::invalid(
+                "search_params are given but search is not",
+                "add search => 'grid' or 'random', or leave search_params out",
+            ));
+        }
+        return Ok((spec.hyperparams.clone(), None));
+    };
+    let args = SearchArgs::parse(spec.search_args)?;
+    let candidates = search::candidates(
+        search,
+        spec.hyperparams,
+        spec.search_params,
+        &args,
+        spec.seed,
+    )?;
+    let results = search::cross_validate(rows, candidates, args.cv, spec.seed, fit_and_score)?;
+    Ok((
+        results.params(results.best()).clone(),
+        Some(results.to_json()),
+    ))
 }
 
 fn is_empty(value: &Value) -> bool {
