@@ -46,6 +46,12 @@ SELECT hyperparams, (metrics->>'accuracy')::float8 > 0.85 AS accurate FROM pgml.
 SELECT * FROM pgml.deploy('iris_svm', 'most_recent', 'svm');
 SELECT pgml.predict('iris_svm', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]) AS setosa, pgml.predict('iris_svm', ARRAY[6.7, 3.0, 5.2, 2.3]::real[]) AS virginica;
 SELECT array_length(pgml.predict_proba('iris_svm', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]), 1) AS classes;
+-- probability => true: libsvm's Platt scaling (cross-validated per pair of classes, coupled).
+SELECT algorithm FROM pgml.train('iris_svm', algorithm => 'svm', hyperparams => '{"probability": true, "random_state": 1}');
+SELECT * FROM pgml.deploy('iris_svm', 'most_recent', 'svm');
+SELECT array_length(p, 1) AS classes, abs((SELECT sum(x) FROM unnest(p) x) - 1) < 1e-5 AS sums_to_one,
+       p[1] > 0.8 AS setosa_likely, p[1] < 1 AS not_certain
+FROM (SELECT pgml.predict_proba('iris_svm', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]) AS p) t;
 SELECT algorithm FROM pgml.train('diabetes', algorithm => 'svm', hyperparams => '{"kernel": "rbf", "C": 30}');
 SELECT (metrics->>'r2')::float8 > 0.2 AS learned FROM pgml.models ORDER BY id DESC LIMIT 1;
 

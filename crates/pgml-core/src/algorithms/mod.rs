@@ -20,6 +20,7 @@ pub mod svm;
 pub mod svm_kernel;
 #[cfg(test)]
 mod svm_kernel_tests;
+mod svm_platt;
 mod svm_smo;
 pub mod tree;
 
@@ -252,7 +253,7 @@ impl Estimator {
                 Ok(Estimator::KernelSvm(KernelSvm::fit(
                     data,
                     classes,
-                    &settings::kernel_svm(&p, classification)?,
+                    &settings::kernel_svm(&p, classification, seed)?,
                 )?))
             }
             (Task::Regression | Task::Classification, Algorithm::LinearSvm) => {

@@ -270,11 +270,11 @@ pub const SVR_KEYS: &[&str] = &[
     "max_iter",
 ];
 
-/// Settings of the kernel SVM (`svm`): `SVC` when `classification`, else `SVR`. `shrinking`,
-/// `verbose` and `random_state` are accepted for compatibility and change nothing: the solver
-/// does not shrink (same optimum within `tol`), prints nothing, and `random_state` only seeds
-/// scikit-learn's `probability=True`, which is refused.
-pub fn kernel_svm(p: &Hyperparams<'_>, classification: bool) -> Result<KernelSvmParams> {
+/// Settings of the kernel SVM (`svm`): `SVC` when `classification`, else `SVR`. `shrinking`
+/// and `verbose` are accepted for compatibility and change nothing: the solver does not shrink
+/// (same optimum within `tol`) and prints nothing. `random_state` (default `seed`) shuffles
+/// the folds of `probability=True`.
+pub fn kernel_svm(p: &Hyperparams<'_>, classification: bool, seed: u64) -> Result<KernelSvmParams> {
     let base = KernelSvmParams::default();
     let name = match p.get("kernel") {
         None | Some(Value::Null) => base.kernel.name,
@@ -338,14 +338,8 @@ pub fn kernel_svm(p: &Hyperparams<'_>, classification: bool) -> Result<KernelSvm
     if !classification {
         return Ok(params);
     }
-    seed(p, 0)?;
-    if p.bool("probability", false)? {
-        return Err(Error::not_supported(
-            "svm with probability => true (Platt scaling) is not supported yet",
-            "leave probability out: pgml.predict_proba on an svm model gives class scores \
-             from the decision function (ranked like it, not calibrated)",
-        ));
-    }
+    let folds_seed = self::seed(p, seed)?;
+    params.probability = p.bool("probability", false)?.then_some(folds_seed);
     params.balanced = match p.get("class_weight") {
         None | Some(Value::Null) => false,
         Some(Value::String(w)) if w == "balanced" => true,

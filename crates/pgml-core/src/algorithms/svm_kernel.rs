@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::svm_platt;
 use super::svm_smo::{self, Limits, Problem};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -143,6 +144,8 @@ pub struct KernelSvmParams {
     /// value instead of the most votes.
     pub break_ties: bool,
     pub decision_function_shape: DecisionShape,
+    /// Classification only: `probability=True`, with the seed (`random_state`) of its folds.
+    pub probability: Option<u64>,
 }
 
 impl Default for KernelSvmParams {
@@ -163,6 +166,7 @@ impl Default for KernelSvmParams {
             balanced: false,
             break_ties: false,
             decision_function_shape: DecisionShape::Ovr,
+            probability: None,
         }
     }
 }
@@ -188,6 +192,9 @@ pub struct KernelSvm {
     num_classes: usize,
     decision_function_shape: DecisionShape,
     break_ties: bool,
+    /// With `probability=True`: the sigmoid `(A, B)` of each pair (see `svm_platt`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    platt: Vec<(f64, f64)>,
 }
 
 fn validate(params: &KernelSvmParams) -> Result<()> {
@@ -343,6 +350,7 @@ impl KernelSvm {
             num_classes,
             decision_function_shape: params.decision_function_shape,
             break_ties: params.break_ties,
+            platt: Vec::new(),
         };
         if num_classes == 0 {
             model.fit_regression(data, &x, params, &limits)
@@ -439,6 +447,7 @@ impl KernelSvm {
             .flat_map(|a| (a + 1..k).map(move |b| (a, b)))
             .collect();
         let width = self.width;
+        let mut folds_rng = params.probability.map(svm_platt::folds_rng);
         let mut pair_coef = Vec::with_capacity(pairs.len());
         for &(a, b) in &pairs {
             let rows: Vec<usize> = members[a].iter().chain(&members[b]).copied().collect();
@@ -460,6 +469,17 @@ impl KernelSvm {
                     .collect(),
             };
             let solution = svm_smo::solve(&problem, limits);
+            if let Some(rng) = folds_rng.as_mut() {
+                let binary = svm_platt::Binary {
+                    x: &sub_x,
+                    width,
+                    kernel: &self.kernel,
+                    y: &problem.y,
+                    upper: &problem.upper,
+                };
+                self.platt
+                    .push(svm_platt::fit_sigmoid(&binary, limits, rng));
+            }
             self.rho.push(solution.rho);
             pair_coef.push(
                 (0..rows.len())
@@ -645,18 +665,21 @@ impl KernelSvm {
             .map_or(0.0, |&c| c as f32)
     }
 
-    /// Class scores that sum to 1, for `predict_proba`, from the decision values (this is not
-    /// scikit-learn's `probability=True`, whose Platt scaling needs an internal cross-validation):
-    /// two classes get the logistic function of the decision value, more get a softmax of the
-    /// one-vs-rest values. They rank rows like the decision function (so ROC AUC is right) and
-    /// their largest entry is the predicted class, but they are not calibrated probabilities.
-    /// Classes absent from the training rows get 0. None for regression.
+    /// Class probabilities for `predict_proba`. With `probability=True`, libsvm's (Platt
+    /// scaling of each pair, coupled for more than two classes; see `svm_platt`). Otherwise class
+    /// scores that sum to 1 from the decision values: two classes get the logistic function of
+    /// the decision value, more get a softmax of the one-vs-rest values. They rank rows like the
+    /// decision function (so ROC AUC is right) and their largest entry is the predicted class,
+    /// but they are not calibrated probabilities. Classes absent from the training rows get 0.
+    /// None for regression.
     pub fn predict_proba(&self, features: &[f32]) -> Option<Vec<f32>> {
         if self.classes.is_empty() {
             return None;
         }
         let pairs = self.pair_decisions(features);
-        let scores: Vec<f64> = if self.classes.len() == 2 {
+        let scores: Vec<f64> = if !self.platt.is_empty() {
+            self.platt_probabilities(&pairs)
+        } else if self.classes.len() == 2 {
             let positive = sigmoid(-pairs[0]);
             vec![1.0 - positive, positive]
         } else {
@@ -684,6 +707,31 @@ impl KernelSvm {
             }
         }
         Some(proba)
+    }
+
+    /// libsvm's `svm_predict_probability` from the pairs' decision values.
+    #[allow(clippy::needless_range_loop)] // matrix indices, as in libsvm
+    fn platt_probabilities(&self, pairs: &[f64]) -> Vec<f64> {
+        let k = self.classes.len();
+        let mut r = vec![vec![0.0; k]; k];
+        let mut p = 0;
+        for i in 0..k {
+            for j in i + 1..k {
+                let (d, sigmoid) = (pairs.get(p), self.platt.get(p));
+                let pij = match (d, sigmoid) {
+                    (Some(&d), Some(&ab)) => svm_platt::pair_probability(d, ab),
+                    _ => 0.5,
+                };
+                r[i][j] = pij;
+                r[j][i] = 1.0 - pij;
+                p += 1;
+            }
+        }
+        if k == 2 {
+            vec![r[0][1], r[1][0]]
+        } else {
+            svm_platt::couple(&r)
+        }
     }
 
     /// Number of support vectors.
