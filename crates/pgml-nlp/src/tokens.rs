@@ -1,6 +1,8 @@
 //! Counting tokens with a model's own tokenizer, for `pgml.chunk(..., '{"tokenizer": ...}')`:
 //! what LangChain's `TextSplitter.from_huggingface_tokenizer` measures, `len(tokenizer.tokenize
-//! (text))`, i.e. the tokens of the text alone (no special tokens, no truncation).
+//! (text))`, i.e. the tokens of the text alone (no special tokens added, no truncation).
+//! Hugging Face folders count with their `tokenizer.json`; GGUF files with the vocabulary in
+//! their metadata, read by llama.cpp without the weights.
 
 use std::path::Path;
 
@@ -12,24 +14,29 @@ use crate::store::{InstalledModel, ModelKind};
 
 /// A loaded tokenizer that measures texts in tokens.
 pub struct TokenCounter {
-    tokenizer: Tokenizer,
+    engine: Engine,
     bytes: u64,
 }
 
+enum Engine {
+    HuggingFace(Box<Tokenizer>),
+    Gguf(crate::generate::llama::Vocabulary),
+}
+
 impl TokenCounter {
-    /// The tokenizer of an installed model: its `tokenizer.json` (Hugging Face folders).
+    /// The tokenizer of an installed model: its `tokenizer.json` (Hugging Face folders) or the
+    /// vocabulary of its GGUF file.
     pub fn load(model: &InstalledModel) -> Result<Self> {
-        if model.kind != ModelKind::HuggingFace {
-            return Err(Error::not_supported(
-                format!(
-                    "model {:?} is a {} model; counting tokens needs a Hugging Face tokenizer.json",
-                    model.name,
-                    model.kind.as_str()
-                ),
-                "name a Hugging Face model folder with a tokenizer.json (pgml.models_available() lists them)",
-            ));
+        match model.kind {
+            ModelKind::HuggingFace => Self::from_file(&model.path.join("tokenizer.json")),
+            ModelKind::Gguf => {
+                let vocabulary = crate::generate::llama::Vocabulary::load(&model.path)?;
+                Ok(TokenCounter {
+                    bytes: vocabulary.bytes(),
+                    engine: Engine::Gguf(vocabulary),
+                })
+            }
         }
-        Self::from_file(&model.path.join("tokenizer.json"))
     }
 
     fn from_file(path: &Path) -> Result<Self> {
@@ -58,16 +65,23 @@ impl TokenCounter {
             )
         })?;
         let bytes = std::fs::metadata(path).map_or(0, |m| m.len());
-        Ok(TokenCounter { tokenizer, bytes })
+        Ok(TokenCounter {
+            engine: Engine::HuggingFace(Box::new(tokenizer)),
+            bytes,
+        })
     }
 
-    /// Tokens in `text`, special tokens not counted.
+    /// Tokens in `text`, special tokens not added.
     pub fn count(&self, text: &str) -> usize {
-        match self.tokenizer.encode(text, false) {
-            Ok(encoding) => encoding.len(),
-            // Encoding plain text only fails for tokenizers whose own configuration is broken,
-            // which loading already rejects; characters are the honest fallback measure.
-            Err(_) => text.chars().count(),
+        match &self.engine {
+            Engine::HuggingFace(tokenizer) => match tokenizer.encode(text, false) {
+                Ok(encoding) => encoding.len(),
+                // Encoding plain text only fails for tokenizers whose own configuration is
+                // broken, which loading already rejects; characters are the honest fallback
+                // measure.
+                Err(_) => text.chars().count(),
+            },
+            Engine::Gguf(vocabulary) => vocabulary.count(text),
         }
     }
 

@@ -8,13 +8,15 @@
 use std::path::PathBuf;
 use std::rc::Rc;
 
+use pgml_nlp::chunk::chunk;
 use pgml_nlp::embed::{EmbedOptions, Embedder};
 use pgml_nlp::generate::llama::LlamaGenerator;
 use pgml_nlp::generate::{
     collect, output_prefix, ChatMessage, GenerationParams, Prompt, TextGenerator, TokenStream,
 };
 use pgml_nlp::store::ModelStore;
-use serde_json::Value;
+use pgml_nlp::tokens::TokenCounter;
+use serde_json::{json, Value};
 
 const MINILM: &str = "sentence-transformers/all-MiniLM-L6-v2";
 const SMOLLM: &str = "HuggingFaceTB/SmolLM2-135M-Instruct";
@@ -239,4 +241,30 @@ fn stop_sequences_limits_and_seeds() {
         .err()
         .unwrap();
     assert_eq!(err.sqlstate(), pgml_core::SqlState::ProgramLimitExceeded);
+}
+
+/// `pgml.chunk` with a GGUF model as the tokenizer: its vocabulary, read without the weights,
+/// counts as the generator's own tokenizer does (whose ids match transformers', above), and
+/// every chunk fits the size in those tokens.
+#[test]
+fn chunks_counted_by_a_gguf_vocabulary_fit_in_its_tokens() {
+    let counter = TokenCounter::load(&store().resolve(SMOLLM).unwrap()).unwrap();
+    let generator = generator();
+    let text = "PostgresML is a machine learning extension for PostgreSQL. It lets you train \
+                models and run inference with SQL, next to your data.\n\nEmbeddings, text \
+                generation and chunking run inside the database backend, on its own hardware. \
+                Models are rows in tables: transactional and replicated like any data."
+        .repeat(3);
+    assert_eq!(counter.count(&text), generator.tokenize(&text).len());
+    assert!(counter.bytes() > 0);
+    let kwargs = json!({"tokenizer": SMOLLM, "chunk_size": 24, "chunk_overlap": 4});
+    let chunks = chunk("recursive_character", &text, &kwargs, |_: &str| {
+        Ok::<_, pgml_core::Error>(&counter)
+    })
+    .unwrap();
+    assert!(chunks.len() >= 4, "{chunks:?}");
+    for c in &chunks {
+        let tokens = generator.tokenize(c).len();
+        assert!(tokens <= 24, "{tokens} tokens: {c:?}");
+    }
 }

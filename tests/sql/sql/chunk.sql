@@ -93,6 +93,9 @@ SELECT kind, name, hits >= 2 AS reused FROM pgml.cached_models() WHERE kind = 't
 \set VERBOSITY terse
 SELECT * FROM pgml.chunk('recursive_character', 'text', '{"tokenizer": "intfloat/e5-small-v2", "chunk_size": 128, "chunk_overlap": 16}');
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM pgml.chunk('recursive_character', 'text', '{"tokenizer": "HuggingFaceTB/SmolLM2-135M-Instruct", "chunk_size": 128, "chunk_overlap": 16}');
-\echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
+-- A GGUF model's vocabulary counts as well (read from the file without its weights).
+SELECT chunk_index, chunk FROM pgml.chunk('recursive_character',
+    'PostgresML is a machine learning extension for PostgreSQL. It lets you train models and run inference with SQL.',
+    '{"tokenizer": "HuggingFaceTB/SmolLM2-135M-Instruct", "chunk_size": 8, "chunk_overlap": 2}');
+SELECT kind, name FROM pgml.cached_models() WHERE kind = 'tokenizer' ORDER BY name;

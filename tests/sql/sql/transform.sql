@@ -32,6 +32,22 @@ SELECT pgml.transform('{"task": "text-generation", "model": "HuggingFaceTB/SmolL
      = pgml.transform('{"task": "text-generation", "model": "HuggingFaceTB/SmolLM2-135M-Instruct"}',
                       '{"max_new_tokens": 12, "temperature": 0.8, "top_p": 0.9, "top_k": 40, "seed": 42}', ARRAY['Once upon a time']) AS reproducible;
 
+-- num_return_sequences: one list entry per answer, each sampled with seed + i (so they differ,
+-- and the first equals the single answer with the same seed); greedy decoding has only one.
+WITH r AS (
+    SELECT pgml.transform('{"task": "text-generation", "model": "HuggingFaceTB/SmolLM2-135M-Instruct"}',
+                          '{"max_new_tokens": 12, "do_sample": true, "seed": 42, "num_return_sequences": 3}',
+                          ARRAY['Once upon a time', 'The sea']) AS j)
+SELECT jsonb_array_length(j) AS inputs, jsonb_array_length(j->0) AS answers_first, jsonb_array_length(j->1) AS answers_second,
+       (SELECT count(DISTINCT a->>'generated_text') FROM jsonb_array_elements(j->0) a) AS distinct_first,
+       j->0->0 = pgml.transform('{"task": "text-generation", "model": "HuggingFaceTB/SmolLM2-135M-Instruct"}',
+                                '{"max_new_tokens": 12, "do_sample": true, "seed": 42}', ARRAY['Once upon a time'])->0->0 AS first_is_seed_42
+FROM r;
+SELECT pgml.transform('text-generation', '{"num_return_sequences": 2}', ARRAY['Hello']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.transform_stream('text-generation', '{"num_return_sequences": 2, "do_sample": true}', 'Hello');
+\echo :LAST_ERROR_SQLSTATE
+
 -- chat messages: the model's own chat template (from its GGUF metadata), the answer only
 SELECT pgml.transform(
     task => '{"task": "conversational", "model": "HuggingFaceTB/SmolLM2-135M-Instruct"}'::jsonb,

@@ -89,143 +89,140 @@ fn probabilities(out: &[f64], classes: usize) -> Option<Vec<f32>> {
     }
 }
 
+/// What an estimator needs of either library's model.
+pub trait Library: Sized {
+    /// The key of the library's own model file in pgml's stored model.
+    const STORED_KEY: &'static str;
+    fn train(
+        x: &Matrix<'_>,
+        labels: &[f32],
+        params: &[(String, String)],
+        rounds: usize,
+        threads: usize,
+    ) -> pgml_boost::Result<Self>;
+    fn from_native(native: String) -> pgml_boost::Result<Self>;
+    fn native(&self) -> &str;
+    fn num_features(&self) -> usize;
+    fn num_outputs(&self) -> usize;
+    fn predict_into(&self, row: &[f32], out: &mut [f64]) -> pgml_boost::Result<()>;
+    /// Rows x outputs, row-major, by the library's own multi-threaded prediction.
+    fn predict_rows(&self, x: &Matrix<'_>, threads: usize) -> pgml_boost::Result<Vec<f64>>;
+}
+
+impl Library for xgboost::Model {
+    const STORED_KEY: &'static str = "xgboost_json";
+    fn train(
+        x: &Matrix<'_>,
+        labels: &[f32],
+        params: &[(String, String)],
+        rounds: usize,
+        threads: usize,
+    ) -> pgml_boost::Result<Self> {
+        xgboost::train(x, labels, params, rounds, threads)
+    }
+    fn from_native(native: String) -> pgml_boost::Result<Self> {
+        xgboost::Model::from_json(native)
+    }
+    fn native(&self) -> &str {
+        self.json()
+    }
+    fn num_features(&self) -> usize {
+        self.num_features()
+    }
+    fn num_outputs(&self) -> usize {
+        self.num_outputs()
+    }
+    fn predict_into(&self, row: &[f32], out: &mut [f64]) -> pgml_boost::Result<()> {
+        self.predict_into(row, Output::Value, out)
+    }
+    fn predict_rows(&self, x: &Matrix<'_>, threads: usize) -> pgml_boost::Result<Vec<f64>> {
+        let values = self.predict_batch(x, Output::Value, threads)?;
+        Ok(values.iter().map(|&v| f64::from(v)).collect())
+    }
+}
+
+impl Library for lightgbm::Model {
+    const STORED_KEY: &'static str = "lightgbm_text";
+    fn train(
+        x: &Matrix<'_>,
+        labels: &[f32],
+        params: &[(String, String)],
+        rounds: usize,
+        threads: usize,
+    ) -> pgml_boost::Result<Self> {
+        lightgbm::train(x, labels, params, rounds, threads)
+    }
+    fn from_native(native: String) -> pgml_boost::Result<Self> {
+        lightgbm::Model::from_text(native)
+    }
+    fn native(&self) -> &str {
+        self.text()
+    }
+    fn num_features(&self) -> usize {
+        self.num_features()
+    }
+    fn num_outputs(&self) -> usize {
+        self.num_outputs()
+    }
+    fn predict_into(&self, row: &[f32], out: &mut [f64]) -> pgml_boost::Result<()> {
+        self.predict_into(row, Output::Value, out)
+    }
+    fn predict_rows(&self, x: &Matrix<'_>, threads: usize) -> pgml_boost::Result<Vec<f64>> {
+        self.predict_batch(x, Output::Value, threads)
+    }
+}
+
+/// A model of either library, with the number of classes it predicts (0: regression).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Boosted<L> {
+    model: L,
+    classes: usize,
+}
+
 /// An XGBoost model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "StoredXgboost", into = "StoredXgboost")]
-pub struct Xgboost {
-    model: xgboost::Model,
-    classes: usize,
-}
-
-#[derive(Serialize, Deserialize)]
-struct StoredXgboost {
-    classes: usize,
-    /// XGBoost's JSON model.
-    xgboost_json: String,
-}
-
-impl TryFrom<StoredXgboost> for Xgboost {
-    type Error = pgml_boost::Error;
-    fn try_from(s: StoredXgboost) -> std::result::Result<Self, Self::Error> {
-        Ok(Xgboost {
-            model: xgboost::Model::from_json(s.xgboost_json)?,
-            classes: s.classes,
-        })
-    }
-}
-
-impl From<Xgboost> for StoredXgboost {
-    fn from(m: Xgboost) -> Self {
-        StoredXgboost {
-            classes: m.classes,
-            xgboost_json: m.model.json().to_owned(),
-        }
-    }
-}
-
-impl Xgboost {
-    /// Trains on `data` (labels are class indices when `classes > 0`).
-    pub fn fit(data: &Dataset, classes: usize, settings: &BoostSettings) -> Result<Self> {
-        let x = features(data);
-        let matrix =
-            Matrix::new(&x, data.num_rows(), data.num_features()).map_err(library_error)?;
-        let model = xgboost::train(
-            &matrix,
-            data.labels(),
-            &settings.params,
-            settings.rounds,
-            settings.threads,
-        )
-        .map_err(library_error)?;
-        Ok(Xgboost { model, classes })
-    }
-
-    /// The value (regression) or class index, by the Rust evaluator.
-    pub fn predict(&self, features: &[f32]) -> f32 {
-        with_outputs(self.model.num_outputs(), |out| {
-            match self.model.predict_into(features, Output::Value, out) {
-                Ok(()) => decide(out, self.classes),
-                Err(_) => f32::NAN,
-            }
-        })
-    }
-
-    /// Class probabilities (classification).
-    pub fn predict_proba(&self, features: &[f32]) -> Option<Vec<f32>> {
-        with_outputs(self.model.num_outputs(), |out| {
-            self.model
-                .predict_into(features, Output::Value, out)
-                .ok()
-                .and_then(|()| probabilities(out, self.classes))
-        })
-    }
-
-    /// Predictions for `x` (rows of [`Dataset::num_features`] values, back to back): by the
-    /// library's own batch call (with `threads`) for large batches, else by the Rust evaluator.
-    pub fn predict_batch(&self, x: &[f32], threads: usize) -> Result<Vec<f32>> {
-        let width = self.model.num_features();
-        if x.len() < LIBRARY_BATCH_ROWS * width {
-            return Ok(x
-                .chunks(width.max(1))
-                .map(|row| self.predict(row))
-                .collect());
-        }
-        let matrix = Matrix::new(x, x.len() / width.max(1), width).map_err(library_error)?;
-        let values = self
-            .model
-            .predict_batch(&matrix, Output::Value, threads)
-            .map_err(predict_error)?;
-        let values: Vec<f64> = values.iter().map(|&v| v as f64).collect();
-        Ok(decide_rows(&values, self.model.num_outputs(), self.classes))
-    }
-
-    /// The library's own model file (JSON), which `xgboost.Booster.load_model` reads.
-    pub fn native_model(&self) -> &str {
-        self.model.json()
-    }
-}
-
+pub type Xgboost = Boosted<xgboost::Model>;
 /// A LightGBM model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "StoredLightgbm", into = "StoredLightgbm")]
-pub struct Lightgbm {
-    model: lightgbm::Model,
-    classes: usize,
+pub type Lightgbm = Boosted<lightgbm::Model>;
+
+/// How a model is stored: `{"classes": n, "<library key>": "<the library's own model>"}`.
+impl<L: Library> Serialize for Boosted<L> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut stored = serializer.serialize_struct("Boosted", 2)?;
+        stored.serialize_field("classes", &self.classes)?;
+        stored.serialize_field(L::STORED_KEY, self.model.native())?;
+        stored.end()
+    }
 }
 
-#[derive(Serialize, Deserialize)]
-struct StoredLightgbm {
-    classes: usize,
-    /// LightGBM's text model.
-    lightgbm_text: String,
-}
-
-impl TryFrom<StoredLightgbm> for Lightgbm {
-    type Error = pgml_boost::Error;
-    fn try_from(s: StoredLightgbm) -> std::result::Result<Self, Self::Error> {
-        Ok(Lightgbm {
-            model: lightgbm::Model::from_text(s.lightgbm_text)?,
-            classes: s.classes,
+impl<'de, L: Library> Deserialize<'de> for Boosted<L> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Stored {
+            classes: usize,
+            #[serde(alias = "xgboost_json", alias = "lightgbm_text")]
+            native: String,
+        }
+        let stored = Stored::deserialize(deserializer)?;
+        Ok(Boosted {
+            model: L::from_native(stored.native).map_err(serde::de::Error::custom)?,
+            classes: stored.classes,
         })
     }
 }
 
-impl From<Lightgbm> for StoredLightgbm {
-    fn from(m: Lightgbm) -> Self {
-        StoredLightgbm {
-            classes: m.classes,
-            lightgbm_text: m.model.text().to_owned(),
-        }
-    }
-}
-
-impl Lightgbm {
+impl<L: Library> Boosted<L> {
     /// Trains on `data` (labels are class indices when `classes > 0`).
     pub fn fit(data: &Dataset, classes: usize, settings: &BoostSettings) -> Result<Self> {
         let x = features(data);
         let matrix =
             Matrix::new(&x, data.num_rows(), data.num_features()).map_err(library_error)?;
-        let model = lightgbm::train(
+        let model = L::train(
             &matrix,
             data.labels(),
             &settings.params,
@@ -233,13 +230,13 @@ impl Lightgbm {
             settings.threads,
         )
         .map_err(library_error)?;
-        Ok(Lightgbm { model, classes })
+        Ok(Boosted { model, classes })
     }
 
     /// The value (regression) or class index, by the Rust evaluator.
     pub fn predict(&self, features: &[f32]) -> f32 {
         with_outputs(self.model.num_outputs(), |out| {
-            match self.model.predict_into(features, Output::Value, out) {
+            match self.model.predict_into(features, out) {
                 Ok(()) => decide(out, self.classes),
                 Err(_) => f32::NAN,
             }
@@ -250,7 +247,7 @@ impl Lightgbm {
     pub fn predict_proba(&self, features: &[f32]) -> Option<Vec<f32>> {
         with_outputs(self.model.num_outputs(), |out| {
             self.model
-                .predict_into(features, Output::Value, out)
+                .predict_into(features, out)
                 .ok()
                 .and_then(|()| probabilities(out, self.classes))
         })
@@ -269,14 +266,15 @@ impl Lightgbm {
         let matrix = Matrix::new(x, x.len() / width.max(1), width).map_err(library_error)?;
         let values = self
             .model
-            .predict_batch(&matrix, Output::Value, threads)
+            .predict_rows(&matrix, threads)
             .map_err(predict_error)?;
         Ok(decide_rows(&values, self.model.num_outputs(), self.classes))
     }
 
-    /// The library's own model file (text), which `lightgbm.Booster(model_file=...)` reads.
+    /// The library's own model file (XGBoost JSON, LightGBM text), which
+    /// `xgboost.Booster.load_model` / `lightgbm.Booster(model_file=...)` read.
     pub fn native_model(&self) -> &str {
-        self.model.text()
+        self.model.native()
     }
 }
 

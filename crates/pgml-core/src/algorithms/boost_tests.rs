@@ -104,6 +104,15 @@ fn regression_trains_scores_and_round_trips() {
             trained.metrics
         );
         let bytes = trained.model.to_bytes().unwrap();
+        // The stored layout of every release: the class count and the library's own file
+        // under its library's key.
+        let stored = String::from_utf8(bytes.clone()).unwrap();
+        let key = if stored.contains("\"Xgboost\":") {
+            "\"xgboost_json\":"
+        } else {
+            "\"lightgbm_text\":"
+        };
+        assert!(stored.contains(key) && stored.contains("\"classes\":0"), "{algorithm}: {key}");
         let back = Model::from_bytes(&bytes).unwrap();
         assert_eq!(back, trained.model, "{algorithm}");
         let y = back.predict(&[5.0, 4.0, 1.0]).unwrap();

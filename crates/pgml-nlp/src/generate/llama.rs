@@ -88,6 +88,46 @@ fn check_gguf_file(path: &Path) -> Result<()> {
     }
 }
 
+/// The vocabulary of a GGUF file alone (llama.cpp's `vocab_only` load: no weights), for
+/// counting tokens.
+pub struct Vocabulary {
+    model: LlamaModel,
+    bytes: u64,
+}
+
+impl Vocabulary {
+    pub fn load(path: &Path) -> Result<Self> {
+        check_gguf_file(path)?;
+        let params = LlamaModelParams::default().with_vocab_only(true);
+        let model = LlamaModel::load_from_file(backend()?, path, &params).map_err(|e| {
+            Error::sql(
+                SqlState::DataCorrupted,
+                format!(
+                    "llama.cpp could not read the vocabulary of {}: {e}",
+                    path.display()
+                ),
+                "the file is damaged or truncated; copy it again or use another GGUF file",
+            )
+        })?;
+        // For the cache's accounting: about 32 bytes per token (its text, score and type).
+        let bytes = u64::try_from(model.vocab().n_tokens()).unwrap_or(0) * 32;
+        Ok(Vocabulary { model, bytes })
+    }
+
+    /// Tokens in `text` as [`LlamaGenerator::tokenize`] splits it.
+    pub fn count(&self, text: &str) -> usize {
+        self.model
+            .vocab()
+            .tokenize(text.as_bytes(), false, true)
+            .len()
+    }
+
+    /// Approximate memory of the vocabulary.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
 impl LlamaGenerator {
     /// Loads a GGUF file (memory-mapped: backends that load the same file share its pages).
     pub fn load(path: &Path) -> Result<Self> {

@@ -35,7 +35,13 @@ pub struct GenerationParams {
     /// Text inputs only: return the prompt followed by the generation (Hugging Face's
     /// `return_full_text`, true by default in its text-generation pipeline).
     pub return_full_text: bool,
+    /// Answers per input (Hugging Face's `num_return_sequences`), each sampled on its own;
+    /// above 1 only with sampling, as in Hugging Face (greedy answers would all be equal).
+    pub num_return_sequences: usize,
 }
+
+/// Most answers one input may ask for.
+pub const MAX_RETURN_SEQUENCES: usize = 64;
 
 impl Default for GenerationParams {
     fn default() -> Self {
@@ -45,6 +51,7 @@ impl Default for GenerationParams {
             repetition_penalty: 1.0,
             stop: Vec::new(),
             return_full_text: true,
+            num_return_sequences: 1,
         }
     }
 }
@@ -91,12 +98,19 @@ impl GenerationParams {
         let n = o.i64("num_return_sequences", 1)?;
         o.finish()?;
 
-        if n.is_some_and(|n| n != 1) {
-            return Err(Error::not_supported(
-                "num_return_sequences other than 1 is not supported yet",
-                "call pgml.transform once per answer you want (with do_sample and different seeds)",
-            ));
-        }
+        let num_return_sequences = match n {
+            None => 1,
+            Some(n) => match usize::try_from(n) {
+                Ok(n @ 1..=MAX_RETURN_SEQUENCES) => n,
+                _ => {
+                    return Err(out_of_range(
+                        "num_return_sequences",
+                        &format!("between 1 and {MAX_RETURN_SEQUENCES}"),
+                        n,
+                    ))
+                }
+            },
+        };
         let max_new_tokens =
             match (max_new, max_tokens) {
                 (Some(_), Some(_)) => return Err(Error::invalid(
@@ -138,13 +152,33 @@ impl GenerationParams {
         if stops.iter().any(String::is_empty) {
             return Err(out_of_range("stop", "non-empty texts", "\"\""));
         }
+        if num_return_sequences > 1 && sampling.is_none() {
+            return Err(Error::invalid(
+                format!(
+                    "num_return_sequences {num_return_sequences} needs sampling: greedy decoding gives one answer"
+                ),
+                "add \"do_sample\": true (and a temperature above 0), as Hugging Face requires",
+            ));
+        }
         Ok(GenerationParams {
             max_new_tokens,
             sampling,
             repetition_penalty: repetition_penalty.unwrap_or(1.0) as f32,
             stop: stops,
             return_full_text: return_full_text.unwrap_or(true),
+            num_return_sequences,
         })
+    }
+
+    /// The settings of answer `i` of `num_return_sequences`: with a fixed `seed`, answer `i`
+    /// samples with `seed + i` (so answers differ, and each is reproducible); without one,
+    /// each answer draws a fresh seed anyway.
+    pub fn for_sequence(&self, i: usize) -> GenerationParams {
+        let mut params = self.clone();
+        if let Some(sampling) = params.sampling.as_mut() {
+            sampling.seed = sampling.seed.map(|s| s.wrapping_add(i as u32));
+        }
+        params
     }
 }
 
@@ -203,10 +237,21 @@ mod tests {
             json!({"max_new_token": 5}),
             json!({"max_new_tokens": 5, "max_tokens": 5}),
             json!({"num_return_sequences": 2}),
+            json!({"num_return_sequences": 0}),
+            json!({"num_return_sequences": 65, "do_sample": true}),
             json!("text"),
         ] {
             assert!(GenerationParams::from_args(&bad).is_err(), "{bad}");
         }
+        let many = GenerationParams::from_args(
+            &json!({"num_return_sequences": 3, "do_sample": true, "seed": 7}),
+        )
+        .unwrap();
+        assert_eq!(many.num_return_sequences, 3);
+        let seeds: Vec<_> = (0..3)
+            .map(|i| many.for_sequence(i).sampling.unwrap().seed)
+            .collect();
+        assert_eq!(seeds, [Some(7), Some(8), Some(9)]);
         let huge = GenerationParams::from_args(&json!({"max_new_tokens": 1_000_000_000})).unwrap();
         assert_eq!(huge.max_new_tokens, 1_000_000_000);
     }

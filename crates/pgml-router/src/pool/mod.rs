@@ -223,12 +223,24 @@ impl Pool {
             // client task carries (see `client::handle`).
             Box::pin(self.wait_resumed()).await;
         }
-        let started = Instant::now();
-        let wait = self.timeouts.get().wait;
-        let acquired = tokio::time::timeout(wait, self.permits.clone().acquire_owned()).await;
-        self.stats.cl_waiting.dec();
-        let waited = started.elapsed();
-        self.stats.record_wait(waited);
+        // A free slot is taken at once, without arming the wait timer or reading the clock
+        // (most checkouts: the common case costs no timer-wheel insert and removal).
+        let acquired = match Arc::clone(&self.permits).try_acquire_owned() {
+            Ok(permit) => {
+                self.stats.cl_waiting.dec();
+                self.stats.record_wait(std::time::Duration::ZERO);
+                Ok(Ok(permit))
+            }
+            Err(_) => {
+                let started = Instant::now();
+                let wait = self.timeouts.get().wait;
+                let acquired =
+                    tokio::time::timeout(wait, Arc::clone(&self.permits).acquire_owned()).await;
+                self.stats.cl_waiting.dec();
+                self.stats.record_wait(started.elapsed());
+                acquired.map_err(|elapsed| (elapsed, started.elapsed()))
+            }
+        };
         let permit = match acquired {
             Ok(Ok(permit)) => permit,
             Ok(Err(_closed)) => {
@@ -237,7 +249,7 @@ impl Pool {
                     format!("pool {} was removed from the configuration", self.name()),
                 ))
             }
-            Err(_elapsed) => {
+            Err((_elapsed, waited)) => {
                 warn!(pool = %self.name(), waited_ms = waited.as_millis() as u64, "query_wait_timeout");
                 return Err(ClientError::fatal(
                     SqlState::TOO_MANY_CONNECTIONS,

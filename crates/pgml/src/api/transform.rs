@@ -164,8 +164,20 @@ fn generate_one(
     )
 }
 
-/// Text prompts: `[[{"generated_text": ...}], ...]`, one list per input (Hugging Face's
-/// text-generation pipeline shape, as PostgresML returned it).
+/// The `num_return_sequences` answers to one prompt, each sampled on its own.
+fn answers(
+    generator: &Rc<LlamaGenerator>,
+    prompt: &Prompt,
+    params: &GenerationParams,
+) -> Result<Vec<String>> {
+    (0..params.num_return_sequences)
+        .map(|i| generate_one(generator, prompt, &params.for_sequence(i)))
+        .collect()
+}
+
+/// Text prompts: `[[{"generated_text": ...}, ...], ...]`, one list per input with one entry
+/// per returned sequence (Hugging Face's text-generation pipeline shape, as PostgresML
+/// returned it).
 fn transform_texts(
     model: Result<String>,
     args: &JsonB,
@@ -176,12 +188,20 @@ fn transform_texts(
     let generator = nlp_cache::generator(&model?)?;
     let outputs = prompts
         .iter()
-        .map(|p| generate_one(&generator, p, &params).map(|t| json!([{ "generated_text": t }])))
+        .map(|p| {
+            let texts = answers(&generator, p, &params)?;
+            Ok(Value::Array(
+                texts
+                    .into_iter()
+                    .map(|t| json!({ "generated_text": t }))
+                    .collect(),
+            ))
+        })
         .collect::<Result<Vec<Value>>>()?;
     Ok(Value::Array(outputs))
 }
 
-/// A conversation: `["answer"]`, the assistant's next message.
+/// A conversation: `["answer"]`, the assistant's next message (one per returned sequence).
 fn transform_chat(
     model: Result<String>,
     args: &JsonB,
@@ -190,7 +210,7 @@ fn transform_chat(
     let params = GenerationParams::from_args(&args.0)?;
     let prompt = conversation(inputs)?;
     let generator = nlp_cache::generator(&model?)?;
-    Ok(json!([generate_one(&generator, &prompt, &params)?]))
+    Ok(json!(answers(&generator, &prompt, &params)?))
 }
 
 /// `pgml.transform(task jsonb, args, inputs text[], cache)`. `cache` is accepted for
@@ -253,6 +273,12 @@ fn stream_rows(
 ) -> SetOfIterator<'static, JsonB> {
     let stream = (|| {
         let params = GenerationParams::from_args(&args.0)?;
+        if params.num_return_sequences > 1 {
+            return Err(Error::not_supported(
+                "pgml.transform_stream streams one answer; num_return_sequences must be 1",
+                "use pgml.transform for several answers, or one stream per answer",
+            ));
+        }
         let prompt = prompt?;
         let generator = nlp_cache::generator(&model?)?;
         start(&generator, &prompt, &params)
