@@ -112,7 +112,10 @@ fn regression_trains_scores_and_round_trips() {
         } else {
             "\"lightgbm_text\":"
         };
-        assert!(stored.contains(key) && stored.contains("\"classes\":0"), "{algorithm}: {key}");
+        assert!(
+            stored.contains(key) && stored.contains("\"classes\":0"),
+            "{algorithm}: {key}"
+        );
         let back = Model::from_bytes(&bytes).unwrap();
         assert_eq!(back, trained.model, "{algorithm}");
         let y = back.predict(&[5.0, 4.0, 1.0]).unwrap();
