@@ -37,7 +37,7 @@ impl ShowCommand for Databases {
             .map(|p| {
                 let t = &p.target;
                 let current = p.stats.sv_active.get() + p.idle_count() as u64;
-                let paused = if p.is_paused() { "1" } else { "0" };
+                let flag = |on: bool| if on { "1" } else { "0" }.to_owned();
                 vec![
                     p.database.clone(),
                     t.host.clone(),
@@ -50,8 +50,8 @@ impl ShowCommand for Databases {
                     p.mode.as_str().to_owned(),
                     p.pool_size().to_string(),
                     current.to_string(),
-                    paused.to_owned(),
-                    "0".to_owned(),
+                    flag(p.is_paused()),
+                    flag(p.is_disabled()),
                 ]
             })
             .collect()

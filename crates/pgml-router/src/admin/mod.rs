@@ -1,13 +1,17 @@
 //! The admin console: a simple-query session on database `pgml-router` (or `pgbouncer`,
 //! `pgcat`) that answers `SHOW ...` commands with PgBouncer's column names, and
-//! `RELOAD`, `PAUSE [db]`, `RESUME [db]`, `SHUTDOWN`. Each command lives in its own
+//! `RELOAD`, `PAUSE [db]`, `RESUME [db]`, `RECONNECT [db]`, `DISABLE db`, `ENABLE db`,
+//! `SHUTDOWN`. Each command lives in its own
 //! file: the SHOW ones behind [`ShowCommand`], the others as a `run` function.
 
 mod clients;
 mod config;
 mod databases;
+mod disable;
+mod enable;
 mod pause;
 mod pools;
+mod reconnect;
 mod reload;
 mod resume;
 mod servers;
@@ -132,7 +136,15 @@ fn ready(out: &mut BytesMut) {
 }
 
 /// The action commands, for the "unsupported command" hint.
-const ACTIONS: [&str; 4] = ["RELOAD", "PAUSE [db]", "RESUME [db]", "SHUTDOWN"];
+const ACTIONS: [&str; 7] = [
+    "RELOAD",
+    "PAUSE [db]",
+    "RESUME [db]",
+    "RECONNECT [db]",
+    "DISABLE db",
+    "ENABLE db",
+    "SHUTDOWN",
+];
 
 /// What an action command did: notices to show, then its command tag.
 pub struct Done {
@@ -156,6 +168,9 @@ pub async fn answer(shared: &Shared, sql: &str, out: &mut BytesMut) {
         "RELOAD" => reload::run(shared, args),
         "PAUSE" => pause::run(shared, args).await,
         "RESUME" => resume::run(shared, args),
+        "RECONNECT" => reconnect::run(shared, args),
+        "DISABLE" => disable::run(shared, args),
+        "ENABLE" => enable::run(shared, args),
         "SHUTDOWN" => shutdown::run(shared, args),
         _ => Err(unsupported(text)),
     };

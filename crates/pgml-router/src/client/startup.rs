@@ -154,6 +154,14 @@ pub async fn negotiate(
             return Err(e);
         }
     }
+    if pool.is_disabled() {
+        return Err(ClientError::fatal(
+            SqlState::CANNOT_CONNECT_NOW,
+            format!(
+                "database \"{database}\" is disabled (DISABLE {database}); new clients are refused until ENABLE {database}"
+            ),
+        ));
+    }
     let settings = super::params::client_settings(&startup.parameters);
     let params = super::params::reported_to_client(pool.server_params().await?, &settings);
     let registration = shared.cancels.register();

@@ -15,6 +15,7 @@ impl Pool {
         let t = self.timeouts.get();
         conn.created.elapsed() <= t.lifetime
             && conn.idle_since.elapsed() <= t.idle
+            && !self.reconnect_due(conn)
             && conn.looks_healthy()
     }
 

@@ -99,6 +99,11 @@ pub struct Pool {
     /// Set by `PAUSE`: checkouts wait for `RESUME`.
     paused: AtomicBool,
     resumed: Notify,
+    /// Set by `DISABLE`: new clients are refused until `ENABLE`.
+    disabled: AtomicBool,
+    /// Counts `RECONNECT`s: connections opened before the last one close instead of being
+    /// reused.
+    generation: AtomicU64,
     /// Removed or replaced by a reload: no new checkouts, connections close on release.
     retired: AtomicBool,
     /// Fetches the secret of a user configured without password.
@@ -172,6 +177,8 @@ impl Pool {
             params: Mutex::new(None),
             paused: AtomicBool::new(false),
             resumed: Notify::new(),
+            disabled: AtomicBool::new(false),
+            generation: AtomicU64::new(0),
             retired: AtomicBool::new(false),
             auth_query,
             auth_cache: Mutex::new(None),
@@ -282,7 +289,7 @@ impl Pool {
     /// a retired pool closes it instead.
     pub fn release(&self, checkout: Checkout) {
         let Checkout { mut conn, active } = checkout;
-        if !self.is_retired() {
+        if !self.is_retired() && !self.reconnect_due(&conn) {
             conn.idle_since = Instant::now();
             if let Some(info) = &conn.info {
                 info.state.set(ConnState::Idle);
@@ -331,6 +338,7 @@ impl Pool {
         let credential = self.credential()?;
         match connect(t, &credential, self.timeouts.get().connect).await {
             Ok(mut conn) => {
+                conn.generation = self.generation.load(Ordering::Acquire);
                 let server_info = Arc::new(ServerInfo {
                     database: self.database.clone(),
                     user: self.user.clone(),

@@ -1,5 +1,7 @@
-//! `PAUSE` / `RESUME` of a pool (PgBouncer's semantics): while paused, checkouts wait;
-//! `PAUSE` returns once every server connection is back, and closes them all.
+//! The admin console's actions on a pool, with PgBouncer's semantics: `PAUSE` / `RESUME`
+//! (while paused, checkouts wait; `PAUSE` returns once every server connection is back, and
+//! closes them all), `DISABLE` / `ENABLE` (new clients refused) and `RECONNECT` (every server
+//! connection is replaced: idle ones close now, busy ones when released).
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -7,6 +9,7 @@ use std::time::Duration;
 use tracing::info;
 
 use super::{lock, Pool};
+use crate::server::ServerConn;
 
 /// How often a pausing pool looks whether its connections came back.
 const RELEASE_POLL: Duration = Duration::from_millis(10);
@@ -55,6 +58,34 @@ impl Pool {
             }
             notified.await;
         }
+    }
+
+    /// Whether `DISABLE` is in force.
+    pub fn is_disabled(&self) -> bool {
+        self.disabled.load(Ordering::Acquire)
+    }
+
+    /// `DISABLE` (true) / `ENABLE` (false); returns false if the pool was so already.
+    pub fn set_disabled(&self, disabled: bool) -> bool {
+        let was = self.disabled.swap(disabled, Ordering::AcqRel);
+        if was != disabled {
+            info!(pool = %self.name(), disabled, "pool {}", if disabled { "disabled" } else { "enabled" });
+        }
+        was != disabled
+    }
+
+    /// `RECONNECT`: connections opened until now are not reused; the idle ones close now
+    /// (returned: how many), the busy ones when their client releases them.
+    pub fn reconnect(&self) -> usize {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        let closed = self.close_idle();
+        info!(pool = %self.name(), closed, "server connections to be replaced (RECONNECT)");
+        closed
+    }
+
+    /// Whether `conn` was opened before the last `RECONNECT`.
+    pub(super) fn reconnect_due(&self, conn: &ServerConn) -> bool {
+        conn.generation < self.generation.load(Ordering::Acquire)
     }
 
     /// Closes every idle server connection.

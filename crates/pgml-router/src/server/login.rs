@@ -266,6 +266,7 @@ async fn login(target: &ServerTarget, credential: &Credential) -> Result<ServerC
         prepared: std::collections::HashSet::new(),
         params,
         created: now,
+        generation: 0,
         idle_since: now,
         info: None,
     })

@@ -60,6 +60,8 @@ pub struct ServerConn {
     pub dirtied_by: Option<u64>,
     /// When the connection was opened.
     pub created: Instant,
+    /// The pool's `RECONNECT` count when it was opened: an older one is not reused.
+    pub generation: u64,
     /// When it last went back to the pool.
     pub idle_since: Instant,
     /// What `SHOW SERVERS` prints; set by the pool.

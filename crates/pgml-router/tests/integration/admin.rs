@@ -1,4 +1,5 @@
-//! Admin console actions (`RELOAD`, `PAUSE`, `RESUME`, `SHUTDOWN`) and the binary's
+//! Admin console actions (`RELOAD`, `PAUSE`, `RESUME`, `RECONNECT`, `DISABLE`, `ENABLE`,
+//! `SHUTDOWN`) and the binary's
 //! signals (SIGHUP, SIGINT, SIGTERM), with real clients.
 
 use std::process::Stdio;
@@ -152,6 +153,49 @@ async fn pause_waits_for_servers_and_resume_lets_queries_go_on() {
     assert_eq!(sqlstate(&err), "55000");
     let b = app_client(port).await;
     assert_eq!(value(&b, "SELECT 2").await, "2");
+}
+
+#[tokio::test]
+async fn reconnect_replaces_server_connections_and_disable_refuses_new_clients() {
+    require_postgres!();
+    let port = start_router(RouterOpts::default()).await;
+    let a = app_client(port).await;
+    let before = backend_pid(&a).await;
+    // RECONNECT while a transaction holds the connection: it stays until released, then the
+    // next transaction gets a new server process; the client stays connected throughout.
+    a.simple_query("BEGIN").await.unwrap();
+    let notices = admin_command(port, "RECONNECT").await.unwrap().join("\n");
+    assert!(notices.contains("app/md5user"), "{notices}");
+    assert_eq!(backend_pid(&a).await, before, "inside the transaction");
+    a.simple_query("COMMIT").await.unwrap();
+    let after = backend_pid(&a).await;
+    assert_ne!(after, before, "RECONNECT kept the old server connection");
+    // Idle connections close at once; per database too.
+    admin_command(port, "RECONNECT app").await.unwrap();
+    assert_eq!(md5_servers(port).await, 0);
+    assert_ne!(backend_pid(&a).await, after);
+    let err = admin_command(port, "RECONNECT nosuchdb").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "3D000");
+
+    // DISABLE: new clients are refused with 57P03 naming the database; connected ones go on.
+    admin_command(port, "DISABLE app").await.unwrap();
+    let dbs = admin_show(port, "DATABASES").await;
+    assert!(dbs
+        .iter()
+        .all(|row| row.iter().any(|(k, v)| k == "disabled" && v == "1")));
+    let err = connect(port, MD5_USER, MD5_PASS, "app").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "57P03");
+    assert!(message(&err).contains("ENABLE app"), "{}", message(&err));
+    assert_eq!(value(&a, "SELECT 7").await, "7");
+    let err = admin_command(port, "DISABLE app").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "55000");
+    let err = admin_command(port, "DISABLE").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "42601");
+    admin_command(port, "ENABLE app").await.unwrap();
+    let b = app_client(port).await;
+    assert_eq!(value(&b, "SELECT 8").await, "8");
+    let err = admin_command(port, "ENABLE app").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "55000");
 }
 
 #[tokio::test]
