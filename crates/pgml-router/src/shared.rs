@@ -25,6 +25,14 @@ pub enum Stop {
     Now,
 }
 
+/// What every connection task watches: the stop state, and how many `KILL`s there were
+/// (each session then looks whether its own pool was killed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signal {
+    pub stop: Stop,
+    pub kills: u64,
+}
+
 /// A configuration with what was built from it.
 #[derive(Debug)]
 pub struct Loaded {
@@ -57,7 +65,7 @@ pub struct Shared {
     /// Logged-in pool clients, for `SHOW CLIENTS`.
     pub clients: Registry<ClientInfo>,
     config_path: Mutex<Option<PathBuf>>,
-    stop: watch::Sender<Stop>,
+    signal: watch::Sender<Signal>,
 }
 
 impl Shared {
@@ -71,7 +79,10 @@ impl Shared {
             cancels: Arc::new(CancelMap::default()),
             clients: Registry::default(),
             config_path: Mutex::new(None),
-            stop: watch::Sender::new(Stop::Running),
+            signal: watch::Sender::new(Signal {
+                stop: Stop::Running,
+                kills: 0,
+            }),
         })
     }
 
@@ -138,9 +149,9 @@ impl Shared {
 
     /// Asks the router to stop; never goes back (a later, milder request is ignored).
     pub fn request_stop(&self, stop: Stop) {
-        self.stop.send_if_modified(|current| {
-            if stop > *current {
-                *current = stop;
+        self.signal.send_if_modified(|current| {
+            if stop > current.stop {
+                current.stop = stop;
                 true
             } else {
                 false
@@ -148,26 +159,50 @@ impl Shared {
         });
     }
 
-    /// The stop state now.
-    pub fn stopping(&self) -> Stop {
-        *self.stop.borrow()
+    /// Wakes every session to look whether its pool was killed (`KILL db` marked it first).
+    pub fn announce_kill(&self) {
+        self.signal.send_modify(|current| current.kills += 1);
     }
 
-    /// Watches the stop state.
-    pub fn stop_watch(&self) -> watch::Receiver<Stop> {
-        self.stop.subscribe()
+    /// The stop state now.
+    pub fn stopping(&self) -> Stop {
+        self.signal.borrow().stop
+    }
+
+    /// Watches the stop state and kills.
+    pub fn stop_watch(&self) -> watch::Receiver<Signal> {
+        self.signal.subscribe()
     }
 }
 
 /// Completes once the stop state is past `beyond`, with the new state.
 pub fn stop_past(
-    mut rx: watch::Receiver<Stop>,
+    rx: watch::Receiver<Signal>,
     beyond: Stop,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Stop> + Send>> {
+    let kills = rx.borrow().kills;
+    let signal = signal_past(rx, beyond, kills, false);
+    Box::pin(async move { signal.await.stop })
+}
+
+/// Completes once the stop state is past `beyond` or, with `watch_kills`, once the kill
+/// count differs from `kills`; with the signal then.
+pub fn signal_past(
+    mut rx: watch::Receiver<Signal>,
+    beyond: Stop,
+    kills: u64,
+    watch_kills: bool,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Signal> + Send>> {
     Box::pin(async move {
-        match rx.wait_for(|s| *s > beyond).await {
+        match rx
+            .wait_for(|s| s.stop > beyond || (watch_kills && s.kills != kills))
+            .await
+        {
             Ok(s) => *s,
-            Err(_) => Stop::Now,
+            Err(_) => Signal {
+                stop: Stop::Now,
+                kills,
+            },
         }
     })
 }

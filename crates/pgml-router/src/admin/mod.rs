@@ -1,7 +1,7 @@
 //! The admin console: a simple-query session on database `pgml-router` (or `pgbouncer`,
 //! `pgcat`) that answers `SHOW ...` commands with PgBouncer's column names, and
 //! `RELOAD`, `PAUSE [db]`, `RESUME [db]`, `RECONNECT [db]`, `DISABLE db`, `ENABLE db`,
-//! `SHUTDOWN`. Each command lives in its own
+//! `KILL db`, `SHUTDOWN`. Each command lives in its own
 //! file: the SHOW ones behind [`ShowCommand`], the others as a `run` function.
 
 mod clients;
@@ -9,6 +9,7 @@ mod config;
 mod databases;
 mod disable;
 mod enable;
+mod kill;
 mod pause;
 mod pools;
 mod reconnect;
@@ -136,13 +137,14 @@ fn ready(out: &mut BytesMut) {
 }
 
 /// The action commands, for the "unsupported command" hint.
-const ACTIONS: [&str; 7] = [
+const ACTIONS: [&str; 8] = [
     "RELOAD",
     "PAUSE [db]",
     "RESUME [db]",
     "RECONNECT [db]",
     "DISABLE db",
     "ENABLE db",
+    "KILL db",
     "SHUTDOWN",
 ];
 
@@ -171,6 +173,7 @@ pub async fn answer(shared: &Shared, sql: &str, out: &mut BytesMut) {
         "RECONNECT" => reconnect::run(shared, args),
         "DISABLE" => disable::run(shared, args),
         "ENABLE" => enable::run(shared, args),
+        "KILL" => kill::run(shared, args),
         "SHUTDOWN" => shutdown::run(shared, args),
         _ => Err(unsupported(text)),
     };

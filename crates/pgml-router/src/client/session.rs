@@ -28,7 +28,7 @@ use crate::pool::{Checkout, Pool};
 use crate::registry::{ClientInfo, ConnState, StateCell};
 use crate::scanner::{Inspect, Piece, Scanner, MAX_CONTROL_MESSAGE};
 use crate::server::QueryError;
-use crate::shared::{stop_past, Shared, Stop};
+use crate::shared::{signal_past, Shared, Stop};
 use crate::stream::Stream;
 
 /// Largest message length word accepted from either side (PostgreSQL's own limit).
@@ -47,6 +47,8 @@ enum End {
     ServerLost(String),
     /// Closed by the router without a word (stopping mid-message).
     Dropped,
+    /// `KILL` of the client's database: closed with FATAL, its server connection too.
+    Killed,
 }
 
 /// One client's session.
@@ -73,6 +75,8 @@ pub struct Session {
     shared: Arc<Shared>,
     /// A graceful stop was asked for: end at the next transaction boundary.
     draining: bool,
+    /// The pool's kill count when this session started (or moved to a reloaded pool).
+    kills_seen: u64,
     /// When the first message not yet answered by ReadyForQuery was sent.
     query_started: Option<Instant>,
     /// When the current transaction's first message was sent.
@@ -117,6 +121,7 @@ impl Session {
         } else {
             (client_inspect_session, server_inspect_session)
         };
+        let kills_seen = login.pool.kills();
         Session {
             info,
             prepared: transaction.then(Prepared::default),
@@ -130,6 +135,7 @@ impl Session {
             in_flight: 0,
             unsynced: false,
             status: TransactionStatus::Idle,
+            kills_seen,
             shared: Arc::clone(shared),
             draining: false,
             query_started: None,
@@ -154,7 +160,9 @@ impl Session {
     }
 
     async fn pump(&mut self) -> End {
-        let mut stop = stop_past(self.shared.stop_watch(), Stop::Running);
+        let watch = self.shared.stop_watch();
+        let kills = watch.borrow().kills;
+        let mut stop = signal_past(watch, Stop::Running, kills, true);
         let mut stop_seen = Stop::Running;
         loop {
             let attached = self.server.is_some();
@@ -188,15 +196,21 @@ impl Session {
                     }
                 },
                 seen = &mut stop, if stop_seen != Stop::Now => {
-                    stop_seen = seen;
-                    if seen == Stop::Now {
-                        return self.stopped_now();
+                    if self.login.pool.kills() != self.kills_seen {
+                        return End::Killed;
                     }
-                    self.draining = true;
-                    if let Some(end) = self.drained() {
-                        return end;
+                    if seen.stop > stop_seen {
+                        stop_seen = seen.stop;
+                        if seen.stop == Stop::Now {
+                            return self.stopped_now();
+                        }
+                        self.draining = true;
+                        if let Some(end) = self.drained() {
+                            return end;
+                        }
                     }
-                    stop = stop_past(self.shared.stop_watch(), Stop::Draining);
+                    // Another pool's KILL, or the drain began: watch on.
+                    stop = signal_past(self.shared.stop_watch(), stop_seen, seen.kills, true);
                 }
             }
         }
@@ -351,6 +365,7 @@ impl Session {
         debug!(peer = %self.login.peer, pool = %old.name(), "client moved to the reloaded pool");
         old.stats.cl_active.dec();
         new.stats.cl_active.inc();
+        self.kills_seen = new.kills();
         self.login.pool = new;
         Ok(())
     }
@@ -532,6 +547,19 @@ impl Session {
                 info!(%peer, pool = %pool.name(), "client disconnected")
             }
             End::Dropped => info!(%peer, pool = %pool.name(), "client closed by the router"),
+            End::Killed => {
+                info!(%peer, pool = %pool.name(), "client closed by KILL");
+                // Its server connection (if any) closes with it, unreset.
+                self.server = None;
+                let err = ClientError::fatal(
+                    SqlState::ADMIN_SHUTDOWN,
+                    format!(
+                        "terminating connection: database \"{}\" was killed (KILL {})",
+                        pool.database, pool.database
+                    ),
+                );
+                super::send_error(&mut self.client, &err).await;
+            }
             End::Refused(err) => {
                 warn!(%peer, pool = %pool.name(), error = %err, "client session ended by router");
                 super::send_error(&mut self.client, err).await;

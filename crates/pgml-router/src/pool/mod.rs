@@ -104,6 +104,8 @@ pub struct Pool {
     /// Counts `RECONNECT`s: connections opened before the last one close instead of being
     /// reused.
     generation: AtomicU64,
+    /// Counts `KILL`s: a session that saw fewer ends.
+    kills: AtomicU64,
     /// Removed or replaced by a reload: no new checkouts, connections close on release.
     retired: AtomicBool,
     /// Fetches the secret of a user configured without password.
@@ -179,6 +181,7 @@ impl Pool {
             resumed: Notify::new(),
             disabled: AtomicBool::new(false),
             generation: AtomicU64::new(0),
+            kills: AtomicU64::new(0),
             retired: AtomicBool::new(false),
             auth_query,
             auth_cache: Mutex::new(None),

@@ -83,6 +83,22 @@ impl Pool {
         closed
     }
 
+    /// `KILL`: pauses the pool (new transactions wait for `RESUME`), closes its idle
+    /// connections and counts a kill, which ends every session of the pool once told
+    /// ([`crate::Shared::announce_kill`]); their server connections close with them.
+    pub fn kill(&self) -> usize {
+        self.pause();
+        self.kills.fetch_add(1, Ordering::AcqRel);
+        let closed = self.close_idle();
+        info!(pool = %self.name(), "pool killed (KILL)");
+        closed
+    }
+
+    /// How many times the pool was killed.
+    pub fn kills(&self) -> u64 {
+        self.kills.load(Ordering::Acquire)
+    }
+
     /// Whether `conn` was opened before the last `RECONNECT`.
     pub(super) fn reconnect_due(&self, conn: &ServerConn) -> bool {
         conn.generation < self.generation.load(Ordering::Acquire)

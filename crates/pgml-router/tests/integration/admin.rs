@@ -199,6 +199,54 @@ async fn reconnect_replaces_server_connections_and_disable_refuses_new_clients()
 }
 
 #[tokio::test]
+async fn kill_closes_the_database_s_clients_and_servers_and_pauses_it() {
+    require_postgres!();
+    let port = start_router(RouterOpts::default()).await;
+    let idle = app_client(port).await;
+    assert_eq!(value(&idle, "SELECT 1").await, "1");
+    let busy = app_client(port).await;
+    busy.simple_query("BEGIN").await.unwrap();
+    // A query in flight gets the FATAL, which names the command.
+    let conninfo = format!("host=127.0.0.1 port={port} user={MD5_USER} dbname=app");
+    let running =
+        tokio::spawn(async move { psql(&conninfo, MD5_PASS, &["SELECT pg_sleep(5)"]).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let notices = admin_command(port, "KILL app").await.unwrap().join("\n");
+    assert!(notices.contains("killed app/md5user"), "{notices}");
+    let (ok, out) = tokio::time::timeout(Duration::from_secs(3), running)
+        .await
+        .expect("KILL did not end the running query")
+        .unwrap();
+    assert!(!ok && out.contains("was killed (KILL app)"), "{out}");
+    // Idle clients, in a transaction or not, are closed.
+    for client in [&idle, &busy] {
+        assert!(client.simple_query("SELECT 2").await.is_err());
+        assert!(client.is_closed());
+    }
+    // Its server connections are gone too (the open transaction was not kept).
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while md5_servers(port).await > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(md5_servers(port).await, 0);
+    // Paused: a new client logs in and waits at its first query until RESUME.
+    let late = app_client(port).await;
+    let waiting = tokio::spawn(async move { value(&late, "SELECT 3").await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "a query ran in a killed database");
+    admin_command(port, "RESUME app").await.unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(2), waiting)
+        .await
+        .expect("RESUME did not release the waiting query")
+        .unwrap();
+    assert_eq!(got, "3");
+    let err = admin_command(port, "KILL nosuchdb").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "3D000");
+    let err = admin_command(port, "KILL").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "42601");
+}
+
+#[tokio::test]
 async fn admin_shutdown_stops_now_and_wait_for_servers_drains() {
     require_postgres!();
     // SHUTDOWN: every client is closed at once, even inside a transaction.
