@@ -55,6 +55,12 @@ SELECT pgml.transform(
     inputs => ARRAY['{"role": "system", "content": "You answer in one word."}'::jsonb,
                     '{"role": "user", "content": "What is the capital of France?"}'::jsonb]
 ) AS answer;
+-- several sampled answers to one conversation: one string each
+SELECT jsonb_array_length(pgml.transform(
+    task => '{"task": "conversational", "model": "HuggingFaceTB/SmolLM2-135M-Instruct"}'::jsonb,
+    args => '{"max_new_tokens": 6, "do_sample": true, "seed": 3, "num_return_sequences": 2}'::jsonb,
+    inputs => ARRAY['{"role": "user", "content": "Name a colour."}'::jsonb]
+)) AS chat_answers;
 
 -- streaming: one row per piece, the same text as the whole answer
 SELECT string_agg(piece->>0, '') = (pgml.transform(
