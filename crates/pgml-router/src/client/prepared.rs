@@ -81,6 +81,20 @@ impl Prepared {
             out.extend_from_slice(frame);
             return Ok(());
         };
+        // The common cases pass through without decoding the message: the unnamed
+        // statement (what `-M extended` clients and most drivers use for one-off queries),
+        // and statements the router did not rename.
+        if let Some(name) = named_statement(tag, body) {
+            let renamed = !name.is_empty()
+                && std::str::from_utf8(name).is_ok_and(|n| self.statements.contains_key(n));
+            if name.is_empty() || (tag != b'P' && !renamed) {
+                if tag == b'P' {
+                    self.parses.push_back((self.z_sent, false));
+                }
+                out.extend_from_slice(frame);
+                return Ok(());
+            }
+        }
         match tag {
             b'P' => {
                 self.parses.push_back((self.z_sent, false));
@@ -194,9 +208,45 @@ impl Prepared {
     }
 }
 
+/// The statement name a Parse, Bind, Describe or Close body names, read without decoding
+/// the rest; `None` for portals and malformed bodies (the full decoders handle those).
+fn named_statement(tag: u8, body: &[u8]) -> Option<&[u8]> {
+    fn cstring(b: &[u8]) -> Option<(&[u8], &[u8])> {
+        let end = b.iter().position(|&c| c == 0)?;
+        Some((&b[..end], &b[end + 1..]))
+    }
+    match tag {
+        b'P' => cstring(body).map(|(name, _)| name),
+        b'B' => cstring(body)
+            .and_then(|(_portal, rest)| cstring(rest))
+            .map(|(name, _)| name),
+        b'D' | b'C' => match body.split_first()? {
+            (b'S', rest) => cstring(rest).map(|(name, _)| name),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statement_names_are_read_without_decoding() {
+        assert_eq!(
+            named_statement(b'P', b"s1\0SELECT 1\0\0\0"),
+            Some(&b"s1"[..])
+        );
+        assert_eq!(named_statement(b'P', b"\0SELECT 1\0\0\0"), Some(&b""[..]));
+        assert_eq!(named_statement(b'B', b"portal\0s2\0\0\0"), Some(&b"s2"[..]));
+        assert_eq!(named_statement(b'B', b"\0\0\0\0"), Some(&b""[..]));
+        assert_eq!(named_statement(b'D', b"Ss3\0"), Some(&b"s3"[..]));
+        assert_eq!(named_statement(b'C', b"Ss4\0"), Some(&b"s4"[..]));
+        assert_eq!(named_statement(b'D', b"Pportal\0"), None);
+        assert_eq!(named_statement(b'B', b"no terminator"), None);
+        assert_eq!(named_statement(b'D', b""), None);
+    }
 
     #[test]
     fn injected_parse_completes_are_swallowed_in_order() {
