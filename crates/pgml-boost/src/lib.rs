@@ -17,7 +17,7 @@ mod trees;
 mod xgb_ffi;
 pub mod xgboost;
 
-pub use shared_trees::{share_trees_in, FILE_PREFIX as SHARED_TREE_FILE_PREFIX};
+pub use shared_trees::share_trees_in;
 
 /// What can go wrong.
 #[derive(Debug, thiserror::Error, PartialEq)]

@@ -28,7 +28,7 @@ static DIRECTORY: RwLock<Option<PathBuf>> = RwLock::new(None);
 /// Prefix of image file names. PostgreSQL removes the files of `base/pgsql_tmp` whose name
 /// starts with `pgsql_tmp` when it starts, so images written there live until the next
 /// restart and are left out of base backups.
-pub const FILE_PREFIX: &str = "pgsql_tmp_pgml_forest_";
+const FILE_PREFIX: &str = "pgsql_tmp_pgml_forest_";
 
 const MAGIC: &[u8; 8] = b"PGMLFOR1";
 const HEADER: usize = 48;
