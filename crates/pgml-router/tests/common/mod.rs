@@ -583,3 +583,18 @@ pub async fn md5_servers(port: u16) -> usize {
         .filter(|row| row.iter().any(|(k, v)| k == "user" && v == MD5_USER))
         .count()
 }
+
+/// A client of pool `app` as the md5 user, with extra connection-string settings
+/// (`options=...`, `application_name=...`).
+pub async fn client_with(port: u16, extra: &str) -> tokio_postgres::Client {
+    let conn_str = format!(
+        "host=127.0.0.1 port={port} user={MD5_USER} password={MD5_PASS} dbname=app {extra}"
+    );
+    let (client, connection) = tokio_postgres::connect(&conn_str, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    client
+}

@@ -4,19 +4,6 @@ use tokio_postgres::SimpleQueryMessage;
 
 use crate::common::*;
 
-async fn client_with(port: u16, extra: &str) -> tokio_postgres::Client {
-    let conn_str = format!(
-        "host=127.0.0.1 port={port} user={MD5_USER} password={MD5_PASS} dbname=app {extra}"
-    );
-    let (client, connection) = tokio_postgres::connect(&conn_str, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    client
-}
-
 async fn show(client: &tokio_postgres::Client, name: &str) -> String {
     let rows = client.simple_query(&format!("SHOW {name}")).await.unwrap();
     rows.iter()
