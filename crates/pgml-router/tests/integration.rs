@@ -19,6 +19,8 @@ mod metrics;
 mod params;
 #[path = "integration/prepared.rs"]
 mod prepared;
+#[path = "integration/routing.rs"]
+mod routing;
 #[path = "integration/session_state.rs"]
 mod session_state;
 #[path = "integration/tls.rs"]

@@ -35,7 +35,7 @@ impl ShowCommand for Databases {
             .all()
             .iter()
             .map(|p| {
-                let t = &p.target;
+                let t = p.target();
                 let current = p.stats.sv_active.get() + p.idle_count() as u64;
                 let flag = |on: bool| if on { "1" } else { "0" }.to_owned();
                 vec![

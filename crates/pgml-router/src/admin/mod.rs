@@ -4,6 +4,7 @@
 //! `KILL db`, `SHUTDOWN`. Each command lives in its own
 //! file: the SHOW ones behind [`ShowCommand`], the others as a `run` function.
 
+mod bans;
 mod clients;
 mod config;
 mod databases;
@@ -60,8 +61,9 @@ pub trait ShowCommand: Sync {
 }
 
 /// Every command the console knows.
-pub fn commands() -> [&'static dyn ShowCommand; 8] {
+pub fn commands() -> [&'static dyn ShowCommand; 9] {
     [
+        &bans::Bans,
         &pools::Pools,
         &version::Version,
         &config::ShowConfig,
@@ -241,7 +243,7 @@ fn show(shared: &Shared, text: &str, args: &[&str], out: &mut BytesMut) {
     }
 }
 
-fn encode_table(
+pub(crate) fn encode_table(
     columns: &[&str],
     rows: &[Vec<Option<String>>],
     out: &mut BytesMut,

@@ -31,7 +31,7 @@ impl ShowCommand for Servers {
             .pools
             .all()
             .iter()
-            .flat_map(|p| p.servers.snapshot())
+            .flat_map(|p| p.server_infos())
             .map(|s| {
                 vec![
                     "S".to_owned(),

@@ -5,6 +5,7 @@ mod auth;
 pub mod params;
 mod prepared;
 mod reset;
+pub mod routing;
 mod session;
 mod startup;
 

@@ -55,6 +55,13 @@ impl Default for Prepared {
 }
 
 impl Prepared {
+    /// The text of the client's statement `name`, from its remembered Parse (to route a
+    /// transaction that starts with its Bind).
+    pub fn statement_sql(&self, name: &str) -> Option<&str> {
+        let statement = self.statements.get(name)?;
+        super::routing::statement_text(b'P', &statement.parse)
+    }
+
     /// The router-wide number of this client (see `client::reset`).
     pub fn client_id(&self) -> u64 {
         self.client
@@ -210,7 +217,7 @@ impl Prepared {
 
 /// The statement name a Parse, Bind, Describe or Close body names, read without decoding
 /// the rest; `None` for portals and malformed bodies (the full decoders handle those).
-fn named_statement(tag: u8, body: &[u8]) -> Option<&[u8]> {
+pub(super) fn named_statement(tag: u8, body: &[u8]) -> Option<&[u8]> {
     fn cstring(b: &[u8]) -> Option<(&[u8], &[u8])> {
         let end = b.iter().position(|&c| c == 0)?;
         Some((&b[..end], &b[end + 1..]))

@@ -34,7 +34,7 @@ use pgwire::SqlState;
 use tracing::{debug, warn};
 
 use crate::error::ClientError;
-use crate::pool::{Checkout, Pool};
+use crate::pool::{Checkout, Pool, Route};
 use crate::server::ServerConn;
 
 /// Server messages since the last statement ended, as far as tags tell.
@@ -149,6 +149,7 @@ pub async fn clean(
     pool: &Arc<Pool>,
     mut checkout: Checkout,
     client: Option<u64>,
+    route: Route,
 ) -> Result<Checkout, ClientError> {
     for _ in 0..RESET_ATTEMPTS {
         if !needs_reset(&checkout.conn, client) {
@@ -171,7 +172,7 @@ pub async fn clean(
                             "DISCARD ALL timed out; closing the server connection"),
         }
         drop(checkout);
-        checkout = pool.checkout().await?;
+        checkout = pool.checkout(route).await?;
     }
     if !needs_reset(&checkout.conn, client) {
         return Ok(checkout);

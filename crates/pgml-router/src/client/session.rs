@@ -8,6 +8,11 @@
 //! connection is checked out when the client starts a message while none is attached;
 //! in transaction mode it goes back at ReadyForQuery `I` once every Query/Sync sent has
 //! been answered, in session mode when the client leaves.
+//!
+//! In a pool of several servers (replicas, shards) Query and Parse are held back whole
+//! too: the first statement of a transaction chooses its server (see
+//! [`super::routing`]), and the router's own `SET SERVER ROLE`/`SET SHARD`/... commands
+//! are answered here without a server.
 
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
@@ -19,12 +24,13 @@ use tokio::io::AsyncReadExt;
 use tracing::{debug, info, warn};
 
 use super::params;
-use super::prepared::{Prepared, MAX_SERVER_STATEMENTS};
+use super::prepared::{named_statement, Prepared, MAX_SERVER_STATEMENTS};
 use super::reset::{self, Effect, StateWatch};
+use super::routing::{parse_command, statement_text, too_late, ClientRouting, Command};
 use super::startup::PoolLogin;
 use crate::config::PoolMode;
 use crate::error::ClientError;
-use crate::pool::{Checkout, Pool};
+use crate::pool::{Checkout, Pool, Route};
 use crate::registry::{ClientInfo, ConnState, StateCell};
 use crate::scanner::{Inspect, Piece, Scanner, MAX_CONTROL_MESSAGE};
 use crate::server::QueryError;
@@ -81,6 +87,8 @@ pub struct Session {
     query_started: Option<Instant>,
     /// When the current transaction's first message was sent.
     xact_started: Option<Instant>,
+    /// `SET SERVER ROLE` / `SET SHARD` / ... of this client (pools of several servers).
+    routing: ClientRouting,
 }
 
 fn client_inspect_session(tag: u8) -> Option<usize> {
@@ -92,6 +100,21 @@ fn client_inspect_transaction(tag: u8) -> Option<usize> {
         b'X' => Some(MAX_CONTROL_MESSAGE),
         b'P' | b'B' | b'D' | b'C' => Some(MAX_MESSAGE),
         _ => None,
+    }
+}
+
+/// Pools of several servers: Query and Parse too, to route by the statement.
+fn client_inspect_routed_transaction(tag: u8) -> Option<usize> {
+    match tag {
+        b'Q' => Some(MAX_MESSAGE),
+        other => client_inspect_transaction(other),
+    }
+}
+
+fn client_inspect_routed_session(tag: u8) -> Option<usize> {
+    match tag {
+        b'Q' | b'P' => Some(MAX_MESSAGE),
+        other => client_inspect_session(other),
     }
 }
 
@@ -116,10 +139,15 @@ impl Session {
             state: StateCell::new(ConnState::Idle),
         });
         let transaction = login.pool.mode == PoolMode::Transaction;
-        let (cinspect, sinspect): (Inspect, Inspect) = if transaction {
-            (client_inspect_transaction, server_inspect_transaction)
-        } else {
-            (client_inspect_session, server_inspect_session)
+        let routed = login.pool.is_routed();
+        let (cinspect, sinspect): (Inspect, Inspect) = match (transaction, routed) {
+            (true, false) => (client_inspect_transaction, server_inspect_transaction),
+            (true, true) => (
+                client_inspect_routed_transaction,
+                server_inspect_transaction,
+            ),
+            (false, false) => (client_inspect_session, server_inspect_session),
+            (false, true) => (client_inspect_routed_session, server_inspect_session),
         };
         let kills_seen = login.pool.kills();
         Session {
@@ -140,6 +168,7 @@ impl Session {
             draining: false,
             query_started: None,
             xact_started: None,
+            routing: ClientRouting::default(),
         }
     }
 
@@ -270,6 +299,17 @@ impl Session {
                     break;
                 }
             };
+            if let Piece::Inspect { tag: b'Q', frame } = &piece {
+                if self.login.pool.is_routed() && out.is_empty() && self.at_rest() {
+                    if let Some(command) = statement_text(b'Q', frame).and_then(parse_command) {
+                        // Boxed: only router commands get here.
+                        if let Err(end) = Box::pin(self.answer_command(command)).await {
+                            return Some(end);
+                        }
+                        continue;
+                    }
+                }
+            }
             match &piece {
                 Piece::Inspect { tag: b'X', .. } => {
                     end = Some(End::Terminate);
@@ -279,10 +319,15 @@ impl Session {
                     let tag = *tag;
                     self.count_client_message(tag);
                     if self.server.is_none() {
+                        let route = if self.login.pool.is_routed() {
+                            self.route_of(&piece)
+                        } else {
+                            Route::default()
+                        };
                         // Boxed (a small allocation per transaction): waiting for a
                         // server is the largest state of a session, and an idle
                         // client would otherwise carry room for it.
-                        if let Err(end) = Box::pin(self.attach()).await {
+                        if let Err(end) = Box::pin(self.attach(route)).await {
                             return Some(end);
                         }
                     }
@@ -320,15 +365,61 @@ impl Session {
         end
     }
 
-    /// Checks out a server connection and attaches it to this client.
-    async fn attach(&mut self) -> Result<(), End> {
+    /// Whether nothing sent is unanswered and no transaction is open.
+    fn at_rest(&self) -> bool {
+        self.in_flight == 0 && !self.unsynced && self.status == TransactionStatus::Idle
+    }
+
+    /// Answers a router command (`SET SERVER ROLE`, `SHOW SHARD`, ...).
+    async fn answer_command(&mut self, command: Result<Command, String>) -> Result<(), End> {
+        let mut reply = BytesMut::new();
+        let pool = &self.login.pool;
+        let show = matches!(
+            command,
+            Ok(Command::ShowRole | Command::ShowShard | Command::ShowPrimaryReads)
+        );
+        match command {
+            Ok(command) if self.server.is_none() || show => {
+                self.routing.run(pool, command, &mut reply);
+            }
+            Ok(_) => too_late(pool, &mut reply),
+            Err(message) => {
+                ClientError::error(SqlState::INVALID_PARAMETER_VALUE, message).encode(&mut reply);
+                pgwire::backend::ReadyForQuery {
+                    status: TransactionStatus::Idle,
+                }
+                .encode(&mut reply);
+            }
+        }
+        self.client.send(&reply).await.map_err(|_| End::ClientGone)
+    }
+
+    /// Where the transaction `piece` starts goes.
+    fn route_of(&self, piece: &Piece) -> Route {
+        let sql = match piece {
+            Piece::Inspect { tag, frame } if matches!(tag, b'Q' | b'P') => {
+                statement_text(*tag, frame)
+            }
+            Piece::Inspect { tag: b'B', frame } => frame
+                .get(pgwire::HEADER_LEN..)
+                .and_then(|body| named_statement(b'B', body))
+                .and_then(|name| std::str::from_utf8(name).ok())
+                .and_then(|name| self.prepared.as_ref()?.statement_sql(name)),
+            _ => None,
+        };
+        self.routing.route(&self.login.pool, sql)
+    }
+
+    /// Checks out a server connection of the route's servers and attaches it to this
+    /// client.
+    async fn attach(&mut self, route: Route) -> Result<(), End> {
         self.info.state.set(ConnState::Waiting);
-        let mut checkout = self.login.pool.checkout().await;
+        let mut checkout = self.login.pool.checkout(route).await;
         // A reload replaced the pool (while idle or waiting): go on in the new one.
         if self.login.pool.is_retired() {
             if let Err(e) = checkout {
                 self.follow_reload(e)?;
-                checkout = self.login.pool.checkout().await;
+                checkout = self.login.pool.checkout(route).await;
             }
         }
         self.info.state.set(ConnState::Active);
@@ -336,7 +427,7 @@ impl Session {
         let client = self.prepared.as_ref().map(Prepared::client_id);
         if reset::needs_reset(&checkout.conn, client) {
             // Boxed: only connections another client changed get here.
-            checkout = Box::pin(reset::clean(&self.login.pool, checkout, client))
+            checkout = Box::pin(reset::clean(&self.login.pool, checkout, client, route))
                 .await
                 .map_err(End::Refused)?;
         }

@@ -102,8 +102,10 @@ pub struct General {
     pub healthcheck_timeout: Option<toml::Value>,
     /// PgCat option, accepted and ignored.
     pub healthcheck_delay: Option<toml::Value>,
-    /// PgCat option, accepted and ignored (no replica banning).
-    pub ban_time: Option<toml::Value>,
+    /// Seconds a server that could not be connected to is left out of its pool's
+    /// choices while others can serve (default 60, as PgCat).
+    #[serde(default = "default_ban_time")]
+    pub ban_time: u64,
     /// PgCat option, accepted and ignored (connections are always logged at info).
     pub log_client_connections: Option<toml::Value>,
     /// PgCat option, accepted and ignored.
@@ -192,6 +194,11 @@ impl General {
         millis(self.query_wait_timeout)
     }
 
+    /// [`General::ban_time`] as a duration.
+    pub fn ban_time(&self) -> Duration {
+        Duration::from_secs(self.ban_time)
+    }
+
     /// [`General::shutdown_timeout`] as a duration.
     pub fn shutdown_timeout(&self) -> Duration {
         millis(self.shutdown_timeout)
@@ -205,7 +212,6 @@ impl General {
                 idle_client_in_transaction_timeout,
                 healthcheck_timeout,
                 healthcheck_delay,
-                ban_time,
                 log_client_connections,
                 log_client_disconnections,
                 autoreload,
@@ -260,6 +266,11 @@ impl General {
                 "shutdown_timeout",
                 self.shutdown_timeout.to_string(),
                 default_shutdown_timeout().to_string(),
+            ),
+            (
+                "ban_time",
+                self.ban_time.to_string(),
+                default_ban_time().to_string(),
             ),
             (
                 "tls_certificate",
@@ -346,6 +357,9 @@ fn default_query_wait_timeout() -> u64 {
 }
 fn default_shutdown_timeout() -> u64 {
     60_000
+}
+fn default_ban_time() -> u64 {
+    60
 }
 fn default_prometheus_exporter_port() -> u16 {
     9930

@@ -7,6 +7,7 @@
 
 mod general;
 mod pool;
+mod routing;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,7 +16,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use general::{AuthMethod, General};
-pub use pool::{AuthQuery, PoolConfig, PoolMode, ServerRole, ShardConfig, UserConfig};
+pub use pool::{AuthQuery, PoolConfig, PoolMode, ServerSpec, ShardConfig, UserConfig};
+pub use routing::{DefaultRole, LoadBalancing, Routing, ServerRole, ShardingFunction};
 
 /// Databases that open the admin console instead of a pool.
 pub const ADMIN_DATABASES: [&str; 3] = ["pgml-router", "pgbouncer", "pgcat"];

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::general::set_fields;
+use super::routing::{DefaultRole, LoadBalancing, Routing, ServerRole, ShardingFunction};
 
 /// When a server connection goes back to the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -27,16 +28,6 @@ impl PoolMode {
     }
 }
 
-/// A server's role in its shard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ServerRole {
-    /// The writable server; the only one used for now.
-    Primary,
-    /// A read replica: accepted, not used yet.
-    Replica,
-}
-
 /// `[pools.<db>]`: one client-visible database.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,25 +35,34 @@ pub struct PoolConfig {
     /// `transaction` (default) or `session`.
     #[serde(default)]
     pub pool_mode: PoolMode,
-    /// PgCat's `any`/`primary`/`replica`: accepted; the primary of shard 0 is always used.
-    pub default_role: Option<String>,
+    /// Which servers transactions go to when neither the query parser nor the client
+    /// (`SET SERVER ROLE`) decides: `any` (default), `primary` or `replica`.
+    #[serde(default)]
+    pub default_role: DefaultRole,
     /// Users allowed on this database, by any key (`users.0`, `users.alice`...).
     #[serde(default)]
     pub users: BTreeMap<String, UserConfig>,
-    /// Shards by number; only shard `0` (or the first one) is used for now.
+    /// Shards numbered `0` to `n - 1`; clients pick one with `SET SHARD TO` or
+    /// `SET SHARDING KEY TO` (default shard 0).
     #[serde(default)]
     pub shards: BTreeMap<String, ShardConfig>,
 
-    /// PgCat option, accepted and ignored.
-    pub load_balancing_mode: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub query_parser_enabled: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub query_parser_read_write_splitting: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub primary_reads_enabled: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub sharding_function: Option<toml::Value>,
+    /// `random` (default) or `loc` (least outstanding connections).
+    #[serde(default)]
+    pub load_balancing_mode: LoadBalancing,
+    /// Parse queries (needed by `query_parser_read_write_splitting`; default false).
+    #[serde(default)]
+    pub query_parser_enabled: bool,
+    /// With the parser on: read-only transactions go to replicas, others to the
+    /// primary (default false).
+    #[serde(default)]
+    pub query_parser_read_write_splitting: bool,
+    /// Whether reads the parser routes may also go to the primary (default true).
+    #[serde(default = "yes")]
+    pub primary_reads_enabled: bool,
+    /// `pg_bigint_hash` (default) or `sha1`, for `SET SHARDING KEY TO`.
+    #[serde(default)]
+    pub sharding_function: ShardingFunction,
     /// PgCat option, accepted and ignored.
     pub automatic_sharding_key: Option<toml::Value>,
     /// PgCat option, accepted and ignored.
@@ -161,26 +161,67 @@ pub struct ShardConfig {
     pub mirrors: Option<toml::Value>,
 }
 
+fn yes() -> bool {
+    true
+}
+
+/// One server of a pool, as connections see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSpec<'a> {
+    pub shard: usize,
+    pub role: ServerRole,
+    pub host: &'a str,
+    pub port: u16,
+    pub database: &'a str,
+}
+
 impl PoolConfig {
     /// The mode of one user's pool.
     pub fn mode_for(&self, user: &UserConfig) -> PoolMode {
         user.pool_mode.unwrap_or(self.pool_mode)
     }
 
-    /// The shard used for now: `"0"`, else the first by key.
-    pub fn shard(&self) -> Option<&ShardConfig> {
-        self.shards.get("0").or_else(|| self.shards.values().next())
+    /// The shards in order (shard `n` at index `n`; [`PoolConfig::validate`] checks
+    /// the numbering).
+    pub fn shard_list(&self) -> Vec<&ShardConfig> {
+        let mut shards: Vec<(&String, &ShardConfig)> = self.shards.iter().collect();
+        shards.sort_by_key(|(n, _)| n.parse::<usize>().unwrap_or(usize::MAX));
+        shards.into_iter().map(|(_, s)| s).collect()
     }
 
-    /// The server used for now: the shard's primary, else its first server.
+    /// Every server, shard by shard, each shard's primary first.
+    pub fn servers(&self) -> Vec<ServerSpec<'_>> {
+        let mut out = Vec::new();
+        for (shard, config) in self.shard_list().into_iter().enumerate() {
+            let mut servers: Vec<&(String, u16, ServerRole)> = config.servers.iter().collect();
+            servers.sort_by_key(|(_, _, role)| *role != ServerRole::Primary);
+            out.extend(servers.into_iter().map(|(host, port, role)| ServerSpec {
+                shard,
+                role: *role,
+                host: host.as_str(),
+                port: *port,
+                database: config.database.as_str(),
+            }));
+        }
+        out
+    }
+
+    /// The main server: shard 0's primary, else its first server.
     pub fn server(&self) -> Option<(&str, u16, &str)> {
-        let shard = self.shard()?;
-        let (host, port, _) = shard
-            .servers
-            .iter()
-            .find(|(_, _, role)| *role == ServerRole::Primary)
-            .or_else(|| shard.servers.first())?;
-        Some((host.as_str(), *port, shard.database.as_str()))
+        let first = self.servers().into_iter().next()?;
+        Some((first.host, first.port, first.database))
+    }
+
+    /// The routing settings.
+    pub fn routing(&self) -> Routing {
+        Routing {
+            default_role: self.default_role,
+            load_balancing: self.load_balancing_mode,
+            read_write_splitting: self.query_parser_enabled
+                && self.query_parser_read_write_splitting,
+            primary_reads: self.primary_reads_enabled,
+            sharding_function: self.sharding_function,
+        }
     }
 
     /// The `auth_query` of this pool: its own settings over `[general]`'s.
@@ -213,11 +254,7 @@ impl PoolConfig {
                 ));
             }
         }
-        if self.server().is_none() {
-            return Err(format!(
-                "pool \"{db}\": needs a shard with at least one server"
-            ));
-        }
+        self.validate_shards(db)?;
         for user in self.users.values() {
             if user.pool_size == 0 {
                 return Err(format!(
@@ -229,16 +266,45 @@ impl PoolConfig {
         Ok(())
     }
 
+    fn validate_shards(&self, db: &str) -> Result<(), String> {
+        let n = self.shards.len();
+        if n == 0 {
+            return Err(format!(
+                "pool \"{db}\": needs a shard with at least one server"
+            ));
+        }
+        for key in self.shards.keys() {
+            if !key.parse::<usize>().is_ok_and(|k| k < n) {
+                return Err(format!(
+                    "pool \"{db}\": shards must be numbered 0 to {}, found \"{key}\"",
+                    n - 1
+                ));
+            }
+        }
+        for (key, shard) in &self.shards {
+            if shard.servers.is_empty() {
+                return Err(format!(
+                    "pool \"{db}\", shard {key}: needs at least one server"
+                ));
+            }
+            let primaries = shard
+                .servers
+                .iter()
+                .filter(|(_, _, role)| *role == ServerRole::Primary)
+                .count();
+            if primaries > 1 {
+                return Err(format!(
+                    "pool \"{db}\", shard {key}: {primaries} servers have role \"primary\"; a shard has at most one"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn ignored(&self, db: &str) -> Vec<String> {
         let mut out: Vec<String> = set_fields!(
             self,
             [
-                default_role,
-                load_balancing_mode,
-                query_parser_enabled,
-                query_parser_read_write_splitting,
-                primary_reads_enabled,
-                sharding_function,
                 automatic_sharding_key,
                 sharding_key_regex,
                 shard_id_regex,
@@ -255,9 +321,6 @@ impl PoolConfig {
         .into_iter()
         .map(|k| format!("pools.{db}.{k}"))
         .collect();
-        if self.shards.len() > 1 {
-            out.push(format!("pools.{db}.shards (only one shard is used)"));
-        }
         for (n, user) in &self.users {
             let set = set_fields!(
                 user,
@@ -269,6 +332,11 @@ impl PoolConfig {
                 ]
             );
             out.extend(set.into_iter().map(|k| format!("pools.{db}.users.{n}.{k}")));
+        }
+        if self.query_parser_read_write_splitting && !self.query_parser_enabled {
+            out.push(format!(
+                "pools.{db}.query_parser_read_write_splitting (without query_parser_enabled)"
+            ));
         }
         for (n, shard) in &self.shards {
             if shard.mirrors.is_some() {

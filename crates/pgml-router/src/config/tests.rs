@@ -38,7 +38,8 @@ fn parses_pgcat_layout() {
     assert!(c.user("nope", "alice").is_none());
     let ignored = c.ignored_options();
     assert!(ignored.contains(&"general.healthcheck_timeout".to_owned()));
-    assert!(ignored.contains(&"pools.app.default_role".to_owned()));
+    assert!(!ignored.iter().any(|k| k.contains("default_role")));
+    assert_eq!(pool.routing().default_role, DefaultRole::Primary);
     assert!(!ignored.iter().any(|k| k.contains("min_pool_size")));
 }
 
@@ -75,4 +76,89 @@ fn example_config_parses() {
     let text = include_str!("../../pgml-router.example.toml");
     let c = Config::parse(text, "example").unwrap();
     assert!(!c.pools.is_empty());
+}
+
+#[test]
+fn routing_options_and_shards() {
+    let text = r#"
+[general]
+admin_username = "admin"
+admin_password = "secret"
+ban_time = 5
+
+[pools.app]
+default_role = "replica"
+load_balancing_mode = "loc"
+query_parser_enabled = true
+query_parser_read_write_splitting = true
+primary_reads_enabled = false
+sharding_function = "sha1"
+
+[pools.app.users.0]
+username = "alice"
+password = "pw"
+pool_size = 3
+
+[pools.app.shards.1]
+database = "db1"
+servers = [["h1r", 5432, "replica"], ["h1", 5432, "primary"]]
+
+[pools.app.shards.0]
+database = "db0"
+servers = [["h0", 5432, "primary"], ["h0r", 5432, "replica"]]
+"#;
+    let c = Config::parse(text, "t.toml").unwrap();
+    assert_eq!(c.general.ban_time().as_secs(), 5);
+    let (pool, _) = c.user("app", "alice").unwrap();
+    let r = pool.routing();
+    assert_eq!(r.default_role, DefaultRole::Replica);
+    assert_eq!(r.load_balancing, LoadBalancing::Loc);
+    assert!(r.read_write_splitting);
+    assert!(!r.primary_reads);
+    assert_eq!(r.sharding_function, ShardingFunction::Sha1);
+    let servers: Vec<(usize, ServerRole, &str, &str)> = pool
+        .servers()
+        .into_iter()
+        .map(|s| (s.shard, s.role, s.host, s.database))
+        .collect();
+    assert_eq!(
+        servers,
+        vec![
+            (0, ServerRole::Primary, "h0", "db0"),
+            (0, ServerRole::Replica, "h0r", "db0"),
+            (1, ServerRole::Primary, "h1", "db1"),
+            (1, ServerRole::Replica, "h1r", "db1"),
+        ]
+    );
+    assert!(c.ignored_options().is_empty(), "{:?}", c.ignored_options());
+
+    // Defaults: PgCat's.
+    let (pool, _) = Config::parse(GOOD, "t.toml")
+        .map(|c| c.pools["app"].clone())
+        .map(|p| (p, ()))
+        .unwrap();
+    let r = pool.routing();
+    assert_eq!(r.load_balancing, LoadBalancing::Random);
+    assert!(!r.read_write_splitting);
+    assert!(r.primary_reads);
+    assert_eq!(r.sharding_function, ShardingFunction::PgBigintHash);
+
+    for (from, to, why) in [
+        (
+            "[pools.app.shards.1]",
+            "[pools.app.shards.2]",
+            "numbered 0 to 1",
+        ),
+        (
+            "\"h0r\", 5432, \"replica\"",
+            "\"h0r\", 5432, \"primary\"",
+            "at most one",
+        ),
+        ("\"loc\"", "\"roundrobin\"", "expected `random` or `loc`"),
+        ("\"sha1\"", "\"md5\"", "pg_bigint_hash"),
+    ] {
+        let bad = text.replace(from, to);
+        let err = Config::parse(&bad, "t.toml").unwrap_err().to_string();
+        assert!(err.contains(why), "{to}: {err}");
+    }
 }

@@ -61,7 +61,7 @@ impl Pool {
 
     /// How the pool logs into its server now.
     pub(super) fn credential(&self) -> Result<Credential, ClientError> {
-        if let Some(password) = &self.target.password {
+        if let Some(password) = &self.target().password {
             return Ok(Credential::Password(password.clone()));
         }
         lock(&self.learned).clone().ok_or_else(|| {
@@ -71,7 +71,7 @@ impl Pool {
                     "pool {}: no password for the server login of user \"{}\" yet \
                      (auth_query users: a client must log in first)",
                     self.name(),
-                    self.target.user
+                    self.target().user
                 ),
             )
         })
@@ -98,7 +98,7 @@ impl Pool {
         let target = ServerTarget {
             user: aq.user.clone(),
             password: aq.password.clone(),
-            ..self.target.clone()
+            ..self.target().clone()
         };
         let credential = Credential::Password(aq.password.clone().unwrap_or_default());
         let mut conn = connect(&target, &credential, self.timeouts().connect)

@@ -21,36 +21,51 @@ impl Pool {
 
     /// Closes idle connections that may not be reused; returns how many.
     pub fn reap(&self) -> usize {
-        let mut idle = lock(&self.idle);
-        let before = idle.len();
-        idle.retain_mut(|conn| self.reusable(conn));
-        // After a shrink, connections beyond the new size are not kept idle.
-        idle.truncate(self.pool_size());
-        let closed = before - idle.len();
+        let mut closed = 0;
+        for m in self.members() {
+            let mut idle = lock(&m.idle);
+            let before = idle.len();
+            idle.retain_mut(|conn| self.reusable(conn));
+            // After a shrink, connections beyond the new size are not kept idle.
+            idle.truncate(self.pool_size());
+            closed += before - idle.len();
+        }
         if closed > 0 {
             debug!(pool = %self.name(), closed, "closed idle server connections");
         }
         closed
     }
 
-    /// Opens idle connections until `min_pool_size` are open, using free slots only.
+    /// Opens idle connections until `min_pool_size` are open to each server that is not
+    /// banned, using free slots only.
     pub async fn top_up(self: &Arc<Self>) {
-        while self.servers.snapshot().len() < self.min_pool_size() {
+        for member in 0..self.members().len() {
+            self.top_up_member(member).await;
+        }
+    }
+
+    async fn top_up_member(self: &Arc<Self>, member: usize) {
+        let m = &self.members()[member];
+        while m.servers.snapshot().len() < self.min_pool_size() {
             // auth_query pools can log in only once a client has proved its password.
-            if self.is_paused() || self.is_retired() || self.credential().is_err() {
+            if self.is_paused() || self.is_retired() || m.is_banned() {
                 return;
             }
-            let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
+            let Ok(credential) = self.credential() else {
                 return;
             };
-            match self.open().await {
+            let Ok(permit) = Arc::clone(&m.permits).try_acquire_owned() else {
+                return;
+            };
+            match self.open(member, credential).await {
                 Ok(mut conn) => {
                     conn.idle_since = Instant::now();
-                    lock(&self.idle).push(conn);
-                    self.return_permit(permit);
+                    lock(&m.idle).push(conn);
+                    m.return_permit(permit);
                 }
                 Err(e) => {
-                    warn!(pool = %self.name(), error = %e, "cannot open min_pool_size connections");
+                    warn!(pool = %self.name(), server = %m.address(), error = %e,
+                          "cannot open min_pool_size connections");
                     return;
                 }
             }

@@ -1,9 +1,11 @@
 //! Per (database, user) pools of server connections.
 //!
-//! A pool holds at most `pool_size` server connections, counted by a semaphore whose
-//! queue is FIFO: clients wait for a permit in arrival order, up to
-//! `query_wait_timeout`. A permit is held from checkout until the connection goes back
-//! ([`Pool::release`]) or is dropped (closed, which frees the slot for a new one).
+//! A pool has one [`Member`] per configured server (shards, primaries, replicas); each
+//! holds at most `pool_size` server connections, counted by a semaphore whose queue is
+//! FIFO: clients wait for a permit in arrival order, up to `query_wait_timeout`. A permit
+//! is held from checkout until the connection goes back ([`Pool::release`]) or is dropped
+//! (closed, which frees the slot for a new one). Which member serves a transaction is the
+//! [`Route`]'s business ([`route`]); a pool of one server skips all of that.
 //!
 //! A reload resizes a pool in place (`pool_size`, `min_pool_size`, timeouts) or, when
 //! its server, credentials or mode change, retires it for a new one ([`pools`]). A
@@ -11,8 +13,10 @@
 
 mod auth_query;
 mod maintenance;
+mod member;
 mod pause;
 mod pools;
+mod route;
 mod stats;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -20,17 +24,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use pgwire::SqlState;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit};
 use tracing::{debug, info, warn};
 
 use crate::auth::{Credential, Secret};
-use crate::config::{AuthQuery, PoolConfig, PoolMode, UserConfig};
+use crate::config::{AuthQuery, PoolConfig, PoolMode, Routing, UserConfig};
 use crate::error::ClientError;
-use crate::registry::{ConnState, Registry, ServerInfo, StateCell};
+use crate::registry::{ConnState, ServerInfo, StateCell};
 use crate::server::{connect, LoginError, ServerConn, ServerTarget};
 use crate::tls::ServerTls;
 
+pub use member::Member;
 pub use pools::{Pools, ReloadReport};
+pub use route::Route;
 pub use stats::PoolStats;
 
 /// Timeouts a pool applies.
@@ -40,6 +46,8 @@ pub struct PoolTimeouts {
     pub wait: Duration,
     pub idle: Duration,
     pub lifetime: Duration,
+    /// How long a server that failed to connect is left out (`ban_time`).
+    pub ban: Duration,
 }
 
 /// Timeouts of a pool, changeable by a reload.
@@ -49,6 +57,7 @@ struct LiveTimeouts {
     wait_ms: AtomicU64,
     idle_ms: AtomicU64,
     lifetime_ms: AtomicU64,
+    ban_ms: AtomicU64,
 }
 
 impl LiveTimeouts {
@@ -58,6 +67,7 @@ impl LiveTimeouts {
         self.wait_ms.store(ms(t.wait), Ordering::Relaxed);
         self.idle_ms.store(ms(t.idle), Ordering::Relaxed);
         self.lifetime_ms.store(ms(t.lifetime), Ordering::Relaxed);
+        self.ban_ms.store(ms(t.ban), Ordering::Relaxed);
     }
 
     fn get(&self) -> PoolTimeouts {
@@ -67,6 +77,7 @@ impl LiveTimeouts {
             wait: d(&self.wait_ms),
             idle: d(&self.idle_ms),
             lifetime: d(&self.lifetime_ms),
+            ban: d(&self.ban_ms),
         }
     }
 }
@@ -82,19 +93,15 @@ pub struct Pool {
     pub mode: PoolMode,
     pool_size: AtomicUsize,
     min_pool_size: AtomicUsize,
-    /// Slots to take away as they come back, after a reload shrank the pool.
-    shrink_debt: AtomicUsize,
-    /// The server and credentials connections go to.
-    pub target: ServerTarget,
+    /// The servers, shard by shard, each shard's primary first; never empty.
+    members: Vec<Member>,
+    /// Number of shards.
+    shards: usize,
+    /// Roles, load balancing, query parser, sharding.
+    pub routing: Routing,
     /// Counters for the admin console.
     pub stats: PoolStats,
     timeouts: LiveTimeouts,
-    permits: Arc<Semaphore>,
-    // Boxed: a checkout takes the box as it is (see `Checkout::conn`).
-    #[allow(clippy::vec_box)]
-    idle: Mutex<Vec<Box<ServerConn>>>,
-    /// Open server connections, for `SHOW SERVERS`.
-    pub servers: Registry<ServerInfo>,
     params: Mutex<Option<Vec<(String, String)>>>,
     /// Set by `PAUSE`: checkouts wait for `RESUME`.
     paused: AtomicBool,
@@ -126,11 +133,19 @@ pub struct Checkout {
     active: ActiveGuard,
 }
 
-/// Holds a slot while a connection is checked out; returns it (or pays a shrink
-/// debt with it) when dropped.
+impl Checkout {
+    /// The server the connection belongs to.
+    pub fn member(&self) -> &Member {
+        &self.active.pool.members[self.active.member]
+    }
+}
+
+/// Holds a slot of one member while a connection is checked out; returns it (or pays a
+/// shrink debt with it) when dropped.
 #[derive(Debug)]
 struct ActiveGuard {
     pool: Arc<Pool>,
+    member: usize,
     permit: Option<OwnedSemaphorePermit>,
 }
 
@@ -138,9 +153,16 @@ impl Drop for ActiveGuard {
     fn drop(&mut self) {
         self.pool.stats.sv_active.dec();
         if let Some(permit) = self.permit.take() {
-            self.pool.return_permit(permit);
+            self.pool.members[self.member].return_permit(permit);
         }
     }
+}
+
+/// Why a connection could not be had from one member.
+struct MemberError {
+    error: ClientError,
+    /// The server itself failed (connect or login): another may serve.
+    server_failed: bool,
 }
 
 impl Pool {
@@ -153,7 +175,14 @@ impl Pool {
         tls: Option<&Arc<ServerTls>>,
         auth_query: Option<AuthQuery>,
     ) -> Option<Pool> {
-        let (host, port, server_db) = pool.server()?;
+        let members: Vec<Member> = pool
+            .servers()
+            .iter()
+            .map(|spec| Member::new(spec, user, tls, user.pool_size))
+            .collect();
+        if members.is_empty() {
+            return None;
+        }
         let live = LiveTimeouts::default();
         live.set(timeouts);
         Some(Pool {
@@ -162,20 +191,11 @@ impl Pool {
             mode: pool.mode_for(user),
             pool_size: AtomicUsize::new(user.pool_size),
             min_pool_size: AtomicUsize::new(user.min_pool_size.unwrap_or(0).min(user.pool_size)),
-            shrink_debt: AtomicUsize::new(0),
-            target: ServerTarget {
-                host: host.to_owned(),
-                port,
-                database: server_db.to_owned(),
-                user: user.server_user().to_owned(),
-                password: user.server_pass().map(str::to_owned),
-                tls: tls.cloned(),
-            },
+            members,
+            shards: pool.shards.len().max(1),
+            routing: pool.routing(),
             stats: PoolStats::default(),
             timeouts: live,
-            permits: Arc::new(Semaphore::new(user.pool_size)),
-            idle: Mutex::new(Vec::new()),
-            servers: Registry::default(),
             params: Mutex::new(None),
             paused: AtomicBool::new(false),
             resumed: Notify::new(),
@@ -189,7 +209,36 @@ impl Pool {
         })
     }
 
-    /// Most server connections.
+    /// The servers, shard by shard, each shard's primary first.
+    pub fn members(&self) -> &[Member] {
+        &self.members
+    }
+
+    /// The main server: shard 0's primary, else its first server (auth_query runs
+    /// there; `SHOW DATABASES` names it).
+    pub fn target(&self) -> &ServerTarget {
+        &self.members[0].target
+    }
+
+    /// Number of shards.
+    pub fn shards(&self) -> usize {
+        self.shards
+    }
+
+    /// Whether the pool has more than one server (routing applies).
+    pub fn is_routed(&self) -> bool {
+        self.members.len() > 1
+    }
+
+    /// Open server connections of every member, for `SHOW SERVERS`.
+    pub fn server_infos(&self) -> Vec<Arc<ServerInfo>> {
+        self.members
+            .iter()
+            .flat_map(|m| m.servers.snapshot())
+            .collect()
+    }
+
+    /// Most server connections of each server.
     pub fn pool_size(&self) -> usize {
         self.pool_size.load(Ordering::Relaxed)
     }
@@ -221,21 +270,59 @@ impl Pool {
 
     /// Idle connections now.
     pub fn idle_count(&self) -> usize {
-        lock(&self.idle).len()
+        self.members.iter().map(|m| lock(&m.idle).len()).sum()
     }
 
-    /// Waits (FIFO, up to `query_wait_timeout`) for a slot, then reuses an idle
-    /// connection or opens a new one.
-    pub async fn checkout(self: &Arc<Self>) -> Result<Checkout, ClientError> {
-        self.stats.cl_waiting.inc();
+    /// Waits (FIFO, up to `query_wait_timeout`) for a slot of a server `route` allows,
+    /// then reuses an idle connection or opens a new one.
+    pub async fn checkout(self: &Arc<Self>, route: Route) -> Result<Checkout, ClientError> {
         if self.paused.load(Ordering::Acquire) {
             // Boxed, like `open` below: rare paths stay out of the future every
             // client task carries (see `client::handle`).
+            self.stats.cl_waiting.inc();
             Box::pin(self.wait_resumed()).await;
+            self.stats.cl_waiting.dec();
         }
+        if self.members.len() > 1 {
+            return Box::pin(self.checkout_routed(route)).await;
+        }
+        let permit = self.acquire(0).await?;
+        self.connect_member(0, permit).await.map_err(|e| e.error)
+    }
+
+    /// Checkout among several servers: the first of the route's candidates with a free
+    /// slot, else a wait for the first; a server that fails to connect is banned and
+    /// the next candidate tried.
+    async fn checkout_routed(self: &Arc<Self>, route: Route) -> Result<Checkout, ClientError> {
+        let mut order = self.candidates(route);
+        loop {
+            let pos = order
+                .iter()
+                .position(|&i| self.members[i].free_slots() > 0)
+                .unwrap_or(0);
+            let member = order[pos];
+            let permit = self.acquire(member).await?;
+            match self.connect_member(member, permit).await {
+                Ok(checkout) => {
+                    self.members[member].unban(&self.name());
+                    return Ok(checkout);
+                }
+                Err(e) if e.server_failed && order.len() > 1 => {
+                    self.members[member].ban(&self.name(), self.timeouts().ban);
+                    order.remove(pos);
+                }
+                Err(e) => return Err(e.error),
+            }
+        }
+    }
+
+    /// Waits (FIFO, up to `query_wait_timeout`) for a slot of one member.
+    async fn acquire(self: &Arc<Self>, member: usize) -> Result<OwnedSemaphorePermit, ClientError> {
+        self.stats.cl_waiting.inc();
+        let permits = &self.members[member].permits;
         // A free slot is taken at once, without arming the wait timer or reading the clock
         // (most checkouts: the common case costs no timer-wheel insert and removal).
-        let acquired = match Arc::clone(&self.permits).try_acquire_owned() {
+        let acquired = match Arc::clone(permits).try_acquire_owned() {
             Ok(permit) => {
                 self.stats.cl_waiting.dec();
                 self.stats.record_wait(std::time::Duration::ZERO);
@@ -245,42 +332,62 @@ impl Pool {
                 let started = Instant::now();
                 let wait = self.timeouts.get().wait;
                 let acquired =
-                    tokio::time::timeout(wait, Arc::clone(&self.permits).acquire_owned()).await;
+                    tokio::time::timeout(wait, Arc::clone(permits).acquire_owned()).await;
                 self.stats.cl_waiting.dec();
                 self.stats.record_wait(started.elapsed());
                 acquired.map_err(|elapsed| (elapsed, started.elapsed()))
             }
         };
-        let permit = match acquired {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(_closed)) => {
-                return Err(ClientError::fatal(
-                    SqlState::ADMIN_SHUTDOWN,
-                    format!("pool {} was removed from the configuration", self.name()),
-                ))
-            }
+        match acquired {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_closed)) => Err(ClientError::fatal(
+                SqlState::ADMIN_SHUTDOWN,
+                format!("pool {} was removed from the configuration", self.name()),
+            )),
             Err((_elapsed, waited)) => {
-                warn!(pool = %self.name(), waited_ms = waited.as_millis() as u64, "query_wait_timeout");
-                return Err(ClientError::fatal(
+                warn!(pool = %self.name(), server = %self.members[member].address(),
+                      waited_ms = waited.as_millis() as u64, "query_wait_timeout");
+                Err(ClientError::fatal(
                     SqlState::TOO_MANY_CONNECTIONS,
                     format!(
-                        "all {} server connections of pool {} are busy; waited {}ms (query_wait_timeout)",
+                        "all {} server connections of pool {} to {} are busy; waited {}ms (query_wait_timeout)",
                         self.pool_size(),
                         self.name(),
+                        self.members[member].address(),
                         waited.as_millis()
                     ),
-                ));
+                ))
             }
-        };
+        }
+    }
+
+    /// With a slot of `member` held: reuses one of its idle connections or opens one.
+    async fn connect_member(
+        self: &Arc<Self>,
+        member: usize,
+        permit: OwnedSemaphorePermit,
+    ) -> Result<Checkout, MemberError> {
         self.stats.sv_active.inc();
         // From here the guard gives the slot back, whatever happens.
         let active = ActiveGuard {
             pool: Arc::clone(self),
+            member,
             permit: Some(permit),
         };
-        let conn = match self.take_idle() {
+        let conn = match self.take_idle(member) {
             Some(conn) => conn,
-            None => Box::pin(self.open()).await?,
+            None => {
+                let credential = self.credential().map_err(|error| MemberError {
+                    error,
+                    server_failed: false,
+                })?;
+                Box::pin(self.open(member, credential))
+                    .await
+                    .map_err(|error| MemberError {
+                        error,
+                        server_failed: true,
+                    })?
+            }
         };
         if let Some(info) = &conn.info {
             info.state.set(ConnState::Active);
@@ -297,20 +404,9 @@ impl Pool {
             if let Some(info) = &conn.info {
                 info.state.set(ConnState::Idle);
             }
-            lock(&self.idle).push(conn);
+            lock(&self.members[active.member].idle).push(conn);
         }
         drop(active);
-    }
-
-    /// Gives a slot back to the semaphore, unless a shrink is still owed.
-    fn return_permit(&self, permit: OwnedSemaphorePermit) {
-        let owed = self
-            .shrink_debt
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |d| d.checked_sub(1))
-            .is_ok();
-        if owed {
-            permit.forget();
-        }
     }
 
     /// The ParameterStatus values of the pool's first server connection, opening one
@@ -319,14 +415,18 @@ impl Pool {
         if let Some(params) = lock(&self.params).clone() {
             return Ok(params);
         }
-        let checkout = self.checkout().await?;
+        let route = Route {
+            shard: 0,
+            role: self.routing.default_role.role(),
+        };
+        let checkout = self.checkout(route).await?;
         let params = checkout.conn.params.clone();
         self.release(checkout);
         Ok(params)
     }
 
-    fn take_idle(&self) -> Option<Box<ServerConn>> {
-        let mut idle = lock(&self.idle);
+    fn take_idle(&self, member: usize) -> Option<Box<ServerConn>> {
+        let mut idle = lock(&self.members[member].idle);
         while let Some(mut conn) = idle.pop() {
             if self.reusable(&mut conn) {
                 return Some(conn);
@@ -336,9 +436,13 @@ impl Pool {
         None
     }
 
-    async fn open(&self) -> Result<Box<ServerConn>, ClientError> {
-        let t = &self.target;
-        let credential = self.credential()?;
+    async fn open(
+        &self,
+        member: usize,
+        credential: Credential,
+    ) -> Result<Box<ServerConn>, ClientError> {
+        let m = &self.members[member];
+        let t = &m.target;
         match connect(t, &credential, self.timeouts.get().connect).await {
             Ok(mut conn) => {
                 conn.generation = self.generation.load(Ordering::Acquire);
@@ -351,7 +455,7 @@ impl Pool {
                     connect_time: SystemTime::now(),
                     state: StateCell::new(ConnState::Active),
                 });
-                self.servers.register(&server_info);
+                m.servers.register(&server_info);
                 conn.info = Some(server_info);
                 info!(pool = %self.name(), server = %format!("{}:{}", t.host, t.port),
                       backend_pid = conn.cancel.process_id, "server connection opened");
@@ -365,14 +469,13 @@ impl Pool {
             Err(e) => {
                 warn!(pool = %self.name(), server = %format!("{}:{}", t.host, t.port), error = %e,
                       "server connection failed");
-                Err(login_error(self, e))
+                Err(login_error(self, t, e))
             }
         }
     }
 }
 
-fn login_error(pool: &Pool, e: LoginError) -> ClientError {
-    let t = &pool.target;
+fn login_error(pool: &Pool, t: &ServerTarget, e: LoginError) -> ClientError {
     match e {
         LoginError::Refused(resp) => ClientError::fatal(
             resp.code()

@@ -106,15 +106,19 @@ impl Pool {
 
     /// Closes every idle server connection.
     pub fn close_idle(&self) -> usize {
-        let closed = std::mem::take(&mut *lock(&self.idle));
-        closed.len()
+        self.members()
+            .iter()
+            .map(|m| std::mem::take(&mut *lock(&m.idle)).len())
+            .sum()
     }
 
     /// Takes the pool out of service after a reload removed or replaced it: waiting and
     /// future checkouts fail, idle connections close now, busy ones when released.
     pub fn retire(&self) {
         self.retired.store(true, Ordering::Release);
-        self.permits.close();
+        for m in self.members() {
+            m.permits.close();
+        }
         self.resumed.notify_waiters();
         self.close_idle();
     }

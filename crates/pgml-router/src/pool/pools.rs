@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use tracing::info;
 
-use super::{lock, Pool, PoolTimeouts};
+use super::{Pool, PoolTimeouts};
 use crate::config::Config;
 use crate::tls::ServerTls;
 
@@ -66,21 +66,21 @@ fn timeouts(config: &Config) -> PoolTimeouts {
         wait: g.query_wait_timeout(),
         idle: g.idle_timeout(),
         lifetime: g.server_lifetime(),
+        ban: g.ban_time(),
     }
 }
 
 /// Whether two pools reach the same server the same way (so one can stand for the
 /// other and keep its connections).
 fn same_server(a: &Pool, b: &Pool) -> bool {
-    let (x, y) = (&a.target, &b.target);
-    let tls = |t: &Option<Arc<ServerTls>>| t.as_ref().map(|t| t.verify);
     a.mode == b.mode
-        && x.host == y.host
-        && x.port == y.port
-        && x.database == y.database
-        && x.user == y.user
-        && x.password == y.password
-        && tls(&x.tls) == tls(&y.tls)
+        && a.routing == b.routing
+        && a.shards == b.shards
+        && a.members.len() == b.members.len()
+        && a.members
+            .iter()
+            .zip(&b.members)
+            .all(|(x, y)| x.same_server(y))
         && a.auth_query == b.auth_query
 }
 
@@ -199,29 +199,13 @@ impl Pool {
         self.min_pool_size
             .store(min_pool_size.min(pool_size), Ordering::Relaxed);
         let before = self.pool_size.swap(pool_size, Ordering::AcqRel);
-        if pool_size > before {
-            let mut grow = pool_size - before;
-            // Cancel a shrink still owed first.
-            while grow > 0
-                && self
-                    .shrink_debt
-                    .fetch_update(Ordering::AcqRel, Ordering::Acquire, |d| d.checked_sub(1))
-                    .is_ok()
-            {
-                grow -= 1;
-            }
-            self.permits.add_permits(grow);
-        } else if pool_size < before {
-            let shrink = before - pool_size;
-            let taken = self.permits.forget_permits(shrink);
-            self.shrink_debt.fetch_add(shrink - taken, Ordering::AcqRel);
-            let mut idle = lock(&self.idle);
-            let keep = idle.len().min(pool_size);
-            let closed = idle.split_off(keep);
-            drop(idle);
-            if !closed.is_empty() {
-                info!(pool = %self.name(), closed = closed.len(), "pool shrunk; closing idle connections");
-            }
+        let closed: usize = self
+            .members
+            .iter()
+            .map(|m| m.resize(before, pool_size))
+            .sum();
+        if closed > 0 {
+            info!(pool = %self.name(), closed, "pool shrunk; closing idle connections");
         }
     }
 }

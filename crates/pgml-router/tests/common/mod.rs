@@ -120,6 +120,7 @@ pub fn postgres() -> &'static Postgres {
         append(&data.join("postgresql.conf"), &conf);
         let hba = format!(
             "host all postgres 127.0.0.1/32 trust\n\
+             host replication postgres 127.0.0.1/32 trust\n\
              host all {MD5_USER} 127.0.0.1/32 md5\n\
              host all {SCRAM_USER} 127.0.0.1/32 scram-sha-256\n\
              hostssl all {TLS_USER} 127.0.0.1/32 scram-sha-256\n\
@@ -175,6 +176,94 @@ pub fn postgres() -> &'static Postgres {
         psql_superuser(port, &sql);
         Postgres { port, dir }
     })
+}
+
+/// A streaming replica of the shared server (hot standby), for routing tests.
+pub struct Replica {
+    pub port: u16,
+}
+
+static REPLICA: OnceLock<Replica> = OnceLock::new();
+
+/// Starts (once) and returns a streaming replica of [`postgres`]: `pg_basebackup -R`
+/// into its own directory, on its own port, stopped and removed when the test process
+/// exits.
+pub fn replica() -> &'static Replica {
+    REPLICA.get_or_init(|| {
+        let primary = postgres();
+        let dir = std::env::temp_dir().join(format!("pgr{}-replica", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        run(Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&dir));
+        let data = dir.join("data");
+        let data_s = data.to_str().unwrap().to_owned();
+        run(as_postgres(&[
+            &format!("{BIN}/pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &primary.port.to_string(),
+            "-U",
+            "postgres",
+            "-D",
+            &data_s,
+            "-R",
+            "-X",
+            "stream",
+            "--no-sync",
+        ])
+        .stdout(Stdio::null()));
+        let port = free_port();
+        append(
+            &data.join("postgresql.conf"),
+            &format!("port = {port}\nhot_standby = on\n"),
+        );
+        let log = dir.join("log").to_str().unwrap().to_owned();
+        run(as_postgres(&[
+            &format!("{BIN}/pg_ctl"),
+            "-D",
+            &data_s,
+            "-l",
+            &log,
+            "-w",
+            "start",
+        ])
+        .stdout(Stdio::null()));
+        let watchdog = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 0.3; done; \
+             runuser -u postgres -- {BIN}/pg_ctl -D {data_s} -m immediate stop; \
+             rm -rf {dir}",
+            pid = std::process::id(),
+            dir = dir.display(),
+        );
+        #[allow(clippy::zombie_processes)]
+        let _watchdog = Command::new("sh")
+            .args(["-c", &watchdog])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Replica { port }
+    })
+}
+
+/// Waits until the replica has replayed everything the primary wrote so far.
+pub fn wait_replayed(replica: &Replica) {
+    let lsn = psql_superuser(postgres().port, "SELECT pg_current_wal_lsn()");
+    let sql = format!(
+        "SELECT pg_last_wal_replay_lsn() >= '{}'::pg_lsn",
+        lsn.trim()
+    );
+    for _ in 0..200 {
+        if psql_superuser(replica.port, &sql).trim() == "t" {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    panic!("replica did not catch up with the primary");
 }
 
 /// A test CA and a server certificate it signed, for `localhost` and `127.0.0.1`

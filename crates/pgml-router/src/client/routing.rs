@@ -1,0 +1,299 @@
+//! A client's routing among a pool's servers: PgCat's router commands (`SET SERVER ROLE
+//! TO`, `SET SHARD TO`, `SET SHARDING KEY TO`, `SET PRIMARY READS TO` and their `SHOW`s),
+//! answered by the router itself, and the [`Route`] of each transaction.
+//!
+//! Only pools of more than one server route; their sessions hold Query and Parse
+//! messages back whole (see `session`) to read the statement and these commands.
+
+use bytes::BytesMut;
+use pgwire::backend::{CommandComplete, ReadyForQuery, TransactionStatus};
+use pgwire::SqlState;
+
+use crate::config::ServerRole;
+use crate::error::ClientError;
+use crate::pool::{Pool, Route};
+use crate::query_parser::is_read_only;
+use crate::sharding::shard_of;
+
+/// What `SET SERVER ROLE TO` chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RoleSetting {
+    /// The pool's settings (`default`).
+    #[default]
+    Default,
+    /// The query parser decides (`auto`), whatever the pool's setting.
+    Auto,
+    /// Any server (`any`).
+    Any,
+    /// One role (`primary`, `replica`).
+    Only(ServerRole),
+}
+
+/// One router command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    SetRole(RoleSetting),
+    ShowRole,
+    SetShard(usize),
+    ShowShard,
+    SetShardingKey(i64),
+    /// `None`: back to the pool's `primary_reads_enabled`.
+    SetPrimaryReads(Option<bool>),
+    ShowPrimaryReads,
+}
+
+/// Recognises a router command in a simple query. `None`: not one (forward it);
+/// `Some(Err)`: one with a bad value.
+pub fn parse_command(sql: &str) -> Option<Result<Command, String>> {
+    let head = sql.trim_start().get(..4)?;
+    if !head.eq_ignore_ascii_case("set ") && !head.eq_ignore_ascii_case("show") {
+        return None;
+    }
+    let text = sql.trim().trim_end_matches(';').replace('=', " = ");
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let value = |v: &str| v.trim_matches(|c| c == '\'' || c == '"').to_owned();
+    Some(match words.as_slice() {
+        ["show", "server", "role"] => Ok(Command::ShowRole),
+        ["show", "shard"] => Ok(Command::ShowShard),
+        ["show", "primary", "reads"] => Ok(Command::ShowPrimaryReads),
+        ["set", "server", "role", "to" | "=", v] => match value(v).as_str() {
+            "primary" => Ok(Command::SetRole(RoleSetting::Only(ServerRole::Primary))),
+            "replica" => Ok(Command::SetRole(RoleSetting::Only(ServerRole::Replica))),
+            "any" => Ok(Command::SetRole(RoleSetting::Any)),
+            "auto" => Ok(Command::SetRole(RoleSetting::Auto)),
+            "default" => Ok(Command::SetRole(RoleSetting::Default)),
+            other => Err(format!(
+                "invalid server role \"{other}\": use primary, replica, any, auto or default"
+            )),
+        },
+        ["set", "shard", "to" | "=", v] => value(v)
+            .parse()
+            .map(Command::SetShard)
+            .map_err(|_| format!("invalid shard \"{}\": a shard number", value(v))),
+        ["set", "sharding", "key", "to" | "=", v] => value(v)
+            .parse()
+            .map(Command::SetShardingKey)
+            .map_err(|_| format!("invalid sharding key \"{}\": a bigint", value(v))),
+        ["set", "primary", "reads", "to" | "=", v] => match value(v).as_str() {
+            "on" | "true" | "yes" | "1" => Ok(Command::SetPrimaryReads(Some(true))),
+            "off" | "false" | "no" | "0" => Ok(Command::SetPrimaryReads(Some(false))),
+            "default" => Ok(Command::SetPrimaryReads(None)),
+            other => Err(format!(
+                "invalid primary reads \"{other}\": use on, off or default"
+            )),
+        },
+        _ => return None,
+    })
+}
+
+/// A client's routing settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientRouting {
+    role: RoleSetting,
+    shard: u32,
+    primary_reads: Option<bool>,
+}
+
+impl ClientRouting {
+    /// The route of a transaction whose first statement is `sql` (`None` when the first
+    /// message carries none, such as a Bind of a statement prepared earlier).
+    pub fn route(&self, pool: &Pool, sql: Option<&str>) -> Route {
+        let routing = &pool.routing;
+        let parse = match self.role {
+            RoleSetting::Default => routing.read_write_splitting,
+            RoleSetting::Auto => true,
+            _ => false,
+        };
+        let role = match self.role {
+            RoleSetting::Any => None,
+            RoleSetting::Only(role) => Some(role),
+            RoleSetting::Default | RoleSetting::Auto if !parse => routing.default_role.role(),
+            RoleSetting::Default | RoleSetting::Auto => {
+                if sql.is_some_and(is_read_only) {
+                    let primary_reads = self.primary_reads.unwrap_or(routing.primary_reads);
+                    (!primary_reads).then_some(ServerRole::Replica)
+                } else {
+                    Some(ServerRole::Primary)
+                }
+            }
+        };
+        Route {
+            shard: self.shard as usize,
+            role,
+        }
+    }
+
+    /// Carries out `command` and appends its answer and ReadyForQuery to `out`.
+    pub fn run(&mut self, pool: &Pool, command: Command, out: &mut BytesMut) {
+        let result = match command {
+            Command::SetRole(role) => {
+                self.role = role;
+                set_done(out)
+            }
+            Command::SetShard(shard) if shard < pool.shards() => {
+                self.shard = u32::try_from(shard).unwrap_or(0);
+                set_done(out)
+            }
+            Command::SetShard(shard) => Err(ClientError::error(
+                SqlState::INVALID_PARAMETER_VALUE,
+                format!(
+                    "pool {} has {} shard(s), numbered from 0: there is no shard {shard}",
+                    pool.name(),
+                    pool.shards()
+                ),
+            )),
+            Command::SetShardingKey(key) => {
+                let shard = shard_of(pool.routing.sharding_function, key, pool.shards());
+                self.shard = u32::try_from(shard).unwrap_or(0);
+                set_done(out)
+            }
+            Command::SetPrimaryReads(on) => {
+                self.primary_reads = on;
+                set_done(out)
+            }
+            Command::ShowRole => show(out, "server role", self.role_name(pool)),
+            Command::ShowShard => show(out, "shard", self.shard.to_string()),
+            Command::ShowPrimaryReads => {
+                let on = self.primary_reads.unwrap_or(pool.routing.primary_reads);
+                show(
+                    out,
+                    "primary reads",
+                    if on { "on" } else { "off" }.to_owned(),
+                )
+            }
+        };
+        if let Err(e) = result {
+            e.encode(out);
+        }
+        ReadyForQuery {
+            status: TransactionStatus::Idle,
+        }
+        .encode(out);
+    }
+
+    fn role_name(&self, pool: &Pool) -> String {
+        match self.role {
+            RoleSetting::Only(role) => role.as_str(),
+            RoleSetting::Any => "any",
+            RoleSetting::Auto => "auto",
+            RoleSetting::Default if pool.routing.read_write_splitting => "auto",
+            RoleSetting::Default => pool.routing.default_role.as_str(),
+        }
+        .to_owned()
+    }
+}
+
+/// The error a command gets when the session already holds its server (session mode).
+pub fn too_late(pool: &Pool, out: &mut BytesMut) {
+    ClientError::error(
+        SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE,
+        format!(
+            "pool {} is in session mode and this session already holds its server: \
+             SET SERVER ROLE / SHARD / SHARDING KEY / PRIMARY READS must come before the \
+             first query",
+            pool.name()
+        ),
+    )
+    .encode(out);
+    ReadyForQuery {
+        status: TransactionStatus::Idle,
+    }
+    .encode(out);
+}
+
+fn set_done(out: &mut BytesMut) -> Result<(), ClientError> {
+    CommandComplete::new("SET")
+        .encode(out)
+        .map_err(|e| ClientError::error(SqlState::INTERNAL_ERROR, e.to_string()))
+}
+
+fn show(out: &mut BytesMut, column: &str, value: String) -> Result<(), ClientError> {
+    crate::admin::encode_table(&[column], &[vec![Some(value)]], out)
+        .map_err(|e| ClientError::error(SqlState::INTERNAL_ERROR, e.to_string()))
+}
+
+/// The statement text of a whole Query (`Q`) or Parse (`P`) message frame.
+pub fn statement_text(tag: u8, frame: &[u8]) -> Option<&str> {
+    let body = frame.get(5..)?;
+    let body = match tag {
+        b'Q' => body,
+        // Parse: statement name, NUL, then the query.
+        b'P' => {
+            let end = body.iter().position(|&b| b == 0)?;
+            body.get(end + 1..)?
+        }
+        _ => return None,
+    };
+    let end = body.iter().position(|&b| b == 0)?;
+    std::str::from_utf8(body.get(..end)?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_recognised() {
+        let ok = |s: &str| parse_command(s).unwrap().unwrap();
+        assert_eq!(
+            ok("SET SERVER ROLE TO 'replica'"),
+            Command::SetRole(RoleSetting::Only(ServerRole::Replica))
+        );
+        assert_eq!(
+            ok("set server role = primary;"),
+            Command::SetRole(RoleSetting::Only(ServerRole::Primary))
+        );
+        assert_eq!(
+            ok("SET SERVER ROLE TO 'auto'"),
+            Command::SetRole(RoleSetting::Auto)
+        );
+        assert_eq!(ok("  SHOW server role "), Command::ShowRole);
+        assert_eq!(ok("SET SHARD TO '2'"), Command::SetShard(2));
+        assert_eq!(ok("SET SHARD='1'"), Command::SetShard(1));
+        assert_eq!(
+            ok("SET SHARDING KEY TO '-42'"),
+            Command::SetShardingKey(-42)
+        );
+        assert_eq!(ok("SHOW SHARD"), Command::ShowShard);
+        assert_eq!(
+            ok("SET PRIMARY READS TO off"),
+            Command::SetPrimaryReads(Some(false))
+        );
+        assert_eq!(
+            ok("SET PRIMARY READS TO 'default'"),
+            Command::SetPrimaryReads(None)
+        );
+        assert_eq!(ok("show primary reads"), Command::ShowPrimaryReads);
+        for bad in [
+            "SET SERVER ROLE TO 'master'",
+            "SET SHARD TO 'x'",
+            "SET SHARDING KEY TO 'abc'",
+            "SET PRIMARY READS TO maybe",
+        ] {
+            assert!(parse_command(bad).unwrap().is_err(), "{bad}");
+        }
+        for other in [
+            "SET search_path TO x",
+            "SHOW search_path",
+            "SELECT 1",
+            "SET",
+            "",
+            "SET ROLE admin",
+        ] {
+            assert!(parse_command(other).is_none(), "{other}");
+        }
+    }
+
+    #[test]
+    fn statement_text_of_query_and_parse() {
+        let mut q = vec![b'Q', 0, 0, 0, 13];
+        q.extend_from_slice(b"SELECT 1\0");
+        assert_eq!(statement_text(b'Q', &q), Some("SELECT 1"));
+        let mut p = vec![b'P', 0, 0, 0, 20];
+        p.extend_from_slice(b"s1\0SELECT 2\0\0\0");
+        assert_eq!(statement_text(b'P', &p), Some("SELECT 2"));
+        assert_eq!(statement_text(b'P', b"P\0\0\0\x04"), None);
+        assert_eq!(statement_text(b'B', &p), None);
+    }
+}

@@ -1,0 +1,95 @@
+//! How a pool spreads transactions over its servers: roles, load balancing, the query
+//! parser and sharding (PgCat's option names and values).
+
+use serde::Deserialize;
+
+/// A server's role in its shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServerRole {
+    /// The writable server.
+    Primary,
+    /// A read replica.
+    Replica,
+}
+
+impl ServerRole {
+    /// The name in the config file and in `SHOW SERVER ROLE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerRole::Primary => "primary",
+            ServerRole::Replica => "replica",
+        }
+    }
+}
+
+/// Which servers a transaction may go to when nothing else decides (PgCat's
+/// `default_role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DefaultRole {
+    /// Any server of the shard, primary or replica (PgCat's default).
+    #[default]
+    Any,
+    /// The primary only.
+    Primary,
+    /// The replicas only (the primary when the shard has none).
+    Replica,
+}
+
+impl DefaultRole {
+    /// The role a transaction is restricted to, `None` for any.
+    pub fn role(self) -> Option<ServerRole> {
+        match self {
+            DefaultRole::Any => None,
+            DefaultRole::Primary => Some(ServerRole::Primary),
+            DefaultRole::Replica => Some(ServerRole::Replica),
+        }
+    }
+
+    /// The name in the config file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefaultRole::Any => "any",
+            DefaultRole::Primary => "primary",
+            DefaultRole::Replica => "replica",
+        }
+    }
+}
+
+/// How a server is chosen among those a transaction may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LoadBalancing {
+    /// Uniformly at random (PgCat's default).
+    #[default]
+    Random,
+    /// Least outstanding connections: the server with the most free pool slots.
+    Loc,
+}
+
+/// How `SET SHARDING KEY TO` maps a key to a shard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ShardingFunction {
+    /// PostgreSQL's hash partitioning of a `bigint` (`PARTITION BY HASH`): shard `n`
+    /// holds what partition `FOR VALUES WITH (MODULUS shards, REMAINDER n)` would.
+    #[default]
+    PgBigintHash,
+    /// The last 4 bytes of the SHA-1 of the key's decimal text, modulo the shards
+    /// (PgCat's `sha1`).
+    Sha1,
+}
+
+/// The routing settings of one `[pools.<db>]`, resolved with their defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Routing {
+    pub default_role: DefaultRole,
+    pub load_balancing: LoadBalancing,
+    /// `query_parser_enabled` and `query_parser_read_write_splitting` both on: reads
+    /// go to replicas, everything else to the primary.
+    pub read_write_splitting: bool,
+    /// Whether the primary also serves reads the parser sent away from it.
+    pub primary_reads: bool,
+    pub sharding_function: ShardingFunction,
+}

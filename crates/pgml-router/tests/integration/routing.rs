@@ -1,0 +1,303 @@
+//! Pools of several servers: a real streaming replica next to the primary (read/write
+//! splitting, roles, load balancing, banning a dead server) and shards as databases of
+//! the primary (`SET SHARD`, `SET SHARDING KEY` checked against PostgreSQL's own hash
+//! partitioning).
+
+use std::collections::HashSet;
+
+use pgml_router::config::Config;
+use pgml_router::Router;
+
+use super::first_value;
+use crate::common::*;
+
+/// Starts a router on `pools` (TOML after `[general]`); returns its port.
+async fn router(general: &str, pools: &str) -> u16 {
+    let text = format!(
+        "[general]\nhost = \"127.0.0.1\"\nport = 0\nadmin_username = \"admin\"\n\
+         admin_password = \"{ADMIN_PASS}\"\nconnect_timeout = 3000\n{general}\n{pools}"
+    );
+    let router = Router::bind(Config::parse(&text, "routing").unwrap())
+        .await
+        .unwrap();
+    let port = router.local_addr().unwrap().port();
+    tokio::spawn(router.serve(std::future::pending()));
+    port
+}
+
+/// `[pools.<db>]` over `servers` (TOML array of triples) with extra pool options.
+fn pool(db: &str, options: &str, servers: &str) -> String {
+    format!(
+        "[pools.{db}]\n{options}\n\
+         [pools.{db}.users.0]\nusername = \"{MD5_USER}\"\npassword = \"{MD5_PASS}\"\npool_size = 2\n\
+         [pools.{db}.shards.0]\ndatabase = \"postgres\"\nservers = {servers}\n"
+    )
+}
+
+async fn simple(client: &tokio_postgres::Client, sql: &str) -> String {
+    first_value(&client.simple_query(sql).await.unwrap()).unwrap_or_default()
+}
+
+/// "t" on the replica, "f" on the primary.
+const WHERE: &str = "SELECT pg_is_in_recovery()";
+
+#[tokio::test]
+async fn read_write_splitting_sends_reads_to_the_replica() {
+    require_postgres!();
+    let (primary, replica) = (postgres().port, replica().port);
+    psql_superuser(
+        primary,
+        "DROP TABLE IF EXISTS route_t; CREATE TABLE route_t (x int); \
+         GRANT ALL ON route_t TO PUBLIC",
+    );
+    wait_replayed(crate::common::replica());
+    let servers = format!(
+        "[[\"127.0.0.1\", {primary}, \"primary\"], [\"127.0.0.1\", {replica}, \"replica\"]]"
+    );
+    let options = "query_parser_enabled = true\nquery_parser_read_write_splitting = true\n\
+                   primary_reads_enabled = false";
+    let port = router("", &pool("app", options, &servers)).await;
+    let c = connect(port, MD5_USER, MD5_PASS, "app").await.unwrap();
+
+    // Reads, simple and extended, and a named statement prepared earlier.
+    assert_eq!(simple(&c, WHERE).await, "t");
+    assert!(c.query_one(WHERE, &[]).await.unwrap().get::<_, bool>(0));
+    let stmt = c.prepare(WHERE).await.unwrap();
+    for _ in 0..3 {
+        assert!(c.query_one(&stmt, &[]).await.unwrap().get::<_, bool>(0));
+    }
+    assert_eq!(
+        simple(&c, "BEGIN READ ONLY; SELECT pg_is_in_recovery(); COMMIT").await,
+        "t"
+    );
+    // Writes and what may write: the primary.
+    let inserted = "INSERT INTO route_t VALUES (1) RETURNING pg_is_in_recovery()";
+    assert_eq!(simple(&c, inserted).await, "f");
+    let row = c.query_one(inserted, &[]).await.unwrap();
+    assert!(!row.get::<_, bool>(0));
+    assert_eq!(
+        simple(&c, "BEGIN; SELECT pg_is_in_recovery(); COMMIT").await,
+        "f"
+    );
+    assert_eq!(
+        simple(&c, "SELECT pg_is_in_recovery() FROM route_t FOR UPDATE").await,
+        "f"
+    );
+    assert_eq!(
+        simple(&c, "SELECT pg_is_in_recovery(), txid_current() > 0").await,
+        "f"
+    );
+
+    // The client overrides the role, then goes back to the pool's rules.
+    assert_eq!(simple(&c, "SHOW SERVER ROLE").await, "auto");
+    c.simple_query("SET SERVER ROLE TO 'primary'")
+        .await
+        .unwrap();
+    assert_eq!(simple(&c, WHERE).await, "f");
+    assert_eq!(simple(&c, "SHOW SERVER ROLE").await, "primary");
+    c.simple_query("SET SERVER ROLE TO 'default'")
+        .await
+        .unwrap();
+    assert_eq!(simple(&c, WHERE).await, "t");
+    // Reads may also go to the primary once allowed: both servers answer.
+    c.simple_query("SET PRIMARY READS TO on").await.unwrap();
+    assert_eq!(simple(&c, "SHOW PRIMARY READS").await, "on");
+    let mut seen = HashSet::new();
+    for _ in 0..40 {
+        seen.insert(simple(&c, WHERE).await);
+    }
+    assert_eq!(seen.len(), 2, "{seen:?}");
+
+    // Bad values are errors with a SQLSTATE; the session goes on.
+    let err = c
+        .simple_query("SET SERVER ROLE TO 'master'")
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "22023");
+    assert!(message(&err).contains("master"), "{}", message(&err));
+    assert_eq!(simple(&c, "SELECT 5").await, "5");
+    // The writes all reached the primary.
+    assert_eq!(
+        psql_superuser(primary, "SELECT count(*) FROM route_t").trim(),
+        "2"
+    );
+}
+
+#[tokio::test]
+async fn default_role_load_balancing_and_psql() {
+    require_postgres!();
+    let (primary, replica) = (postgres().port, replica().port);
+    let servers = format!(
+        "[[\"127.0.0.1\", {primary}, \"primary\"], [\"127.0.0.1\", {replica}, \"replica\"]]"
+    );
+    let pools = pool("reader", "default_role = \"replica\"", &servers)
+        + &pool("spread", "load_balancing_mode = \"loc\"", &servers);
+    let port = router("", &pools).await;
+    let reader = connect(port, MD5_USER, MD5_PASS, "reader").await.unwrap();
+    for _ in 0..5 {
+        assert_eq!(simple(&reader, WHERE).await, "t");
+    }
+    // Without the parser a write goes where the role says, and the replica refuses it.
+    let err = reader
+        .simple_query("CREATE TABLE never_here (x int)")
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "25006");
+    let spread = connect(port, MD5_USER, MD5_PASS, "spread").await.unwrap();
+    let mut seen = HashSet::new();
+    for _ in 0..40 {
+        seen.insert(simple(&spread, WHERE).await);
+    }
+    assert_eq!(
+        seen.len(),
+        2,
+        "any role spreads over both servers: {seen:?}"
+    );
+
+    // psql, a real client, with the router's own commands.
+    let conninfo = format!("host=127.0.0.1 port={port} user={MD5_USER} dbname=reader");
+    let (ok, out) = psql(
+        &conninfo,
+        MD5_PASS,
+        &[
+            "SHOW SERVER ROLE",
+            WHERE,
+            "SET SERVER ROLE TO 'primary'",
+            WHERE,
+            "SHOW SHARD",
+        ],
+    )
+    .await;
+    assert!(ok, "{out}");
+    assert_eq!(
+        out.lines().collect::<Vec<_>>(),
+        ["replica", "t", "SET", "f", "0"],
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn a_dead_replica_is_banned_and_the_others_serve() {
+    require_postgres!();
+    let (primary, replica) = (postgres().port, replica().port);
+    let dead = free_port();
+    let servers = format!(
+        "[[\"127.0.0.1\", {primary}, \"primary\"], [\"127.0.0.1\", {dead}, \"replica\"], \
+         [\"127.0.0.1\", {replica}, \"replica\"]]"
+    );
+    let port = router(
+        "ban_time = 60",
+        &pool("app", "default_role = \"replica\"", &servers),
+    )
+    .await;
+    let c = connect(port, MD5_USER, MD5_PASS, "app").await.unwrap();
+    for _ in 0..20 {
+        assert_eq!(simple(&c, WHERE).await, "t");
+    }
+    let servers = admin_show(port, "SERVERS").await;
+    let ports: HashSet<String> = servers
+        .iter()
+        .filter_map(|row| {
+            row.iter()
+                .find(|(k, _)| k == "port")
+                .map(|(_, v)| v.clone())
+        })
+        .collect();
+    assert_eq!(ports, HashSet::from([replica.to_string()]), "{servers:?}");
+    let bans = admin_show(port, "BANS").await;
+    assert_eq!(bans.len(), 1, "{bans:?}");
+    let ban: std::collections::HashMap<_, _> = bans[0].iter().cloned().collect();
+    assert_eq!(ban["port"], dead.to_string());
+    assert_eq!(ban["role"], "replica");
+    let left: u64 = ban["seconds_left"].parse().unwrap();
+    assert!((50..=60).contains(&left), "{left}");
+}
+
+#[tokio::test]
+async fn shards_by_number_and_by_sharding_key() {
+    require_postgres!();
+    let primary = postgres().port;
+    let shards = 3;
+    for n in 0..shards {
+        let db = format!("route_shard{n}");
+        let exists = psql_superuser(
+            primary,
+            &format!("SELECT count(*) FROM pg_database WHERE datname = '{db}'"),
+        );
+        if exists.trim() == "0" {
+            psql_superuser(primary, &format!("CREATE DATABASE {db}"));
+        }
+    }
+    // PostgreSQL's own hash partitioning says where each key belongs.
+    let mut sql = String::from(
+        "DROP TABLE IF EXISTS route_hp; CREATE TABLE route_hp (id bigint) PARTITION BY HASH (id);",
+    );
+    for n in 0..shards {
+        sql += &format!(
+            "CREATE TABLE route_hp{n} PARTITION OF route_hp FOR VALUES WITH (MODULUS {shards}, REMAINDER {n});"
+        );
+    }
+    sql += "INSERT INTO route_hp SELECT g FROM generate_series(-60, 60) g \
+            UNION ALL VALUES (9223372036854775807), (-9223372036854775808);";
+    psql_superuser(primary, &sql);
+    let placed = psql_superuser(
+        primary,
+        "SELECT id || ' ' || right(tableoid::regclass::text, 1) FROM route_hp ORDER BY id",
+    );
+
+    let mut pools = String::new();
+    for (db, mode) in [("sharded", "transaction"), ("sharded_session", "session")] {
+        pools += &format!(
+            "[pools.{db}]\npool_mode = \"{mode}\"\n[pools.{db}.users.0]\nusername = \"{MD5_USER}\"\n\
+             password = \"{MD5_PASS}\"\npool_size = 2\n"
+        );
+        for n in 0..shards {
+            pools += &format!(
+                "[pools.{db}.shards.{n}]\ndatabase = \"route_shard{n}\"\n\
+                 servers = [[\"127.0.0.1\", {primary}, \"primary\"]]\n"
+            );
+        }
+    }
+    let port = router("", &pools).await;
+    let c = connect(port, MD5_USER, MD5_PASS, "sharded").await.unwrap();
+    assert_eq!(simple(&c, "SHOW SHARD").await, "0");
+    assert_eq!(
+        simple(&c, "SELECT current_database()").await,
+        "route_shard0"
+    );
+    c.simple_query("SET SHARD TO '2'").await.unwrap();
+    assert_eq!(
+        simple(&c, "SELECT current_database()").await,
+        "route_shard2"
+    );
+    let err = c.simple_query("SET SHARD TO '3'").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "22023");
+    assert!(message(&err).contains("3 shard"), "{}", message(&err));
+    let mut checked = 0;
+    for line in placed.lines() {
+        let (id, partition) = line.split_once(' ').unwrap();
+        c.simple_query(&format!("SET SHARDING KEY TO '{id}'"))
+            .await
+            .unwrap();
+        assert_eq!(
+            simple(&c, "SELECT current_database()").await,
+            format!("route_shard{partition}"),
+            "key {id}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 123);
+
+    // Session mode: the route is fixed once the session holds its server.
+    let s = connect(port, MD5_USER, MD5_PASS, "sharded_session")
+        .await
+        .unwrap();
+    s.simple_query("SET SHARD TO '1'").await.unwrap();
+    assert_eq!(
+        simple(&s, "SELECT current_database()").await,
+        "route_shard1"
+    );
+    let err = s.simple_query("SET SHARD TO '0'").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "55000");
+    assert_eq!(simple(&s, "SHOW SHARD").await, "1");
+}
