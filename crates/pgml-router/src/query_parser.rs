@@ -5,10 +5,13 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    visit_expressions, Expr, Query, SetExpr, Statement, TransactionAccessMode, TransactionMode,
+    visit_expressions, BinaryOperator, Expr, FromTable, Query, SetExpr, Statement, TableFactor,
+    TableObject, TableWithJoins, TransactionAccessMode, TransactionMode,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
+
+use crate::config::ShardingKey;
 
 /// Functions that write (or take locks a replica cannot) although called from a SELECT;
 /// lower case, schema-qualified where the schema matters.
@@ -38,17 +41,36 @@ const WRITING_FUNCTIONS: &[&str] = &[
     "pgml.snapshot",
 ];
 
+/// What routing needs to know of a statement text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Analysis {
+    /// See [`is_read_only`].
+    pub read_only: bool,
+    /// The value the sharding key is compared with or inserted as, when the statement
+    /// pins it to a literal.
+    pub sharding_value: Option<i64>,
+}
+
+/// Parses `sql` once for both routing questions (the sharding key only when `key` is
+/// given).
+pub fn analyze(sql: &str, key: Option<&ShardingKey>) -> Analysis {
+    let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else {
+        return Analysis::default();
+    };
+    Analysis {
+        read_only: !statements.is_empty()
+            && statements.iter().all(read_statement)
+            && !calls_writing_function(&statements),
+        sharding_value: key.and_then(|key| statements.iter().find_map(|s| key_value(s, key))),
+    }
+}
+
 /// Whether every statement of `sql` only reads: queries without `FOR UPDATE`/`SHARE`,
 /// `SELECT INTO` or data-modifying `WITH`, `SHOW`, `EXPLAIN` without `ANALYZE` of a
 /// write, `BEGIN READ ONLY`, `COMMIT`/`ROLLBACK`; and none calls a writing function
 /// such as `nextval` or `pgml.train`.
 pub fn is_read_only(sql: &str) -> bool {
-    let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else {
-        return false;
-    };
-    !statements.is_empty()
-        && statements.iter().all(read_statement)
-        && !calls_writing_function(&statements)
+    analyze(sql, None).read_only
 }
 
 fn read_statement(statement: &Statement) -> bool {
@@ -104,9 +126,186 @@ fn is_writing_function(name: &str) -> bool {
         .any(|w| *w == name || (!w.contains('.') && *w == bare))
 }
 
+/// The literal a statement gives the sharding key: `key = 42` (or `42 = key`) in the
+/// `WHERE` of a SELECT, UPDATE or DELETE on the key's table, under `AND`s only; or the
+/// key's column in the first row of `INSERT ... VALUES`.
+fn key_value(statement: &Statement, key: &ShardingKey) -> Option<i64> {
+    match statement {
+        Statement::Query(query) => query_key(query, key),
+        Statement::Insert(insert) => {
+            let TableObject::TableName(table) = &insert.table else {
+                return None;
+            };
+            if !table_matches(table, key) {
+                return None;
+            }
+            let position = insert
+                .columns
+                .iter()
+                .position(|c| last_part(&c.to_string()) == key.column)?;
+            let SetExpr::Values(values) = &*insert.source.as_ref()?.body else {
+                return None;
+            };
+            literal(values.rows.first()?.get(position)?)
+        }
+        Statement::Update(update) => {
+            let names = relation_names(std::slice::from_ref(&update.table), key);
+            where_key(update.selection.as_ref()?, key, &names)
+        }
+        Statement::Delete(delete) => {
+            let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &delete.from;
+            let names = relation_names(from, key);
+            where_key(delete.selection.as_ref()?, key, &names)
+        }
+        _ => None,
+    }
+}
+
+fn query_key(query: &Query, key: &ShardingKey) -> Option<i64> {
+    match &*query.body {
+        SetExpr::Select(select) => {
+            let names = relation_names(&select.from, key);
+            where_key(select.selection.as_ref()?, key, &names)
+        }
+        SetExpr::Query(inner) => query_key(inner, key),
+        _ => None,
+    }
+}
+
+/// Names that refer to the key's table in a FROM list (the table and its aliases);
+/// `None` when the key names no table (any column of its name counts).
+fn relation_names(from: &[TableWithJoins], key: &ShardingKey) -> Option<Vec<String>> {
+    let table = key.table.as_ref()?;
+    let mut names = Vec::new();
+    for t in from {
+        let joined = std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation));
+        for relation in joined {
+            if let TableFactor::Table { name, alias, .. } = relation {
+                if last_part(&name.to_string()) == *table {
+                    names.push(table.clone());
+                    if let Some(alias) = alias {
+                        names.push(alias.name.value.to_lowercase());
+                    }
+                }
+            }
+        }
+    }
+    Some(names)
+}
+
+fn where_key(expr: &Expr, key: &ShardingKey, names: &Option<Vec<String>>) -> Option<i64> {
+    match expr {
+        Expr::Nested(inner) => where_key(inner, key, names),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => where_key(left, key, names).or_else(|| where_key(right, key, names)),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => {
+            if is_key_column(left, key, names) {
+                literal(right)
+            } else if is_key_column(right, key, names) {
+                literal(left)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+fn is_key_column(expr: &Expr, key: &ShardingKey, names: &Option<Vec<String>>) -> bool {
+    let (qualifier, column) = match expr {
+        Expr::Identifier(ident) => (None, ident.value.to_lowercase()),
+        Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+            [.., q, c] => (Some(q.value.to_lowercase()), c.value.to_lowercase()),
+            _ => return false,
+        },
+        _ => return false,
+    };
+    if column != key.column {
+        return false;
+    }
+    match (names, qualifier) {
+        (None, _) => true,
+        (Some(names), None) => !names.is_empty(),
+        (Some(names), Some(q)) => names.contains(&q),
+    }
+}
+
+fn table_matches(table: &sqlparser::ast::ObjectName, key: &ShardingKey) -> bool {
+    key.table
+        .as_ref()
+        .is_none_or(|t| last_part(&table.to_string()) == *t)
+}
+
+/// The last dotted part, unquoted, lower case.
+fn last_part(name: &str) -> String {
+    let name = name.replace('"', "").to_lowercase();
+    name.rsplit('.').next().unwrap_or(&name).to_owned()
+}
+
+/// An integer literal, possibly negative, quoted or cast (`42`, `-7`, `'42'`,
+/// `42::bigint`).
+fn literal(expr: &Expr) -> Option<i64> {
+    let text = expr.to_string();
+    let text = text.split("::").next().unwrap_or(&text).trim();
+    text.trim_matches('\'').parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::is_read_only;
+    use super::{analyze, is_read_only};
+    use crate::config::ShardingKey;
+
+    #[test]
+    fn sharding_key_values() {
+        let bare = ShardingKey::parse("id");
+        let qualified = ShardingKey::parse("data.ID");
+        let value = |sql: &str, key: &ShardingKey| analyze(sql, Some(key)).sharding_value;
+        for (sql, expected) in [
+            ("SELECT * FROM data WHERE id = 42", Some(42)),
+            ("select * from data where 42 = id", Some(42)),
+            ("SELECT * FROM data d WHERE d.id = -7 AND v > 3", Some(-7)),
+            ("SELECT * FROM data WHERE (v = 1 AND id = '5')", Some(5)),
+            ("SELECT * FROM data WHERE id = 9::bigint", Some(9)),
+            (
+                "INSERT INTO data (v, id) VALUES ('x', 11), ('y', 12)",
+                Some(11),
+            ),
+            ("UPDATE data SET v = 1 WHERE id = 13", Some(13)),
+            ("DELETE FROM data WHERE id = 14", Some(14)),
+            ("SELECT * FROM data WHERE id = 1 OR id = 2", None),
+            ("SELECT * FROM data WHERE id > 1", None),
+            ("SELECT * FROM data WHERE id = $1", None),
+            ("INSERT INTO data VALUES (1, 'x')", None),
+        ] {
+            assert_eq!(value(sql, &bare), expected, "{sql}");
+            assert_eq!(value(sql, &qualified), expected, "{sql}");
+        }
+        // A qualified key needs its table.
+        assert_eq!(value("SELECT * FROM other WHERE id = 42", &qualified), None);
+        assert_eq!(value("SELECT * FROM other WHERE id = 42", &bare), Some(42));
+        assert_eq!(value("INSERT INTO other (id) VALUES (3)", &qualified), None);
+        assert_eq!(
+            value(
+                "SELECT * FROM other o JOIN data d ON o.x = d.x WHERE d.id = 4",
+                &qualified
+            ),
+            Some(4)
+        );
+        assert_eq!(
+            value(
+                "SELECT * FROM other o JOIN data d ON o.x = d.x WHERE o.id = 4",
+                &qualified
+            ),
+            None
+        );
+    }
 
     #[test]
     fn reads() {

@@ -1,6 +1,7 @@
 //! A client's routing among a pool's servers: PgCat's router commands (`SET SERVER ROLE
 //! TO`, `SET SHARD TO`, `SET SHARDING KEY TO`, `SET PRIMARY READS TO` and their `SHOW`s),
-//! answered by the router itself, and the [`Route`] of each transaction.
+//! answered by the router itself, and the [`Route`] of each transaction (its shard from
+//! `automatic_sharding_key` when the statement pins the key, else the client's).
 //!
 //! Only pools of more than one server route; their sessions hold Query and Parse
 //! messages back whole (see `session`) to read the statement and these commands.
@@ -12,7 +13,7 @@ use pgwire::SqlState;
 use crate::config::ServerRole;
 use crate::error::ClientError;
 use crate::pool::{Pool, Route};
-use crate::query_parser::is_read_only;
+use crate::query_parser::{analyze, Analysis};
 use crate::sharding::shard_of;
 
 /// What `SET SERVER ROLE TO` chose.
@@ -105,12 +106,17 @@ impl ClientRouting {
             RoleSetting::Auto => true,
             _ => false,
         };
+        let key = routing.automatic_sharding_key.as_ref();
+        let analysis = match sql {
+            Some(sql) if parse || key.is_some() => analyze(sql, key),
+            _ => Analysis::default(),
+        };
         let role = match self.role {
             RoleSetting::Any => None,
             RoleSetting::Only(role) => Some(role),
             RoleSetting::Default | RoleSetting::Auto if !parse => routing.default_role.role(),
             RoleSetting::Default | RoleSetting::Auto => {
-                if sql.is_some_and(is_read_only) {
+                if analysis.read_only {
                     let primary_reads = self.primary_reads.unwrap_or(routing.primary_reads);
                     (!primary_reads).then_some(ServerRole::Replica)
                 } else {
@@ -118,10 +124,12 @@ impl ClientRouting {
                 }
             }
         };
-        Route {
-            shard: self.shard as usize,
-            role,
-        }
+        // A key the statement pins wins over the client's SET SHARD / SET SHARDING KEY.
+        let shard = match analysis.sharding_value {
+            Some(value) => shard_of(routing.sharding_function, value, pool.shards()),
+            None => self.shard as usize,
+        };
+        Route { shard, role }
     }
 
     /// Carries out `command` and appends its answer and ReadyForQuery to `out`.

@@ -89,6 +89,8 @@ pub struct Session {
     xact_started: Option<Instant>,
     /// `SET SERVER ROLE` / `SET SHARD` / ... of this client (pools of several servers).
     routing: ClientRouting,
+    /// The pool has several servers: each transaction is routed on its own.
+    routed: bool,
 }
 
 fn client_inspect_session(tag: u8) -> Option<usize> {
@@ -169,6 +171,7 @@ impl Session {
             query_started: None,
             xact_started: None,
             routing: ClientRouting::default(),
+            routed,
         }
     }
 
@@ -205,8 +208,9 @@ impl Session {
             // (allocated again for every transaction) does, and reads inside a
             // transaction get the full size.
             let room = if between { FIRST_READ } else { READ_CHUNK };
+            let holding = self.holding();
             tokio::select! {
-                read = read_client(&mut self.client, &mut self.cbuf, room) => match read {
+                read = read_client(&mut self.client, &mut self.cbuf, room), if !holding => match read {
                     Ok(0) | Err(_) => return End::ClientGone,
                     Ok(n) => {
                         self.login.pool.stats.received.add(n as u64);
@@ -221,6 +225,13 @@ impl Session {
                     Ok(_) => {
                         if let Some(end) = self.on_server_data().await {
                             return end;
+                        }
+                        // Requests held back while the server answered go on now (to
+                        // another server if the transaction ended).
+                        if holding && !self.holding() {
+                            if let Some(end) = self.on_client_data().await {
+                                return end;
+                            }
                         }
                     }
                 },
@@ -288,6 +299,9 @@ impl Session {
         let mut out = BytesMut::new();
         let mut end = None;
         loop {
+            if self.holding() {
+                break;
+            }
             let piece = match self.cscan.next(&mut self.cbuf) {
                 Ok(Some(piece)) => piece,
                 Ok(None) => break,
@@ -363,6 +377,19 @@ impl Session {
             }
         }
         end
+    }
+
+    /// In a routed pool: whether the client's next request waits in the buffer until the
+    /// server has answered the ones before it. The server is then released if the
+    /// transaction ended, and the request routed on its own (forwarding it at once would
+    /// send it to the previous transaction's server). COPY data is never held.
+    fn holding(&self) -> bool {
+        self.routed
+            && self.server.is_some()
+            && self.in_flight > 0
+            && !self.unsynced
+            && self.cscan.at_boundary()
+            && matches!(self.cbuf.first(), Some(b'Q' | b'P' | b'B' | b'F'))
     }
 
     /// Whether nothing sent is unanswered and no transaction is open.

@@ -98,10 +98,14 @@ pub struct General {
     pub prometheus_exporter_port: u16,
     /// PgCat option, accepted and ignored (clients in a transaction are not timed out).
     pub idle_client_in_transaction_timeout: Option<toml::Value>,
-    /// PgCat option, accepted and ignored (no health checks yet).
-    pub healthcheck_timeout: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub healthcheck_delay: Option<toml::Value>,
+    /// Milliseconds the health check (an empty query) of a server connection may take
+    /// before the connection is closed and its server counted as failed (default 1000).
+    #[serde(default = "default_healthcheck_timeout")]
+    pub healthcheck_timeout: u64,
+    /// A connection idle for longer than this many milliseconds is health-checked before
+    /// a client gets it (default 30000, as PgCat; 0 checks every checkout).
+    #[serde(default = "default_healthcheck_delay")]
+    pub healthcheck_delay: u64,
     /// Seconds a server that could not be connected to is left out of its pool's
     /// choices while others can serve (default 60, as PgCat).
     #[serde(default = "default_ban_time")]
@@ -194,6 +198,16 @@ impl General {
         millis(self.query_wait_timeout)
     }
 
+    /// [`General::healthcheck_timeout`] as a duration.
+    pub fn healthcheck_timeout(&self) -> Duration {
+        millis(self.healthcheck_timeout)
+    }
+
+    /// [`General::healthcheck_delay`] as a duration.
+    pub fn healthcheck_delay(&self) -> Duration {
+        millis(self.healthcheck_delay)
+    }
+
     /// [`General::ban_time`] as a duration.
     pub fn ban_time(&self) -> Duration {
         Duration::from_secs(self.ban_time)
@@ -210,8 +224,6 @@ impl General {
             self,
             [
                 idle_client_in_transaction_timeout,
-                healthcheck_timeout,
-                healthcheck_delay,
                 log_client_connections,
                 log_client_disconnections,
                 autoreload,
@@ -266,6 +278,16 @@ impl General {
                 "shutdown_timeout",
                 self.shutdown_timeout.to_string(),
                 default_shutdown_timeout().to_string(),
+            ),
+            (
+                "healthcheck_timeout",
+                self.healthcheck_timeout.to_string(),
+                default_healthcheck_timeout().to_string(),
+            ),
+            (
+                "healthcheck_delay",
+                self.healthcheck_delay.to_string(),
+                default_healthcheck_delay().to_string(),
             ),
             (
                 "ban_time",
@@ -357,6 +379,12 @@ fn default_query_wait_timeout() -> u64 {
 }
 fn default_shutdown_timeout() -> u64 {
     60_000
+}
+fn default_healthcheck_timeout() -> u64 {
+    1000
+}
+fn default_healthcheck_delay() -> u64 {
+    30_000
 }
 fn default_ban_time() -> u64 {
     60

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 pub use general::{AuthMethod, General};
 pub use pool::{AuthQuery, PoolConfig, PoolMode, ServerSpec, ShardConfig, UserConfig};
-pub use routing::{DefaultRole, LoadBalancing, Routing, ServerRole, ShardingFunction};
+pub use routing::{DefaultRole, LoadBalancing, Routing, ServerRole, ShardingFunction, ShardingKey};
 
 /// Databases that open the admin console instead of a pool.
 pub const ADMIN_DATABASES: [&str; 3] = ["pgml-router", "pgbouncer", "pgcat"];

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::general::set_fields;
-use super::routing::{DefaultRole, LoadBalancing, Routing, ServerRole, ShardingFunction};
+use super::routing::{
+    DefaultRole, LoadBalancing, Routing, ServerRole, ShardingFunction, ShardingKey,
+};
 
 /// When a server connection goes back to the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
@@ -63,8 +65,9 @@ pub struct PoolConfig {
     /// `pg_bigint_hash` (default) or `sha1`, for `SET SHARDING KEY TO`.
     #[serde(default)]
     pub sharding_function: ShardingFunction,
-    /// PgCat option, accepted and ignored.
-    pub automatic_sharding_key: Option<toml::Value>,
+    /// With the parser on: `column` or `table.column` whose value in a query
+    /// (`WHERE key = 42`, `INSERT ... (key, ...) VALUES (42, ...)`) picks the shard.
+    pub automatic_sharding_key: Option<String>,
     /// PgCat option, accepted and ignored.
     pub sharding_key_regex: Option<toml::Value>,
     /// PgCat option, accepted and ignored.
@@ -219,6 +222,11 @@ impl PoolConfig {
             load_balancing: self.load_balancing_mode,
             read_write_splitting: self.query_parser_enabled
                 && self.query_parser_read_write_splitting,
+            automatic_sharding_key: self
+                .automatic_sharding_key
+                .as_deref()
+                .filter(|_| self.query_parser_enabled)
+                .map(ShardingKey::parse),
             primary_reads: self.primary_reads_enabled,
             sharding_function: self.sharding_function,
         }
@@ -305,7 +313,6 @@ impl PoolConfig {
         let mut out: Vec<String> = set_fields!(
             self,
             [
-                automatic_sharding_key,
                 sharding_key_regex,
                 shard_id_regex,
                 regex_search_limit,
@@ -332,6 +339,11 @@ impl PoolConfig {
                 ]
             );
             out.extend(set.into_iter().map(|k| format!("pools.{db}.users.{n}.{k}")));
+        }
+        if self.automatic_sharding_key.is_some() && !self.query_parser_enabled {
+            out.push(format!(
+                "pools.{db}.automatic_sharding_key (without query_parser_enabled)"
+            ));
         }
         if self.query_parser_read_write_splitting && !self.query_parser_enabled {
             out.push(format!(

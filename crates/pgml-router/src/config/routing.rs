@@ -81,14 +81,42 @@ pub enum ShardingFunction {
     Sha1,
 }
 
+/// The column whose value in a query picks the shard (`automatic_sharding_key`),
+/// lower case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardingKey {
+    /// The table it must belong to, when the setting names one (`table.column`).
+    pub table: Option<String>,
+    pub column: String,
+}
+
+impl ShardingKey {
+    /// `column` or `table.column` (quotes dropped, lower case as PostgreSQL folds them).
+    pub fn parse(text: &str) -> ShardingKey {
+        let clean = text.replace('"', "").to_lowercase();
+        match clean.rsplit_once('.') {
+            Some((table, column)) => ShardingKey {
+                table: Some(table.to_owned()),
+                column: column.to_owned(),
+            },
+            None => ShardingKey {
+                table: None,
+                column: clean,
+            },
+        }
+    }
+}
+
 /// The routing settings of one `[pools.<db>]`, resolved with their defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Routing {
     pub default_role: DefaultRole,
     pub load_balancing: LoadBalancing,
     /// `query_parser_enabled` and `query_parser_read_write_splitting` both on: reads
     /// go to replicas, everything else to the primary.
     pub read_write_splitting: bool,
+    /// With the parser on: the column whose value picks the shard.
+    pub automatic_sharding_key: Option<ShardingKey>,
     /// Whether the primary also serves reads the parser sent away from it.
     pub primary_reads: bool,
     pub sharding_function: ShardingFunction,

@@ -37,7 +37,9 @@ fn parses_pgcat_layout() {
     assert!(c.user("app", "bob").is_none());
     assert!(c.user("nope", "alice").is_none());
     let ignored = c.ignored_options();
-    assert!(ignored.contains(&"general.healthcheck_timeout".to_owned()));
+    assert!(!ignored.iter().any(|k| k.contains("healthcheck")));
+    assert_eq!(c.general.healthcheck_timeout().as_millis(), 1000);
+    assert_eq!(c.general.healthcheck_delay().as_millis(), 30_000);
     assert!(!ignored.iter().any(|k| k.contains("default_role")));
     assert_eq!(pool.routing().default_role, DefaultRole::Primary);
     assert!(!ignored.iter().any(|k| k.contains("min_pool_size")));

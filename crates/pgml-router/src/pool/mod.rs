@@ -48,6 +48,10 @@ pub struct PoolTimeouts {
     pub lifetime: Duration,
     /// How long a server that failed to connect is left out (`ban_time`).
     pub ban: Duration,
+    /// Longest health check of an idle connection.
+    pub healthcheck_timeout: Duration,
+    /// Idle time after which a connection is health-checked before use.
+    pub healthcheck_delay: Duration,
 }
 
 /// Timeouts of a pool, changeable by a reload.
@@ -58,6 +62,8 @@ struct LiveTimeouts {
     idle_ms: AtomicU64,
     lifetime_ms: AtomicU64,
     ban_ms: AtomicU64,
+    healthcheck_timeout_ms: AtomicU64,
+    healthcheck_delay_ms: AtomicU64,
 }
 
 impl LiveTimeouts {
@@ -68,6 +74,10 @@ impl LiveTimeouts {
         self.idle_ms.store(ms(t.idle), Ordering::Relaxed);
         self.lifetime_ms.store(ms(t.lifetime), Ordering::Relaxed);
         self.ban_ms.store(ms(t.ban), Ordering::Relaxed);
+        self.healthcheck_timeout_ms
+            .store(ms(t.healthcheck_timeout), Ordering::Relaxed);
+        self.healthcheck_delay_ms
+            .store(ms(t.healthcheck_delay), Ordering::Relaxed);
     }
 
     fn get(&self) -> PoolTimeouts {
@@ -78,6 +88,8 @@ impl LiveTimeouts {
             idle: d(&self.idle_ms),
             lifetime: d(&self.lifetime_ms),
             ban: d(&self.ban_ms),
+            healthcheck_timeout: d(&self.healthcheck_timeout_ms),
+            healthcheck_delay: d(&self.healthcheck_delay_ms),
         }
     }
 }
@@ -374,7 +386,11 @@ impl Pool {
             member,
             permit: Some(permit),
         };
-        let conn = match self.take_idle(member) {
+        let idle = match self.take_idle(member) {
+            Some(conn) => Box::pin(self.health_checked(member, conn)).await,
+            None => None,
+        };
+        let conn = match idle {
             Some(conn) => conn,
             None => {
                 let credential = self.credential().map_err(|error| MemberError {
@@ -393,6 +409,33 @@ impl Pool {
             info.state.set(ConnState::Active);
         }
         Ok(Checkout { conn, active })
+    }
+
+    /// `conn` if it may be used: connections idle past `healthcheck_delay` must answer an
+    /// empty query within `healthcheck_timeout` first (else they are closed, and a new
+    /// connection is opened: if that fails too, the server is banned).
+    async fn health_checked(
+        &self,
+        member: usize,
+        mut conn: Box<ServerConn>,
+    ) -> Option<Box<ServerConn>> {
+        let t = self.timeouts.get();
+        if conn.idle_since.elapsed() < t.healthcheck_delay {
+            return Some(conn);
+        }
+        let pid = conn.cancel.process_id;
+        let m = &self.members[member];
+        match tokio::time::timeout(t.healthcheck_timeout, conn.simple_query(";")).await {
+            Ok(Ok(pgwire::backend::TransactionStatus::Idle)) => return Some(conn),
+            Ok(Ok(status)) => warn!(pool = %self.name(), server = %m.address(), backend_pid = pid,
+                                    ?status, "health check: connection not idle; closing it"),
+            Ok(Err(e)) => warn!(pool = %self.name(), server = %m.address(), backend_pid = pid,
+                                error = %e, "health check failed; closing the connection"),
+            Err(_) => warn!(pool = %self.name(), server = %m.address(), backend_pid = pid,
+                            timeout_ms = t.healthcheck_timeout.as_millis() as u64,
+                            "health check timed out; closing the connection"),
+        }
+        None
     }
 
     /// Puts a connection back for reuse (the caller made sure it is idle and clean);

@@ -67,6 +67,8 @@ fn timeouts(config: &Config) -> PoolTimeouts {
         idle: g.idle_timeout(),
         lifetime: g.server_lifetime(),
         ban: g.ban_time(),
+        healthcheck_timeout: g.healthcheck_timeout(),
+        healthcheck_delay: g.healthcheck_delay(),
     }
 }
 

@@ -403,6 +403,11 @@ fn append(path: &std::path::Path, text: &str) {
 
 /// Runs SQL as the superuser, directly on the server.
 pub fn psql_superuser(port: u16, sql: &str) -> String {
+    psql_superuser_in(port, "postgres", sql)
+}
+
+/// Runs SQL as the superuser in database `db`, directly on the server.
+pub fn psql_superuser_in(port: u16, db: &str, sql: &str) -> String {
     let out = Command::new("/usr/bin/psql")
         .args([
             "-X",
@@ -417,7 +422,7 @@ pub fn psql_superuser(port: u16, sql: &str) -> String {
             "-U",
             "postgres",
             "-d",
-            "postgres",
+            db,
             "-c",
             sql,
         ])

@@ -240,3 +240,46 @@ async fn min_pool_size_connections_are_opened_in_the_background() {
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(md5_servers(port).await, 2);
 }
+
+/// Resumes a stopped process when dropped, whatever the test did.
+struct Continue(String);
+
+impl Drop for Continue {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", &self.0])
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_hung_idle_connection_fails_its_health_check_and_is_replaced() {
+    require_postgres!();
+    let port = start_router(RouterOpts {
+        general: "healthcheck_delay = 0\nhealthcheck_timeout = 300\n".to_owned(),
+        ..RouterOpts::default()
+    })
+    .await;
+    let client = app_client(port).await;
+    let hung = backend_pid(&client).await;
+    // The backend stops answering (as a frozen or partitioned server would) while its
+    // connection sits idle in the pool.
+    let stopped = std::process::Command::new("kill")
+        .args(["-STOP", &hung])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let _resume = Continue(hung.clone());
+    let started = std::time::Instant::now();
+    let fresh = tokio::time::timeout(Duration::from_secs(5), backend_pid(&client))
+        .await
+        .expect("the query waited on the hung connection");
+    assert_ne!(fresh, hung);
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        started.elapsed()
+    );
+    // Healthy connections pass their check and are reused.
+    assert_eq!(backend_pid(&client).await, fresh);
+}

@@ -88,6 +88,21 @@ async fn read_write_splitting_sends_reads_to_the_replica() {
         "f"
     );
 
+    // Pipelined requests (sent before the answers come) are routed one by one; inside a
+    // transaction they stay on its server.
+    let (read, write, read_again) =
+        tokio::join!(simple(&c, WHERE), simple(&c, inserted), simple(&c, WHERE));
+    assert_eq!(
+        (read.as_str(), write.as_str(), read_again.as_str()),
+        ("t", "f", "t")
+    );
+    let (_, in_xact, _) =
+        tokio::join!(simple(&c, "BEGIN"), simple(&c, WHERE), simple(&c, "COMMIT"));
+    assert_eq!(in_xact, "f");
+    let (read, write) = tokio::join!(c.query_one(WHERE, &[]), c.query_one(inserted, &[]));
+    assert!(read.unwrap().get::<_, bool>(0));
+    assert!(!write.unwrap().get::<_, bool>(0));
+
     // The client overrides the role, then goes back to the pool's rules.
     assert_eq!(simple(&c, "SHOW SERVER ROLE").await, "auto");
     c.simple_query("SET SERVER ROLE TO 'primary'")
@@ -119,7 +134,7 @@ async fn read_write_splitting_sends_reads_to_the_replica() {
     // The writes all reached the primary.
     assert_eq!(
         psql_superuser(primary, "SELECT count(*) FROM route_t").trim(),
-        "2"
+        "4"
     );
 }
 
@@ -213,51 +228,72 @@ async fn a_dead_replica_is_banned_and_the_others_serve() {
     assert!((50..=60).contains(&left), "{left}");
 }
 
+const SHARDS: usize = 3;
+
+/// Databases `route_shard0..2` on the primary, each with a table `route_data`.
+fn shard_databases() {
+    static DONE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    DONE.get_or_init(|| {
+        let primary = postgres().port;
+        for n in 0..SHARDS {
+            let db = format!("route_shard{n}");
+            psql_superuser(primary, &format!("DROP DATABASE IF EXISTS {db}"));
+            psql_superuser(primary, &format!("CREATE DATABASE {db}"));
+            psql_superuser_in(
+                primary,
+                &db,
+                "CREATE TABLE route_data (id bigint, v text); GRANT ALL ON route_data TO PUBLIC",
+            );
+        }
+    });
+}
+
+/// Where PostgreSQL's own hash partitioning (MODULUS 3) puts each key: `(key, remainder)`.
+fn hash_placement(keys: &[i64]) -> Vec<(i64, usize)> {
+    let mut sql = String::from("CREATE TEMP TABLE hp (id bigint) PARTITION BY HASH (id);");
+    for n in 0..SHARDS {
+        sql += &format!(
+            "CREATE TEMP TABLE hp{n} PARTITION OF hp FOR VALUES WITH (MODULUS {SHARDS}, REMAINDER {n});"
+        );
+    }
+    let values: Vec<String> = keys.iter().map(|k| format!("({k})")).collect();
+    sql += &format!("INSERT INTO hp VALUES {};", values.join(","));
+    sql += "SELECT id || ' ' || right(tableoid::regclass::text, 1) FROM hp ORDER BY id";
+    psql_superuser(postgres().port, &sql)
+        .lines()
+        .map(|line| {
+            let (id, n) = line.split_once(' ').unwrap();
+            (id.parse().unwrap(), n.parse().unwrap())
+        })
+        .collect()
+}
+
+/// `[pools.<db>]` with one primary-only shard per `route_shard<n>` database.
+fn sharded_pool(db: &str, options: &str) -> String {
+    let primary = postgres().port;
+    let mut pool = format!(
+        "[pools.{db}]\n{options}\n[pools.{db}.users.0]\nusername = \"{MD5_USER}\"\n\
+         password = \"{MD5_PASS}\"\npool_size = 2\n"
+    );
+    for n in 0..SHARDS {
+        pool += &format!(
+            "[pools.{db}.shards.{n}]\ndatabase = \"route_shard{n}\"\n\
+             servers = [[\"127.0.0.1\", {primary}, \"primary\"]]\n"
+        );
+    }
+    pool
+}
+
 #[tokio::test]
 async fn shards_by_number_and_by_sharding_key() {
     require_postgres!();
-    let primary = postgres().port;
-    let shards = 3;
-    for n in 0..shards {
-        let db = format!("route_shard{n}");
-        let exists = psql_superuser(
-            primary,
-            &format!("SELECT count(*) FROM pg_database WHERE datname = '{db}'"),
-        );
-        if exists.trim() == "0" {
-            psql_superuser(primary, &format!("CREATE DATABASE {db}"));
-        }
-    }
-    // PostgreSQL's own hash partitioning says where each key belongs.
-    let mut sql = String::from(
-        "DROP TABLE IF EXISTS route_hp; CREATE TABLE route_hp (id bigint) PARTITION BY HASH (id);",
-    );
-    for n in 0..shards {
-        sql += &format!(
-            "CREATE TABLE route_hp{n} PARTITION OF route_hp FOR VALUES WITH (MODULUS {shards}, REMAINDER {n});"
-        );
-    }
-    sql += "INSERT INTO route_hp SELECT g FROM generate_series(-60, 60) g \
-            UNION ALL VALUES (9223372036854775807), (-9223372036854775808);";
-    psql_superuser(primary, &sql);
-    let placed = psql_superuser(
-        primary,
-        "SELECT id || ' ' || right(tableoid::regclass::text, 1) FROM route_hp ORDER BY id",
-    );
-
-    let mut pools = String::new();
-    for (db, mode) in [("sharded", "transaction"), ("sharded_session", "session")] {
-        pools += &format!(
-            "[pools.{db}]\npool_mode = \"{mode}\"\n[pools.{db}.users.0]\nusername = \"{MD5_USER}\"\n\
-             password = \"{MD5_PASS}\"\npool_size = 2\n"
-        );
-        for n in 0..shards {
-            pools += &format!(
-                "[pools.{db}.shards.{n}]\ndatabase = \"route_shard{n}\"\n\
-                 servers = [[\"127.0.0.1\", {primary}, \"primary\"]]\n"
-            );
-        }
-    }
+    shard_databases();
+    let mut keys: Vec<i64> = (-60..=60).collect();
+    keys.extend([i64::MAX, i64::MIN]);
+    let placed = hash_placement(&keys);
+    assert_eq!(placed.len(), keys.len());
+    let pools = sharded_pool("sharded", "pool_mode = \"transaction\"")
+        + &sharded_pool("sharded_session", "pool_mode = \"session\"");
     let port = router("", &pools).await;
     let c = connect(port, MD5_USER, MD5_PASS, "sharded").await.unwrap();
     assert_eq!(simple(&c, "SHOW SHARD").await, "0");
@@ -273,20 +309,16 @@ async fn shards_by_number_and_by_sharding_key() {
     let err = c.simple_query("SET SHARD TO '3'").await.unwrap_err();
     assert_eq!(sqlstate(&err), "22023");
     assert!(message(&err).contains("3 shard"), "{}", message(&err));
-    let mut checked = 0;
-    for line in placed.lines() {
-        let (id, partition) = line.split_once(' ').unwrap();
-        c.simple_query(&format!("SET SHARDING KEY TO '{id}'"))
+    for (key, partition) in &placed {
+        c.simple_query(&format!("SET SHARDING KEY TO '{key}'"))
             .await
             .unwrap();
         assert_eq!(
             simple(&c, "SELECT current_database()").await,
             format!("route_shard{partition}"),
-            "key {id}"
+            "key {key}"
         );
-        checked += 1;
     }
-    assert_eq!(checked, 123);
 
     // Session mode: the route is fixed once the session holds its server.
     let s = connect(port, MD5_USER, MD5_PASS, "sharded_session")
@@ -300,4 +332,53 @@ async fn shards_by_number_and_by_sharding_key() {
     let err = s.simple_query("SET SHARD TO '0'").await.unwrap_err();
     assert_eq!(sqlstate(&err), "55000");
     assert_eq!(simple(&s, "SHOW SHARD").await, "1");
+}
+
+#[tokio::test]
+async fn automatic_sharding_key_routes_each_statement_by_its_key() {
+    require_postgres!();
+    shard_databases();
+    let keys: Vec<i64> = (-30..=30).collect();
+    let placed = hash_placement(&keys);
+    let options = "query_parser_enabled = true\nautomatic_sharding_key = \"route_data.id\"";
+    let port = router("", &sharded_pool("autosharded", options)).await;
+    let c = connect(port, MD5_USER, MD5_PASS, "autosharded")
+        .await
+        .unwrap();
+    for (key, _) in &placed {
+        c.simple_query(&format!(
+            "INSERT INTO route_data (id, v) VALUES ({key}, current_database())"
+        ))
+        .await
+        .unwrap();
+    }
+    // Each row is in the database of its hash partition, and reads find it there,
+    // through the simple and the extended protocol.
+    let primary = postgres().port;
+    for n in 0..SHARDS {
+        let stored = psql_superuser_in(
+            primary,
+            &format!("route_shard{n}"),
+            "SELECT string_agg(id::text, ',' ORDER BY id) FROM route_data",
+        );
+        let expected: Vec<String> = placed
+            .iter()
+            .filter(|(_, p)| *p == n)
+            .map(|(k, _)| k.to_string())
+            .collect();
+        assert_eq!(stored.trim(), expected.join(","), "shard {n}");
+    }
+    for (key, partition) in &placed {
+        let db = format!("route_shard{partition}");
+        let sql = format!("SELECT v FROM route_data WHERE id = {key}");
+        assert_eq!(simple(&c, &sql).await, db, "key {key}");
+        let row = c.query_one(sql.as_str(), &[]).await.unwrap();
+        assert_eq!(row.get::<_, String>(0), db, "key {key}");
+    }
+    // Statements without the key go to the client's shard.
+    c.simple_query("SET SHARD TO '2'").await.unwrap();
+    assert_eq!(
+        simple(&c, "SELECT current_database()").await,
+        "route_shard2"
+    );
 }
