@@ -46,9 +46,18 @@ const WRITING_FUNCTIONS: &[&str] = &[
 pub struct Analysis {
     /// See [`is_read_only`].
     pub read_only: bool,
-    /// The value the sharding key is compared with or inserted as, when the statement
-    /// pins it to a literal.
-    pub sharding_value: Option<i64>,
+    /// What the sharding key is compared with or inserted as, when the statement pins
+    /// it to one value.
+    pub sharding_value: Option<KeyValue>,
+}
+
+/// What a statement gives the sharding key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyValue {
+    /// An integer literal.
+    Literal(i64),
+    /// Parameter `$n` (1-based), bound later.
+    Param(usize),
 }
 
 /// Parses `sql` once for both routing questions (the sharding key only when `key` is
@@ -129,7 +138,7 @@ fn is_writing_function(name: &str) -> bool {
 /// The literal a statement gives the sharding key: `key = 42` (or `42 = key`) in the
 /// `WHERE` of a SELECT, UPDATE or DELETE on the key's table, under `AND`s only; or the
 /// key's column in the first row of `INSERT ... VALUES`.
-fn key_value(statement: &Statement, key: &ShardingKey) -> Option<i64> {
+fn key_value(statement: &Statement, key: &ShardingKey) -> Option<KeyValue> {
     match statement {
         Statement::Query(query) => query_key(query, key),
         Statement::Insert(insert) => {
@@ -161,7 +170,7 @@ fn key_value(statement: &Statement, key: &ShardingKey) -> Option<i64> {
     }
 }
 
-fn query_key(query: &Query, key: &ShardingKey) -> Option<i64> {
+fn query_key(query: &Query, key: &ShardingKey) -> Option<KeyValue> {
     match &*query.body {
         SetExpr::Select(select) => {
             let names = relation_names(&select.from, key);
@@ -193,7 +202,7 @@ fn relation_names(from: &[TableWithJoins], key: &ShardingKey) -> Option<Vec<Stri
     Some(names)
 }
 
-fn where_key(expr: &Expr, key: &ShardingKey, names: &Option<Vec<String>>) -> Option<i64> {
+fn where_key(expr: &Expr, key: &ShardingKey, names: &Option<Vec<String>>) -> Option<KeyValue> {
     match expr {
         Expr::Nested(inner) => where_key(inner, key, names),
         Expr::BinaryOp {
@@ -250,23 +259,30 @@ fn last_part(name: &str) -> String {
 }
 
 /// An integer literal, possibly negative, quoted or cast (`42`, `-7`, `'42'`,
-/// `42::bigint`).
-fn literal(expr: &Expr) -> Option<i64> {
+/// `42::bigint`), or a parameter (`$2`, `$2::bigint`).
+fn literal(expr: &Expr) -> Option<KeyValue> {
     let text = expr.to_string();
     let text = text.split("::").next().unwrap_or(&text).trim();
-    text.trim_matches('\'').parse().ok()
+    if let Some(n) = text.strip_prefix('$') {
+        return n.parse().ok().filter(|&n| n > 0).map(KeyValue::Param);
+    }
+    text.trim_matches('\'').parse().ok().map(KeyValue::Literal)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{analyze, is_read_only};
+    use super::{analyze, is_read_only, KeyValue};
     use crate::config::ShardingKey;
 
     #[test]
     fn sharding_key_values() {
         let bare = ShardingKey::parse("id");
         let qualified = ShardingKey::parse("data.ID");
-        let value = |sql: &str, key: &ShardingKey| analyze(sql, Some(key)).sharding_value;
+        let value = |sql: &str, key: &ShardingKey| match analyze(sql, Some(key)).sharding_value {
+            Some(KeyValue::Literal(v)) => Some(v),
+            Some(KeyValue::Param(n)) => Some(1000 + n as i64),
+            None => None,
+        };
         for (sql, expected) in [
             ("SELECT * FROM data WHERE id = 42", Some(42)),
             ("select * from data where 42 = id", Some(42)),
@@ -281,7 +297,12 @@ mod tests {
             ("DELETE FROM data WHERE id = 14", Some(14)),
             ("SELECT * FROM data WHERE id = 1 OR id = 2", None),
             ("SELECT * FROM data WHERE id > 1", None),
-            ("SELECT * FROM data WHERE id = $1", None),
+            ("SELECT * FROM data WHERE id = $1", Some(1001)),
+            (
+                "INSERT INTO data (v, id) VALUES ($1, $2::bigint)",
+                Some(1002),
+            ),
+            ("SELECT * FROM data WHERE id = $0", None),
             ("INSERT INTO data VALUES (1, 'x')", None),
         ] {
             assert_eq!(value(sql, &bare), expected, "{sql}");

@@ -13,7 +13,7 @@ use pgwire::SqlState;
 use crate::config::ServerRole;
 use crate::error::ClientError;
 use crate::pool::{Pool, Route};
-use crate::query_parser::{analyze, Analysis};
+use crate::query_parser::{analyze, Analysis, KeyValue};
 use crate::sharding::shard_of;
 
 /// What `SET SERVER ROLE TO` chose.
@@ -98,8 +98,9 @@ pub struct ClientRouting {
 
 impl ClientRouting {
     /// The route of a transaction whose first statement is `sql` (`None` when the first
-    /// message carries none, such as a Bind of a statement prepared earlier).
-    pub fn route(&self, pool: &Pool, sql: Option<&str>) -> Route {
+    /// message carries none), with `bind` the body of the Bind that gives its parameters,
+    /// if there is one yet.
+    pub fn route(&self, pool: &Pool, sql: Option<&str>, bind: Option<&[u8]>) -> Route {
         let routing = &pool.routing;
         let parse = match self.role {
             RoleSetting::Default => routing.read_write_splitting,
@@ -125,7 +126,12 @@ impl ClientRouting {
             }
         };
         // A key the statement pins wins over the client's SET SHARD / SET SHARDING KEY.
-        let shard = match analysis.sharding_value {
+        let value = match analysis.sharding_value {
+            Some(KeyValue::Literal(value)) => Some(value),
+            Some(KeyValue::Param(n)) => bind.and_then(|body| bound_integer(body, n)),
+            None => None,
+        };
+        let shard = match value {
             Some(value) => shard_of(routing.sharding_function, value, pool.shards()),
             None => self.shard as usize,
         };
@@ -219,6 +225,40 @@ fn set_done(out: &mut BytesMut) -> Result<(), ClientError> {
 fn show(out: &mut BytesMut, column: &str, value: String) -> Result<(), ClientError> {
     crate::admin::encode_table(&[column], &[vec![Some(value)]], out)
         .map_err(|e| ClientError::error(SqlState::INTERNAL_ERROR, e.to_string()))
+}
+
+/// Whether the statement of a Parse frame pins the sharding key to a parameter, so
+/// that its route waits for the Bind that follows.
+pub fn parse_waits_for_bind(pool: &Pool, frame: &[u8]) -> bool {
+    let Some(key) = pool.routing.automatic_sharding_key.as_ref() else {
+        return false;
+    };
+    statement_text(b'P', frame).is_some_and(|sql| {
+        matches!(
+            analyze(sql, Some(key)).sharding_value,
+            Some(KeyValue::Param(_))
+        )
+    })
+}
+
+/// Parameter `n` (1-based) of a Bind body as an integer: text, or binary int2/int4/int8.
+fn bound_integer(body: &[u8], n: usize) -> Option<i64> {
+    let bind = pgwire::frontend::Bind::decode(body).ok()?;
+    let value = bind.params.get(n.checked_sub(1)?)?.as_ref()?;
+    let format = match bind.param_formats.as_slice() {
+        [] => pgwire::Format::Text,
+        [one] => *one,
+        all => *all.get(n - 1)?,
+    };
+    match format {
+        pgwire::Format::Text => std::str::from_utf8(value).ok()?.trim().parse().ok(),
+        pgwire::Format::Binary => match value.len() {
+            8 => Some(i64::from_be_bytes(value[..].try_into().ok()?)),
+            4 => Some(i64::from(i32::from_be_bytes(value[..].try_into().ok()?))),
+            2 => Some(i64::from(i16::from_be_bytes(value[..].try_into().ok()?))),
+            _ => None,
+        },
+    }
 }
 
 /// The statement text of a whole Query (`Q`) or Parse (`P`) message frame.

@@ -26,7 +26,9 @@ use tracing::{debug, info, warn};
 use super::params;
 use super::prepared::{named_statement, Prepared, MAX_SERVER_STATEMENTS};
 use super::reset::{self, Effect, StateWatch};
-use super::routing::{parse_command, statement_text, too_late, ClientRouting, Command};
+use super::routing::{
+    parse_command, parse_waits_for_bind, statement_text, too_late, ClientRouting, Command,
+};
 use super::startup::PoolLogin;
 use crate::config::PoolMode;
 use crate::error::ClientError;
@@ -91,6 +93,10 @@ pub struct Session {
     routing: ClientRouting,
     /// The pool has several servers: each transaction is routed on its own.
     routed: bool,
+    /// A Parse that starts a transaction and binds the sharding key to a parameter: held
+    /// until its Bind says which shard (boxed: rare, and idle clients stay small).
+    #[allow(clippy::box_collection)]
+    deferred: Option<Box<BytesMut>>,
 }
 
 fn client_inspect_session(tag: u8) -> Option<usize> {
@@ -172,6 +178,7 @@ impl Session {
             xact_started: None,
             routing: ClientRouting::default(),
             routed,
+            deferred: None,
         }
     }
 
@@ -324,6 +331,19 @@ impl Session {
                     }
                 }
             }
+            if self.routed && self.server.is_none() && self.deferred.is_none() {
+                let waits = match &piece {
+                    Piece::Inspect { tag: b'P', frame } => {
+                        parse_waits_for_bind(&self.login.pool, frame)
+                    }
+                    _ => false,
+                };
+                if waits {
+                    self.count_client_message(b'P');
+                    self.deferred = Some(Box::new(piece.into_bytes()));
+                    continue;
+                }
+            }
             match &piece {
                 Piece::Inspect { tag: b'X', .. } => {
                     end = Some(End::Terminate);
@@ -344,6 +364,11 @@ impl Session {
                         if let Err(end) = Box::pin(self.attach(route)).await {
                             return Some(end);
                         }
+                        if let Some(deferred) = self.deferred.take() {
+                            if let Err(end) = self.forward_inspected(*deferred, &mut out) {
+                                return Some(end);
+                            }
+                        }
                     }
                     if let Some(prepared) = self.prepared.as_mut() {
                         prepared.note_sent(tag);
@@ -351,18 +376,14 @@ impl Session {
                 }
                 Piece::More(_) => {}
             }
-            match (&piece, self.prepared.as_mut(), self.server.as_mut()) {
-                (Piece::Inspect { .. }, Some(prepared), Some(server)) => {
-                    let frame = piece.into_bytes();
-                    if let Err(e) = prepared.rewrite(&frame, &mut server.conn, &mut out) {
-                        end = Some(End::Refused(ClientError::fatal(
-                            SqlState::PROTOCOL_VIOLATION,
-                            format!("cannot re-encode client message: {e}"),
-                        )));
+            match piece {
+                Piece::Inspect { frame, .. } => {
+                    if let Err(e) = self.forward_inspected(frame, &mut out) {
+                        end = Some(e);
                         break;
                     }
                 }
-                _ => out.unsplit(piece.into_bytes()),
+                other => out.unsplit(other.into_bytes()),
             }
         }
         if !out.is_empty() {
@@ -377,6 +398,25 @@ impl Session {
             }
         }
         end
+    }
+
+    /// Appends a whole client message for the attached server to `out`, its statement
+    /// names rewritten in transaction mode.
+    fn forward_inspected(&mut self, frame: BytesMut, out: &mut BytesMut) -> Result<(), End> {
+        match (self.prepared.as_mut(), self.server.as_mut()) {
+            (Some(prepared), Some(server)) => prepared
+                .rewrite(&frame, &mut server.conn, out)
+                .map_err(|e| {
+                    End::Refused(ClientError::fatal(
+                        SqlState::PROTOCOL_VIOLATION,
+                        format!("cannot re-encode client message: {e}"),
+                    ))
+                }),
+            _ => {
+                out.unsplit(frame);
+                Ok(())
+            }
+        }
     }
 
     /// In a routed pool: whether the client's next request waits in the buffer until the
@@ -421,20 +461,27 @@ impl Session {
         self.client.send(&reply).await.map_err(|_| End::ClientGone)
     }
 
-    /// Where the transaction `piece` starts goes.
+    /// Where the transaction `piece` starts goes (after a deferred Parse, if any).
     fn route_of(&self, piece: &Piece) -> Route {
+        let bind = match piece {
+            Piece::Inspect { tag: b'B', frame } => frame.get(pgwire::HEADER_LEN..),
+            _ => None,
+        };
+        let pool = &self.login.pool;
+        if let Some(parse) = &self.deferred {
+            return self.routing.route(pool, statement_text(b'P', parse), bind);
+        }
         let sql = match piece {
             Piece::Inspect { tag, frame } if matches!(tag, b'Q' | b'P') => {
                 statement_text(*tag, frame)
             }
-            Piece::Inspect { tag: b'B', frame } => frame
-                .get(pgwire::HEADER_LEN..)
+            Piece::Inspect { tag: b'B', .. } => bind
                 .and_then(|body| named_statement(b'B', body))
                 .and_then(|name| std::str::from_utf8(name).ok())
                 .and_then(|name| self.prepared.as_ref()?.statement_sql(name)),
             _ => None,
         };
-        self.routing.route(&self.login.pool, sql)
+        self.routing.route(pool, sql, bind)
     }
 
     /// Checks out a server connection of the route's servers and attaches it to this

@@ -375,6 +375,44 @@ async fn automatic_sharding_key_routes_each_statement_by_its_key() {
         let row = c.query_one(sql.as_str(), &[]).await.unwrap();
         assert_eq!(row.get::<_, String>(0), db, "key {key}");
     }
+    // Keys bound as parameters (binary int8 and int4): a prepared statement's Bind, and
+    // an unnamed Parse + Bind sent together (the Parse waits for its Bind).
+    for (key, partition) in &placed {
+        let db = format!("route_shard{partition}");
+        let row = c
+            .query_one("SELECT v FROM route_data WHERE id = $1", &[key])
+            .await
+            .unwrap();
+        assert_eq!(row.get::<_, String>(0), db, "key {key}");
+        let rows = c
+            .query_typed(
+                "SELECT v FROM route_data WHERE route_data.id = $1",
+                &[(&(*key as i32), tokio_postgres::types::Type::INT4)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1, "key {key}");
+        assert_eq!(rows[0].get::<_, String>(0), db, "key {key}");
+    }
+    c.execute("DELETE FROM route_data WHERE id = 0", &[])
+        .await
+        .unwrap();
+    let inserted = c
+        .execute(
+            "INSERT INTO route_data (id, v) VALUES ($1, current_database())",
+            &[&0_i64],
+        )
+        .await
+        .unwrap();
+    assert_eq!(inserted, 1);
+    let zero_shard = placed.iter().find(|(k, _)| *k == 0).unwrap().1;
+    let stored = psql_superuser_in(
+        primary,
+        &format!("route_shard{zero_shard}"),
+        "SELECT count(*) FROM route_data WHERE id = 0",
+    );
+    assert_eq!(stored.trim(), "1");
+
     // Statements without the key go to the client's shard.
     c.simple_query("SET SHARD TO '2'").await.unwrap();
     assert_eq!(
