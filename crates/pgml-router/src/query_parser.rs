@@ -63,6 +63,14 @@ pub enum KeyValue {
 /// Parses `sql` once for both routing questions (the sharding key only when `key` is
 /// given).
 pub fn analyze(sql: &str, key: Option<&ShardingKey>) -> Analysis {
+    if key.is_none() {
+        if let Some(read_only) = lexical_answer(sql) {
+            return Analysis {
+                read_only,
+                sharding_value: None,
+            };
+        }
+    }
     let Ok(statements) = Parser::parse_sql(&PostgreSqlDialect {}, sql) else {
         return Analysis::default();
     };
@@ -80,6 +88,103 @@ pub fn analyze(sql: &str, key: Option<&ShardingKey>) -> Analysis {
 /// such as `nextval` or `pgml.train`.
 pub fn is_read_only(sql: &str) -> bool {
     analyze(sql, None).read_only
+}
+
+/// Statements that begin with one of these words write (or do things a replica cannot).
+const WRITING_FIRST_WORDS: &[&str] = &[
+    "insert", "update", "delete", "merge", "create", "alter", "drop", "truncate", "grant",
+    "revoke", "copy", "call", "do", "vacuum", "analyze", "cluster", "reindex", "refresh",
+    "comment", "lock", "prepare", "execute", "listen", "notify", "set", "reset", "discard",
+];
+
+/// Words after which a SELECT may write or lock (`INTO`, `FOR UPDATE`, data-modifying
+/// `WITH` needs `WITH`, which is not a SELECT's first word anyway).
+const RISKY_WORDS: &[&str] = &["into", "for", "update", "delete", "insert", "merge", "lock"];
+
+/// A cheap answer from the words alone, for the common shapes (the parser costs far
+/// more than forwarding a transaction): `Some(false)` for a statement that begins with
+/// a writing command, `Some(true)` for one SELECT whose words include nothing that
+/// could write or lock (no `INTO`, `FOR`, writing function name...). `None`: ask the
+/// parser (several statements, dollar quotes, escapes, anything else).
+fn lexical_answer(sql: &str) -> Option<bool> {
+    let bytes = sql.as_bytes();
+    let mut i = 0;
+    let mut first: Option<String> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' | b'(' | b')' | b',' | b'.' | b'=' | b'<' | b'>'
+            | b'+' | b'-' | b'*' | b'/' | b':' | b'[' | b']' | b'%' | b'!' | b'|' | b'&' => {
+                if bytes[i..].starts_with(b"--") || bytes[i..].starts_with(b"/*") {
+                    return None;
+                }
+                i += 1;
+            }
+            b'\'' => {
+                // A standard string literal ('' doubles a quote); backslashes: ask the parser.
+                i += 1;
+                loop {
+                    match bytes.get(i) {
+                        None | Some(b'\\') => return None,
+                        Some(b'\'') if bytes.get(i + 1) == Some(&b'\'') => i += 2,
+                        Some(b'\'') => break,
+                        Some(_) => i += 1,
+                    }
+                }
+                i += 1;
+            }
+            b'$' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => {
+                i += 1;
+                while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+            }
+            b'0'..=b'9' => i += 1,
+            b';' => {
+                if bytes[i + 1..].iter().any(|c| !c.is_ascii_whitespace()) {
+                    return None;
+                }
+                i += 1;
+            }
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' => {
+                let start = i;
+                while bytes
+                    .get(i)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                {
+                    i += 1;
+                }
+                let word = sql[start..i].to_ascii_lowercase();
+                if bytes.get(i) == Some(&b'\'') || bytes.get(i) == Some(&b'$') {
+                    // E'...', U&'...', names with $: ask the parser.
+                    return None;
+                }
+                match &first {
+                    None => {
+                        if WRITING_FIRST_WORDS.contains(&word.as_str()) {
+                            return Some(false);
+                        }
+                        if word != "select" {
+                            return None;
+                        }
+                        first = Some(word);
+                    }
+                    Some(_) => {
+                        // Any word that is a writing function's name, qualified or not
+                        // (the schema is a word of its own here).
+                        let writing = WRITING_FUNCTIONS
+                            .iter()
+                            .any(|w| w.rsplit('.').next() == Some(word.as_str()));
+                        if RISKY_WORDS.contains(&word.as_str()) || writing {
+                            return None;
+                        }
+                    }
+                }
+            }
+            _ => return None,
+        }
+    }
+    first.map(|_| true)
 }
 
 fn read_statement(statement: &Statement) -> bool {
@@ -273,6 +378,60 @@ fn literal(expr: &Expr) -> Option<KeyValue> {
 mod tests {
     use super::{analyze, is_read_only, KeyValue};
     use crate::config::ShardingKey;
+
+    #[test]
+    fn lexical_answers_agree_with_the_parser() {
+        let parsed = |sql: &str| {
+            let statements = sqlparser::parser::Parser::parse_sql(
+                &sqlparser::dialect::PostgreSqlDialect {},
+                sql,
+            );
+            statements.is_ok_and(|s| {
+                !s.is_empty()
+                    && s.iter().all(super::read_statement)
+                    && !super::calls_writing_function(&s)
+            })
+        };
+        let mut fast = 0;
+        for sql in [
+            "SELECT abalance FROM pgbench_accounts WHERE aid = 12345;",
+            "select a, b from t where c = 'it''s' and d = $1",
+            "SELECT pgml.predict('p', ARRAY[1.0, 2.0]::real[])",
+            "SELECT * FROM t WHERE x < 3 ORDER BY y LIMIT 10",
+            "SELECT count(*) FROM t GROUP BY 1 HAVING count(*) > 2",
+            "SELECT now()::date",
+            "SELECT * FROM t FOR UPDATE",
+            "SELECT 1 INTO x",
+            "SELECT nextval('s')",
+            "SELECT pgml.train('p', 'regression', 't', 'y')",
+            "SELECT pg_advisory_lock(1)",
+            "SELECT 1; SELECT 2",
+            "SELECT E'a\\'b'",
+            "SELECT $$x$$",
+            "SELECT 1 -- comment",
+            "INSERT INTO t VALUES (1)",
+            "update t set a = 1",
+            "DELETE FROM t",
+            "CREATE TABLE t (a int)",
+            "SET search_path TO x",
+            "BEGIN",
+            "BEGIN READ ONLY",
+            "WITH d AS (DELETE FROM t RETURNING *) SELECT * FROM d",
+            "VALUES (1)",
+            "SHOW x",
+            "",
+        ] {
+            if let Some(answer) = super::lexical_answer(sql) {
+                fast += 1;
+                assert_eq!(answer, parsed(sql), "{sql}");
+            }
+        }
+        assert!(fast >= 10, "{fast}");
+        assert_eq!(
+            super::lexical_answer("SELECT abalance FROM pgbench_accounts WHERE aid = 12345;"),
+            Some(true)
+        );
+    }
 
     #[test]
     fn sharding_key_values() {
