@@ -58,12 +58,12 @@ fn ignored_pgcat_options_are_warned_about() {
     let path = temp_file(
         "ignored.toml",
         "[general]\nhost = \"192.0.2.1\"\nport = 1\nadmin_username = \"a\"\n\
-         admin_password = \"b\"\nhealthcheck_timeout = 1000\n",
+         admin_password = \"b\"\ntcp_keepalives_idle = 5\n",
     );
     let out = Command::new(BIN).arg(&path).output().unwrap();
     let text =
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert!(text.contains("general.healthcheck_timeout"), "{text}");
+    assert!(text.contains("general.tcp_keepalives_idle"), "{text}");
     assert!(!out.status.success(), "{text}");
     let _ = std::fs::remove_file(path);
 }
