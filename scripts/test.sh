@@ -43,5 +43,6 @@ run_regress() {
     }
 }
 step "SQL golden-file tests (pg_regress)" run_regress
+step "pgml-router model affinity with the real models" "$REPO/tests/router/model_affinity.sh"
 
 echo "checks: $passed passed, 0 failed"

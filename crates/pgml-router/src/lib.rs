@@ -25,6 +25,7 @@ pub mod cancel;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod model_key;
 pub mod pool;
 pub mod prometheus;
 pub mod query_parser;

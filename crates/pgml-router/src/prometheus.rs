@@ -133,6 +133,18 @@ const POOL_FAMILIES: &[Family] = &[
         help: "Server connections reset (DISCARD ALL) in transaction mode because a client changed their session state.",
         value: |p| p.stats.resets.get(),
     },
+    Family {
+        name: "pgml_router_model_affinity_hits_total",
+        kind: "counter",
+        help: "Checkouts (model_affinity) that got an idle connection which had served their model.",
+        value: |p| p.stats.affinity_hits.get(),
+    },
+    Family {
+        name: "pgml_router_model_affinity_misses_total",
+        kind: "counter",
+        help: "Checkouts (model_affinity) for a model no idle connection had served.",
+        value: |p| p.stats.affinity_misses.get(),
+    },
 ];
 
 /// A label value, escaped for the text format.

@@ -12,6 +12,7 @@ use pgwire::SqlState;
 
 use crate::config::ServerRole;
 use crate::error::ClientError;
+use crate::model_key::{model_arg, ModelArg};
 use crate::pool::{Pool, Route};
 use crate::query_parser::{analyze, Analysis, KeyValue};
 use crate::sharding::shard_of;
@@ -135,7 +136,17 @@ impl ClientRouting {
             Some(value) => shard_of(routing.sharding_function, value, pool.shards()),
             None => self.shard as usize,
         };
-        Route { shard, role }
+        let model = if routing.model_affinity {
+            sql.and_then(model_arg).and_then(|arg| match arg {
+                ModelArg::Literal { function, value } => Some(ModelArg::key(&function, &value)),
+                ModelArg::Param { function, n } => bind
+                    .and_then(|body| bound_param(body, n))
+                    .map(|(_, value)| ModelArg::key(&function, &String::from_utf8_lossy(&value))),
+            })
+        } else {
+            None
+        };
+        Route { shard, role, model }
     }
 
     /// Carries out `command` and appends its answer and ReadyForQuery to `out`.
@@ -230,28 +241,41 @@ fn show(out: &mut BytesMut, column: &str, value: String) -> Result<(), ClientErr
 /// Whether the statement of a Parse frame pins the sharding key to a parameter, so
 /// that its route waits for the Bind that follows.
 pub fn parse_waits_for_bind(pool: &Pool, frame: &[u8]) -> bool {
-    let Some(key) = pool.routing.automatic_sharding_key.as_ref() else {
+    let Some(sql) = statement_text(b'P', frame) else {
         return false;
     };
-    statement_text(b'P', frame).is_some_and(|sql| {
+    let routing = &pool.routing;
+    let model_param = || matches!(model_arg(sql), Some(ModelArg::Param { .. }));
+    let key_param = |key| {
         matches!(
             analyze(sql, Some(key)).sharding_value,
             Some(KeyValue::Param(_))
         )
-    })
+    };
+    (routing.model_affinity && model_param())
+        || routing
+            .automatic_sharding_key
+            .as_ref()
+            .is_some_and(key_param)
 }
 
-/// Parameter `n` (1-based) of a Bind body as an integer: text, or binary int2/int4/int8.
-fn bound_integer(body: &[u8], n: usize) -> Option<i64> {
+/// Parameter `n` (1-based) of a Bind body, with its format; `None` for NULL.
+fn bound_param(body: &[u8], n: usize) -> Option<(pgwire::Format, bytes::Bytes)> {
     let bind = pgwire::frontend::Bind::decode(body).ok()?;
-    let value = bind.params.get(n.checked_sub(1)?)?.as_ref()?;
+    let value = bind.params.get(n.checked_sub(1)?)?.clone()?;
     let format = match bind.param_formats.as_slice() {
         [] => pgwire::Format::Text,
         [one] => *one,
         all => *all.get(n - 1)?,
     };
+    Some((format, value))
+}
+
+/// Parameter `n` (1-based) of a Bind body as an integer: text, or binary int2/int4/int8.
+fn bound_integer(body: &[u8], n: usize) -> Option<i64> {
+    let (format, value) = bound_param(body, n)?;
     match format {
-        pgwire::Format::Text => std::str::from_utf8(value).ok()?.trim().parse().ok(),
+        pgwire::Format::Text => std::str::from_utf8(&value).ok()?.trim().parse().ok(),
         pgwire::Format::Binary => match value.len() {
             8 => Some(i64::from_be_bytes(value[..].try_into().ok()?)),
             4 => Some(i64::from(i32::from_be_bytes(value[..].try_into().ok()?))),

@@ -147,7 +147,8 @@ impl Session {
             state: StateCell::new(ConnState::Idle),
         });
         let transaction = login.pool.mode == PoolMode::Transaction;
-        let routed = login.pool.is_routed();
+        // Pools that read statements: several servers, or model affinity.
+        let routed = login.pool.is_routed() || login.pool.routing.model_affinity;
         let (cinspect, sinspect): (Inspect, Inspect) = match (transaction, routed) {
             (true, false) => (client_inspect_transaction, server_inspect_transaction),
             (true, true) => (
@@ -353,7 +354,7 @@ impl Session {
                     let tag = *tag;
                     self.count_client_message(tag);
                     if self.server.is_none() {
-                        let route = if self.login.pool.is_routed() {
+                        let route = if self.routed {
                             self.route_of(&piece)
                         } else {
                             Route::default()

@@ -62,6 +62,11 @@ pub struct PoolConfig {
     /// Whether reads the parser routes may also go to the primary (default true).
     #[serde(default = "yes")]
     pub primary_reads_enabled: bool,
+    /// pgml's own option: a transaction that calls a model-loading pgml function
+    /// (`pgml.embed('model', ...)`, `pgml.transform(...)`, `pgml.predict(...)`) gets a
+    /// server connection that already served that model when one is idle (default false).
+    #[serde(default)]
+    pub model_affinity: bool,
     /// `pg_bigint_hash` (default) or `sha1`, for `SET SHARDING KEY TO`.
     #[serde(default)]
     pub sharding_function: ShardingFunction,
@@ -228,6 +233,7 @@ impl PoolConfig {
                 .filter(|_| self.query_parser_enabled)
                 .map(ShardingKey::parse),
             primary_reads: self.primary_reads_enabled,
+            model_affinity: self.model_affinity,
             sharding_function: self.sharding_function,
         }
     }

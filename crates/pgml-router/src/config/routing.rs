@@ -119,5 +119,7 @@ pub struct Routing {
     pub automatic_sharding_key: Option<ShardingKey>,
     /// Whether the primary also serves reads the parser sent away from it.
     pub primary_reads: bool,
+    /// Prefer server connections that already served the transaction's model.
+    pub model_affinity: bool,
     pub sharding_function: ShardingFunction,
 }

@@ -299,7 +299,9 @@ impl Pool {
             return Box::pin(self.checkout_routed(route)).await;
         }
         let permit = self.acquire(0).await?;
-        self.connect_member(0, permit).await.map_err(|e| e.error)
+        self.connect_member(0, permit, route.model)
+            .await
+            .map_err(|e| e.error)
     }
 
     /// Checkout among several servers: the first of the route's candidates with a free
@@ -314,7 +316,7 @@ impl Pool {
                 .unwrap_or(0);
             let member = order[pos];
             let permit = self.acquire(member).await?;
-            match self.connect_member(member, permit).await {
+            match self.connect_member(member, permit, route.model).await {
                 Ok(checkout) => {
                     self.members[member].unban(&self.name());
                     return Ok(checkout);
@@ -378,6 +380,7 @@ impl Pool {
         self: &Arc<Self>,
         member: usize,
         permit: OwnedSemaphorePermit,
+        route_model: Option<u64>,
     ) -> Result<Checkout, MemberError> {
         self.stats.sv_active.inc();
         // From here the guard gives the slot back, whatever happens.
@@ -386,7 +389,7 @@ impl Pool {
             member,
             permit: Some(permit),
         };
-        let idle = match self.take_idle(member) {
+        let idle = match self.take_idle(member, route_model) {
             Some(conn) => Box::pin(self.health_checked(member, conn)).await,
             None => None,
         };
@@ -407,6 +410,10 @@ impl Pool {
         };
         if let Some(info) = &conn.info {
             info.state.set(ConnState::Active);
+        }
+        let mut conn = conn;
+        if let Some(key) = route_model {
+            conn.note_model(key);
         }
         Ok(Checkout { conn, active })
     }
@@ -461,6 +468,7 @@ impl Pool {
         let route = Route {
             shard: 0,
             role: self.routing.default_role.role(),
+            model: None,
         };
         let checkout = self.checkout(route).await?;
         let params = checkout.conn.params.clone();
@@ -468,8 +476,40 @@ impl Pool {
         Ok(params)
     }
 
-    fn take_idle(&self, member: usize) -> Option<Box<ServerConn>> {
+    fn take_idle(&self, member: usize, model: Option<u64>) -> Option<Box<ServerConn>> {
         let mut idle = lock(&self.members[member].idle);
+        if let Some(key) = model {
+            // Model affinity: a connection that served the model; else one that served
+            // none; else a new connection while the server has room for one (so the idle
+            // ones keep their models); else the one idle longest (its models were used
+            // least lately).
+            let pick = match idle.iter().rposition(|c| c.served(key)) {
+                Some(at) => {
+                    self.stats.affinity_hits.inc();
+                    Some(at)
+                }
+                None => {
+                    self.stats.affinity_misses.inc();
+                    let m = &self.members[member];
+                    // Open now: idle ones plus those checked out (this checkout included,
+                    // which has no connection yet).
+                    let checked_out = self.pool_size().saturating_sub(m.free_slots());
+                    let open = idle.len() + checked_out.saturating_sub(1);
+                    match idle.iter().rposition(|c| c.served_none()) {
+                        Some(at) => Some(at),
+                        None if open < self.pool_size() => return None,
+                        None => (!idle.is_empty()).then_some(0),
+                    }
+                }
+            };
+            if let Some(at) = pick {
+                let mut conn = idle.remove(at);
+                if self.reusable(&mut conn) {
+                    return Some(conn);
+                }
+                debug!(pool = %self.name(), "closing idle server connection");
+            }
+        }
         while let Some(mut conn) = idle.pop() {
             if self.reusable(&mut conn) {
                 return Some(conn);

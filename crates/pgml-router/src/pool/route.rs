@@ -14,6 +14,8 @@ pub struct Route {
     pub shard: usize,
     /// `None`: any server of the shard.
     pub role: Option<ServerRole>,
+    /// The model the transaction loads (see `model_key`), for model affinity.
+    pub model: Option<u64>,
 }
 
 impl Pool {

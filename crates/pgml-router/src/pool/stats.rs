@@ -68,6 +68,10 @@ pub struct PoolStats {
     /// Server connections reset with `DISCARD ALL` because a client (transaction
     /// mode) had changed their session state.
     pub resets: Counter,
+    /// Model affinity: checkouts that found an idle connection that had served their model.
+    pub affinity_hits: Counter,
+    /// Model affinity: checkouts for a model that no idle connection had served.
+    pub affinity_misses: Counter,
 }
 
 impl PoolStats {

@@ -268,6 +268,7 @@ async fn login(target: &ServerTarget, credential: &Credential) -> Result<ServerC
         created: now,
         generation: 0,
         idle_since: now,
+        models: [0; super::MODELS_REMEMBERED],
         info: None,
     })
 }

@@ -37,6 +37,9 @@ pub struct CancelTarget {
     pub secret_key: pgwire::SecretKey,
 }
 
+/// How many models a server connection remembers having served.
+pub const MODELS_REMEMBERED: usize = 4;
+
 /// One logged-in server connection.
 #[derive(Debug)]
 pub struct ServerConn {
@@ -64,6 +67,9 @@ pub struct ServerConn {
     pub generation: u64,
     /// When it last went back to the pool.
     pub idle_since: Instant,
+    /// Keys of the models this connection served last, most recent first (0: none), for
+    /// model affinity: its backend holds them in its cache.
+    pub models: [u64; MODELS_REMEMBERED],
     /// What `SHOW SERVERS` prints; set by the pool.
     pub info: Option<std::sync::Arc<crate::registry::ServerInfo>>,
 }
@@ -111,6 +117,22 @@ impl ServerConn {
         self.prepared.clear();
         self.dirtied_by = None;
         Ok(status)
+    }
+
+    /// Whether this connection served the model `key` lately.
+    pub fn served(&self, key: u64) -> bool {
+        self.models.contains(&key)
+    }
+
+    /// Whether this connection served no model yet.
+    pub fn served_none(&self) -> bool {
+        self.models[0] == 0
+    }
+
+    /// Records that this connection serves model `key` (most recent first; the oldest
+    /// falls off).
+    pub fn note_model(&mut self, key: u64) {
+        crate::model_key::remember(&mut self.models, key);
     }
 
     /// True when the socket is still open and the server sent nothing unasked.
