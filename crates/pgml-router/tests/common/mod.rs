@@ -137,35 +137,13 @@ pub fn postgres() -> &'static Postgres {
         run(Command::new("chmod")
             .arg("600")
             .arg(data.join("server.key")));
-        let log = dir.join("log").to_str().unwrap().to_owned();
-        run(as_postgres(&[
-            &format!("{BIN}/pg_ctl"),
-            "-D",
-            &data_s,
-            "-l",
-            &log,
-            "-w",
-            "start",
-        ])
-        .stdout(Stdio::null()));
-        // Stop the server when this test process exits, however it exits. The watchdog
-        // outlives us on purpose (init reaps it), so it is never waited for.
-        let watchdog = format!(
-            "while kill -0 {pid} 2>/dev/null; do sleep 0.3; done; \
-             runuser -u postgres -- {BIN}/pg_ctl -D {data_s} -m immediate stop; \
-             rm -rf {dir} {dir}-certs {tmp}/pgml-router-test-{pid}-* {tmp}/pgml-router-bin-{pid}-*",
-            pid = std::process::id(),
+        let cleanup = format!(
+            "{dir}-certs {tmp}/pgml-router-test-{pid}-* {tmp}/pgml-router-bin-{pid}-*",
             dir = dir.display(),
+            pid = std::process::id(),
             tmp = std::env::temp_dir().display()
         );
-        #[allow(clippy::zombie_processes)]
-        let _watchdog = Command::new("sh")
-            .args(["-c", &watchdog])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        start_cluster(&dir, &cleanup);
         let sql = format!(
             "SET password_encryption = 'md5'; CREATE USER {MD5_USER} PASSWORD '{MD5_PASS}'; \
              SET password_encryption = 'scram-sha-256'; \
@@ -176,6 +154,39 @@ pub fn postgres() -> &'static Postgres {
         psql_superuser(port, &sql);
         Postgres { port, dir }
     })
+}
+
+/// Starts the cluster in `dir/data` (log in `dir/log`), and a watchdog that stops it and
+/// removes `dir` (and the paths in `also_remove`) when this test process exits, however it
+/// exits. The watchdog outlives us on purpose (init reaps it), so it is never waited for.
+fn start_cluster(dir: &std::path::Path, also_remove: &str) {
+    let data_s = dir.join("data").to_str().unwrap().to_owned();
+    let log = dir.join("log").to_str().unwrap().to_owned();
+    run(as_postgres(&[
+        &format!("{BIN}/pg_ctl"),
+        "-D",
+        &data_s,
+        "-l",
+        &log,
+        "-w",
+        "start",
+    ])
+    .stdout(Stdio::null()));
+    let watchdog = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.3; done; \
+         runuser -u postgres -- {BIN}/pg_ctl -D {data_s} -m immediate stop; \
+         rm -rf {dir} {also_remove}",
+        pid = std::process::id(),
+        dir = dir.display(),
+    );
+    #[allow(clippy::zombie_processes)]
+    let _watchdog = Command::new("sh")
+        .args(["-c", &watchdog])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
 }
 
 /// A streaming replica of the shared server (hot standby), for routing tests.
@@ -220,32 +231,7 @@ pub fn replica() -> &'static Replica {
             &data.join("postgresql.conf"),
             &format!("port = {port}\nhot_standby = on\n"),
         );
-        let log = dir.join("log").to_str().unwrap().to_owned();
-        run(as_postgres(&[
-            &format!("{BIN}/pg_ctl"),
-            "-D",
-            &data_s,
-            "-l",
-            &log,
-            "-w",
-            "start",
-        ])
-        .stdout(Stdio::null()));
-        let watchdog = format!(
-            "while kill -0 {pid} 2>/dev/null; do sleep 0.3; done; \
-             runuser -u postgres -- {BIN}/pg_ctl -D {data_s} -m immediate stop; \
-             rm -rf {dir}",
-            pid = std::process::id(),
-            dir = dir.display(),
-        );
-        #[allow(clippy::zombie_processes)]
-        let _watchdog = Command::new("sh")
-            .args(["-c", &watchdog])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        start_cluster(&dir, "");
         Replica { port }
     })
 }
