@@ -12,6 +12,7 @@ SECS=${1:-20}
 (cd "$REPO" && cargo build --release -q -p pgml-router)
 ROUTER_BIN=$CARGO_TARGET_DIR/release/pgml-router
 "$REPO/scripts/cluster.sh" start
+psql_pgml -d "$PGML_DB" -qc "CREATE EXTENSION IF NOT EXISTS pgml" || die "cannot create extension pgml in $PGML_DB"
 work=$(mktemp -d /tmp/bench-affinity.XXXXXX)
 ROUTER_PID=
 cleanup() { [ -n "$ROUTER_PID" ] && kill "$ROUTER_PID" 2>/dev/null; rm -rf "$work"; }

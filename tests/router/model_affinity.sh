@@ -6,6 +6,7 @@
 # reported for contrast. Needs the local cluster with pgml installed (scripts/cluster.sh start).
 source "$(dirname "$0")/../../scripts/lib.sh"
 (cd "$REPO" && cargo build --release -q -p pgml-router)
+psql_pgml -d "$PGML_DB" -qc "CREATE EXTENSION IF NOT EXISTS pgml" || die "cannot create extension pgml in $PGML_DB"
 ROUTER_BIN=$CARGO_TARGET_DIR/release/pgml-router
 work=$(mktemp -d /tmp/router-affinity.XXXXXX)
 ROUTER_PID=
