@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
-# Model affinity: two clients through pgml-router, one calling pgml.embed (all-MiniLM-L6-v2) and
-# one pgml.transform (SmolLM2, 4 new tokens), at the same time, through a pool of 2 server
-# connections with and without model_affinity. pgbench runs (custom scripts) report each client's
-# calls per second. With pgml.transformer_cache_size too small for both models (150 MB), a backend
-# that serves both models reloads them in turn; with model affinity each model stays on its
-# backend. Then the same with the default cache size (both models fit in every backend).
+# Model affinity: pgml.embed (all-MiniLM-L6-v2) and pgml.transform (SmolLM2, 4 new tokens) through
+# a pool of 2 server connections, with and without model_affinity, pgbench custom scripts: one
+# client calling both models in random order, then two clients at once, one per model. With
+# pgml.transformer_cache_size too small for both models (150 MB), a backend that serves both
+# reloads them in turn; then the same with the default cache size (both fit in every backend).
 #   bench/router_affinity.sh [seconds per run, default 20]
 # Needs the local cluster with pgml and the models (./dev run).
 source "$(dirname "$0")/../scripts/lib.sh"
@@ -36,18 +35,29 @@ cat >"$work/generate.sql" <<'SQL'
 SELECT pgml.transform(task => '{"task": "text-generation", "model": "HuggingFaceTB/SmolLM2-135M-Instruct"}'::jsonb, inputs => ARRAY['Hi'], args => '{"max_new_tokens": 4}'::jsonb);
 SQL
 tps() { sed -nE 's/^tps = ([0-9.]+).*/\1/p' "$1" | head -1; }
+reconnect() { # fresh backends for each run: RECONNECT closes the pool's connections
+    PGPASSWORD=admin "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$port" -U admin -d pgml-router -c "RECONNECT $1" >/dev/null 2>&1
+}
+bench() { # POOL CACHE_MB OUT SCRIPT...
+    local pool=$1 cache=$2 out=$3 args=()
+    shift 3
+    for script in "$@"; do args+=(-f "$work/$script.sql"); done
+    PGOPTIONS="-c pgml.transformer_cache_size=$cache" PGPASSWORD=bench "$PG_BIN/pgbench" -n "${args[@]}" \
+        -c 1 -j 1 -T "$SECS" -h 127.0.0.1 -p "$port" -U postgres "$pool" >"$out" 2>&1
+}
 for cache in 150 8192; do
     for mode in plain affine; do
-        # A fresh pair of backends for each run: RECONNECT closes the pool's connections.
-        PGPASSWORD=admin "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$port" -U admin -d pgml-router -c "RECONNECT $mode" >/dev/null
-        runs=()
-        for script in embed generate; do
-            PGOPTIONS="-c pgml.transformer_cache_size=$cache" PGPASSWORD=bench "$PG_BIN/pgbench" -n -f "$work/$script.sql" \
-                -c 1 -j 1 -T "$SECS" -h 127.0.0.1 -p "$port" -U postgres "$mode" >"$work/$script.out" 2>&1 &
-            runs+=("$!")
-        done
-        wait "${runs[@]}"
-        printf 'cache %5s MB  %-6s  embed %7.1f calls/s  generate %6.1f calls/s\n' "$cache" "$mode" \
-            "$(tps "$work/embed.out")" "$(tps "$work/generate.out")"
+        # One client calling both models in random order.
+        reconnect "$mode"
+        bench "$mode" "$cache" "$work/mixed.out" embed generate
+        # Two clients at once, one per model.
+        reconnect "$mode"
+        bench "$mode" "$cache" "$work/embed.out" embed &
+        e=$!
+        bench "$mode" "$cache" "$work/generate.out" generate &
+        g=$!
+        wait "$e" "$g"
+        printf 'cache %5s MB  %-6s  one client, both models %6.1f calls/s   two clients: embed %6.1f, generate %5.1f calls/s\n' \
+            "$cache" "$mode" "$(tps "$work/mixed.out")" "$(tps "$work/embed.out")" "$(tps "$work/generate.out")"
     done
 done
