@@ -88,17 +88,24 @@ fn as_postgres(args: &[&str]) -> Command {
     c
 }
 
+/// An empty directory `pgr<pid><suffix>` owned by the postgres user, and its `data`
+/// path (also as a string) for a cluster.
+fn fresh_dir(suffix: &str) -> (PathBuf, PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("pgr{}{suffix}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    run(Command::new("chown")
+        .args(["-R", "postgres:postgres"])
+        .arg(&dir));
+    let data = dir.join("data");
+    let data_s = data.to_str().unwrap().to_owned();
+    (dir, data, data_s)
+}
+
 /// Starts (once) and returns the shared server.
 pub fn postgres() -> &'static Postgres {
     SERVER.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("pgr{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        run(Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(&dir));
-        let data = dir.join("data");
-        let data_s = data.to_str().unwrap().to_owned();
+        let (dir, data, data_s) = fresh_dir("");
         run(as_postgres(&[
             &format!("{BIN}/initdb"),
             "-D",
@@ -202,14 +209,7 @@ static REPLICA: OnceLock<Replica> = OnceLock::new();
 pub fn replica() -> &'static Replica {
     REPLICA.get_or_init(|| {
         let primary = postgres();
-        let dir = std::env::temp_dir().join(format!("pgr{}-replica", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        run(Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(&dir));
-        let data = dir.join("data");
-        let data_s = data.to_str().unwrap().to_owned();
+        let (dir, data, data_s) = fresh_dir("-replica");
         run(as_postgres(&[
             &format!("{BIN}/pg_basebackup"),
             "-h",
