@@ -101,8 +101,14 @@ impl ClientRouting {
     /// The route of a transaction whose first statement is `sql` (`None` when the first
     /// message carries none), with `bind` the body of the Bind that gives its parameters,
     /// if there is one yet.
-    pub fn route(&self, pool: &Pool, sql: Option<&str>, bind: Option<&[u8]>) -> Route {
+    ///
+    /// A shard named in the statement's text (`shard_id_regex`, `sharding_key_regex`)
+    /// becomes the client's shard from then on, as PgCat does.
+    pub fn route(&mut self, pool: &Pool, sql: Option<&str>, bind: Option<&[u8]>) -> Route {
         let routing = &pool.routing;
+        if let Some(sql) = sql {
+            self.apply_comment(pool, sql);
+        }
         let parse = match self.role {
             RoleSetting::Default => routing.read_write_splitting,
             RoleSetting::Auto => true,
@@ -147,6 +153,40 @@ impl ClientRouting {
             None
         };
         Route { shard, role, model }
+    }
+
+    /// PgCat's comment routing: a shard number, else a sharding key, captured in the first
+    /// `regex_search_limit` bytes of `sql`. A shard number past the last shard is kept:
+    /// the checkout refuses it with an error naming the pool's shards, rather than
+    /// sending the statement to a shard it was not written for.
+    fn apply_comment(&mut self, pool: &Pool, sql: &str) {
+        let routing = &pool.routing;
+        if routing.shard_id_regex.is_none() && routing.sharding_key_regex.is_none() {
+            return;
+        }
+        let mut end = routing.regex_search_limit.min(sql.len());
+        while !sql.is_char_boundary(end) {
+            end -= 1;
+        }
+        let head = &sql[..end];
+        let shard_id = routing
+            .shard_id_regex
+            .as_ref()
+            .and_then(|regex| regex.capture(head))
+            .and_then(|value| value.trim().parse::<u32>().ok());
+        if let Some(shard) = shard_id {
+            self.shard = shard;
+            return;
+        }
+        let key = routing
+            .sharding_key_regex
+            .as_ref()
+            .and_then(|regex| regex.capture(head))
+            .and_then(|value| value.trim().parse::<i64>().ok());
+        if let Some(key) = key {
+            let shard = shard_of(routing.sharding_function, key, pool.shards());
+            self.shard = u32::try_from(shard).unwrap_or(0);
+        }
     }
 
     /// Carries out `command` and appends its answer and ReadyForQuery to `out`.

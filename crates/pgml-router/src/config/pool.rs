@@ -6,7 +6,8 @@ use serde::Deserialize;
 
 use super::general::set_fields;
 use super::routing::{
-    DefaultRole, LoadBalancing, Routing, ServerRole, ShardingFunction, ShardingKey,
+    CommentRegex, DefaultRole, LoadBalancing, Routing, ServerRole, ShardingFunction, ShardingKey,
+    DEFAULT_REGEX_SEARCH_LIMIT,
 };
 
 /// When a server connection goes back to the pool.
@@ -73,12 +74,13 @@ pub struct PoolConfig {
     /// With the parser on: `column` or `table.column` whose value in a query
     /// (`WHERE key = 42`, `INSERT ... (key, ...) VALUES (42, ...)`) picks the shard.
     pub automatic_sharding_key: Option<String>,
-    /// PgCat option, accepted and ignored.
-    pub sharding_key_regex: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub shard_id_regex: Option<toml::Value>,
-    /// PgCat option, accepted and ignored.
-    pub regex_search_limit: Option<toml::Value>,
+    /// A regex whose first capture group, found in the start of a statement (a comment
+    /// such as `/* sharding_key: 42 */`), is a sharding key: the client's shard from then on.
+    pub sharding_key_regex: Option<String>,
+    /// Likewise for a shard number (`/* shard_id: 2 */`); it wins over a sharding key.
+    pub shard_id_regex: Option<String>,
+    /// Bytes at the start of each statement the two regexes look at (default 1000).
+    pub regex_search_limit: Option<usize>,
     /// PgCat option, accepted and ignored (the `[general]` value applies).
     pub idle_timeout: Option<toml::Value>,
     /// PgCat option, accepted and ignored (the `[general]` value applies).
@@ -235,6 +237,18 @@ impl PoolConfig {
             primary_reads: self.primary_reads_enabled,
             model_affinity: self.model_affinity,
             sharding_function: self.sharding_function,
+            // Checked by `validate`: a pattern that does not compile never gets here.
+            shard_id_regex: self
+                .shard_id_regex
+                .as_deref()
+                .and_then(|p| CommentRegex::parse(p).ok()),
+            sharding_key_regex: self
+                .sharding_key_regex
+                .as_deref()
+                .and_then(|p| CommentRegex::parse(p).ok()),
+            regex_search_limit: self
+                .regex_search_limit
+                .unwrap_or(DEFAULT_REGEX_SEARCH_LIMIT),
         }
     }
 
@@ -256,6 +270,15 @@ impl PoolConfig {
     }
 
     pub(super) fn validate(&self, db: &str, general: &super::General) -> Result<(), String> {
+        for (key, pattern) in [
+            ("shard_id_regex", &self.shard_id_regex),
+            ("sharding_key_regex", &self.sharding_key_regex),
+        ] {
+            if let Some(pattern) = pattern {
+                CommentRegex::parse(pattern)
+                    .map_err(|e| format!("pools.{db}.{key} = {pattern:?} is not usable: {e}"))?;
+            }
+        }
         let has_query = self.auth_query.is_some() || general.auth_query.is_some();
         if has_query && self.auth_query(general).is_none() {
             return Err(format!("pool \"{db}\": auth_query needs auth_query_user"));
@@ -319,9 +342,6 @@ impl PoolConfig {
         let mut out: Vec<String> = set_fields!(
             self,
             [
-                sharding_key_regex,
-                shard_id_regex,
-                regex_search_limit,
                 idle_timeout,
                 server_lifetime,
                 connect_timeout,

@@ -1,6 +1,7 @@
 //! How a pool spreads transactions over its servers: roles, load balancing, the query
 //! parser and sharding (PgCat's option names and values).
 
+use regex::Regex;
 use serde::Deserialize;
 
 /// A server's role in its shard.
@@ -107,6 +108,36 @@ impl ShardingKey {
     }
 }
 
+/// PgCat's comment routing: a regex over the start of each statement whose first capture
+/// group is a shard number (`shard_id_regex`) or a sharding key (`sharding_key_regex`),
+/// e.g. `/\* shard_id: (\d+) \*/`.
+#[derive(Debug, Clone)]
+pub struct CommentRegex(Regex);
+
+impl PartialEq for CommentRegex {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.as_str() == other.0.as_str()
+    }
+}
+
+impl Eq for CommentRegex {}
+
+impl CommentRegex {
+    /// Compiles `pattern`; it must have a capture group (the value).
+    pub fn parse(pattern: &str) -> Result<CommentRegex, String> {
+        let regex = Regex::new(pattern).map_err(|e| e.to_string())?;
+        if regex.captures_len() < 2 {
+            return Err("it has no capture group: put the value in ( )".to_owned());
+        }
+        Ok(CommentRegex(regex))
+    }
+
+    /// The first capture group's text where the regex matches `text`.
+    pub fn capture<'t>(&self, text: &'t str) -> Option<&'t str> {
+        Some(self.0.captures(text)?.get(1)?.as_str())
+    }
+}
+
 /// The routing settings of one `[pools.<db>]`, resolved with their defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Routing {
@@ -122,4 +153,13 @@ pub struct Routing {
     /// Prefer server connections that already served the transaction's model.
     pub model_affinity: bool,
     pub sharding_function: ShardingFunction,
+    /// A shard number in the statement's text (PgCat's `shard_id_regex`).
+    pub shard_id_regex: Option<CommentRegex>,
+    /// A sharding key in the statement's text (PgCat's `sharding_key_regex`).
+    pub sharding_key_regex: Option<CommentRegex>,
+    /// How many bytes at the start of a statement the two regexes look at.
+    pub regex_search_limit: usize,
 }
+
+/// PgCat's default `regex_search_limit`.
+pub const DEFAULT_REGEX_SEARCH_LIMIT: usize = 1000;

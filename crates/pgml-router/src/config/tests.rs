@@ -164,3 +164,35 @@ servers = [["h0", 5432, "primary"], ["h0r", 5432, "replica"]]
         assert!(err.contains(why), "{to}: {err}");
     }
 }
+
+#[test]
+fn comment_regexes_are_compiled_and_checked() {
+    let with = |options: &str| GOOD.replace("default_role = \"primary\"", options);
+    let c = Config::parse(
+        &with("shard_id_regex = '/\\* shard_id: (\\d+) \\*/'\nregex_search_limit = 200"),
+        "t.toml",
+    )
+    .unwrap();
+    let (pool, _) = c.user("app", "alice").unwrap();
+    let r = pool.routing();
+    let regex = r.shard_id_regex.as_ref().unwrap();
+    assert_eq!(regex.capture("/* shard_id: 12 */ SELECT 1"), Some("12"));
+    assert_eq!(regex.capture("SELECT 1"), None);
+    assert!(r.sharding_key_regex.is_none());
+    assert_eq!(r.regex_search_limit, 200);
+    assert!(!c.ignored_options().iter().any(|k| k.contains("regex")));
+    let defaults = Config::parse(GOOD, "t.toml").unwrap();
+    let (pool, _) = defaults.user("app", "alice").unwrap();
+    assert_eq!(pool.routing().regex_search_limit, 1000);
+
+    for (option, why) in [
+        ("shard_id_regex = '/\\* shard_id: (\\d+'", "unclosed"),
+        ("sharding_key_regex = 'sharding_key: \\d+'", "capture group"),
+    ] {
+        let err = Config::parse(&with(option), "t.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("pools.app."), "{err}");
+        assert!(err.contains(why), "{why}: {err}");
+    }
+}

@@ -308,6 +308,20 @@ impl Pool {
     /// slot, else a wait for the first; a server that fails to connect is banned and
     /// the next candidate tried.
     async fn checkout_routed(self: &Arc<Self>, route: Route) -> Result<Checkout, ClientError> {
+        // SET SHARD checks its number; a number from a statement's comment
+        // (`shard_id_regex`) is checked here.
+        if route.shard >= self.shards() {
+            return Err(ClientError::error(
+                SqlState::INVALID_PARAMETER_VALUE,
+                format!(
+                    "pool {} has {} shard(s), numbered from 0: the statement names shard {} \
+                     (shard_id_regex)",
+                    self.name(),
+                    self.shards(),
+                    route.shard
+                ),
+            ));
+        }
         let mut order = self.candidates(route);
         loop {
             let pos = order

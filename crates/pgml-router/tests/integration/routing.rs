@@ -420,3 +420,54 @@ async fn automatic_sharding_key_routes_each_statement_by_its_key() {
         "route_shard2"
     );
 }
+
+#[tokio::test]
+async fn a_shard_named_in_a_comment_routes_the_statement() {
+    require_postgres!();
+    shard_databases();
+    let keys: Vec<i64> = (-20..=20).collect();
+    let placed = hash_placement(&keys);
+    let options = r#"pool_mode = "transaction"
+shard_id_regex = '/\* shard_id: (\d+) \*/'
+sharding_key_regex = '/\* sharding_key: (-?\d+) \*/'
+regex_search_limit = 64"#;
+    let port = router("", &sharded_pool("commented", options)).await;
+    let c = connect(port, MD5_USER, MD5_PASS, "commented")
+        .await
+        .unwrap();
+    for n in [2, 0, 1] {
+        // Simple and extended queries alike.
+        let sql = format!("/* shard_id: {n} */ SELECT current_database()");
+        assert_eq!(simple(&c, &sql).await, format!("route_shard{n}"));
+        let row = c.query_one(&sql, &[]).await.unwrap();
+        assert_eq!(row.get::<_, String>(0), format!("route_shard{n}"));
+    }
+    // The comment's shard stays the client's shard (as SET SHARD would), like PgCat.
+    assert_eq!(simple(&c, "SHOW SHARD").await, "1");
+    assert_eq!(
+        simple(&c, "SELECT current_database()").await,
+        "route_shard1"
+    );
+    for (key, partition) in &placed {
+        let sql = format!("/* sharding_key: {key} */ SELECT current_database()");
+        assert_eq!(
+            simple(&c, &sql).await,
+            format!("route_shard{partition}"),
+            "key {key}"
+        );
+    }
+    // Only the first regex_search_limit bytes are searched.
+    c.simple_query("SET SHARD TO '0'").await.unwrap();
+    let late = format!(
+        "SELECT current_database() {} /* shard_id: 2 */",
+        "-- padding\n".repeat(8)
+    );
+    assert_eq!(simple(&c, &late).await, "route_shard0");
+    // A shard past the last one is refused with the pool's shard count, not sent elsewhere.
+    let err = c
+        .simple_query("/* shard_id: 7 */ SELECT 1")
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "22023");
+    assert!(message(&err).contains("3 shard"), "{}", message(&err));
+}

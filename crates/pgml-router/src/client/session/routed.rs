@@ -60,7 +60,7 @@ impl Session {
     }
 
     /// Where the transaction `piece` starts goes (after a deferred Parse, if any).
-    pub(super) fn route_of(&self, piece: &Piece) -> Route {
+    pub(super) fn route_of(&mut self, piece: &Piece) -> Route {
         let bind = match piece {
             Piece::Inspect { tag: b'B', frame } => frame.get(pgwire::HEADER_LEN..),
             _ => None,
