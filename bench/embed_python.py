@@ -78,6 +78,7 @@ def main():
     ap.add_argument("--n", type=int, default=1000, help="sentences (default 1000)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (the GPU machine, docs/gpu.md)")
     ap.add_argument("--repeats", type=int, default=3, help="batched runs; the median is reported")
     ap.add_argument("--model-dir", default=os.path.join(
         os.environ.get("PGML_MODEL_DIR", "/var/cache/pgml/models"), MODEL_NAME))
@@ -94,12 +95,16 @@ def main():
     t_import = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    model = SentenceTransformer(args.model_dir, device="cpu")
+    model = SentenceTransformer(args.model_dir, device=args.device)
+    # f32 whatever the checkpoint stores (the GPU check carries f16 weights): the same
+    # arithmetic as pgml.embed, which computes in f32.
+    model.float()
     model.eval()
     t_load = time.perf_counter() - t0
 
     common = {"peer": "sentence-transformers", "version": sentence_transformers.__version__,
               "torch": torch.__version__, "threads": torch.get_num_threads(), "model": MODEL_NAME,
+              "device": args.device,
               "n": len(sents), "python": platform.python_version(),
               "loadavg_1m_at_start": round(os.getloadavg()[0], 2)}
 

@@ -185,7 +185,9 @@ impl Bert {
 
 fn activate(x: &Tensor, activation: HiddenAct) -> Result<Tensor> {
     match activation {
-        HiddenAct::Gelu => x.apply_op1_no_bwd(&Gelu),
+        HiddenAct::Gelu if x.device().is_cpu() => x.apply_op1_no_bwd(&Gelu),
+        // Other devices have candle's own erf GELU kernel.
+        HiddenAct::Gelu => x.gelu_erf(),
         HiddenAct::GeluApproximate => x.gelu(),
         HiddenAct::Relu => x.relu(),
     }

@@ -3,6 +3,7 @@
 
 mod bert;
 pub mod chunk;
+pub mod device;
 pub mod embed;
 pub mod generate;
 mod options;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 
 use pgml_nlp::chunk::chunk;
+use pgml_nlp::device::ComputeDevice;
 use pgml_nlp::embed::{EmbedOptions, Embedder};
 use pgml_nlp::generate::llama::LlamaGenerator;
 use pgml_nlp::generate::{
@@ -38,7 +39,7 @@ fn embedder() -> Embedder {
     let model = store()
         .resolve(MINILM)
         .expect("the set-up command installs all-MiniLM-L6-v2 (scripts/models.sh)");
-    Embedder::load(&model.path).unwrap()
+    Embedder::load(&model.path, ComputeDevice::Cpu).unwrap()
 }
 
 fn generator() -> Rc<LlamaGenerator> {

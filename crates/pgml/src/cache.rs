@@ -236,7 +236,7 @@ fn cached_models() -> TableIterator<
         (
             None,
             None,
-            t.engine.to_string(),
+            t.engine,
             to_i64(t.bytes),
             to_i64(t.hits),
             t.kind.to_string(),

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use pgml_core::{Error, Result};
+use pgml_nlp::device::ComputeDevice;
 use pgml_nlp::embed::Embedder;
 use pgml_nlp::generate::llama::LlamaGenerator;
 use pgml_nlp::generate::TextGenerator;
@@ -37,7 +38,7 @@ struct Entry {
 pub struct CachedTransformer {
     pub name: String,
     pub kind: &'static str,
-    pub engine: &'static str,
+    pub engine: String,
     pub bytes: u64,
     pub hits: u64,
     pub load_ms: f64,
@@ -128,20 +129,26 @@ fn wrong_kind(model: &InstalledModel, wanted: &str) -> Error {
     )
 }
 
-/// The embedding model `name`, loaded on first use.
-pub fn embedder(name: &str) -> Result<Rc<Embedder>> {
+/// The embedding model `name` on `device`, loaded on first use. One entry per device: the
+/// same model on the CPU and on a GPU are two loads.
+pub fn embedder(name: &str, device: ComputeDevice) -> Result<Rc<Embedder>> {
     let model = inference::store().resolve(name)?;
     if model.kind != ModelKind::HuggingFace {
         return Err(wrong_kind(&model, "embed"));
     }
+    let key = if device.is_cpu() {
+        model.path.clone()
+    } else {
+        PathBuf::from(format!("{}@{device}", model.path.display()))
+    };
     get_or_load(
         &model,
-        model.path.clone(),
+        key,
         |l| match l {
             Loaded::Embedder(e) => Some(Rc::clone(e)),
             _ => None,
         },
-        || inference::step(|| Embedder::load(&model.path)),
+        || inference::step(|| Embedder::load(&model.path, device)),
         Loaded::Embedder,
         Embedder::bytes,
     )
@@ -190,10 +197,13 @@ pub fn entries() -> Vec<CachedTransformer> {
         m.borrow()
             .values()
             .map(|e| {
-                let (kind, engine) = match e.loaded {
-                    Loaded::Embedder(_) => ("embedding", "candle"),
-                    Loaded::Generator(_) => ("text-generation", "llama.cpp"),
-                    Loaded::Tokenizer(_) => ("tokenizer", "tokenizers"),
+                let (kind, engine) = match &e.loaded {
+                    Loaded::Embedder(m) if m.device().is_cpu() => {
+                        ("embedding", "candle".to_string())
+                    }
+                    Loaded::Embedder(m) => ("embedding", format!("candle ({})", m.device())),
+                    Loaded::Generator(_) => ("text-generation", "llama.cpp".to_string()),
+                    Loaded::Tokenizer(_) => ("tokenizer", "tokenizers".to_string()),
                 };
                 CachedTransformer {
                     name: e.name.clone(),

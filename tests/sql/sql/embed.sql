@@ -59,6 +59,13 @@ SELECT pgml.embed('sentence-transformers/all-MiniLM-L6-v2', 'x', '{"normalize": 
 \echo :LAST_ERROR_SQLSTATE
 SELECT pgml.embed('sentence-transformers/all-MiniLM-L6-v2', 'x', '[1]');
 \echo :LAST_ERROR_SQLSTATE
+-- devices: an unknown one is 22023; a GPU in a build without the cuda feature (as CI builds
+-- it) is 0A000 with a hint, never a silent fall-back to the CPU; "cpu" is the default
+SELECT pgml.embed('sentence-transformers/all-MiniLM-L6-v2', 'x', '{"device": "tpu"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT pgml.embed('sentence-transformers/all-MiniLM-L6-v2', 'x', '{"device": "cuda"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT array_length(pgml.embed('sentence-transformers/all-MiniLM-L6-v2', 'x', '{"device": "cpu"}'), 1) AS on_cpu;
 SELECT count(*) FROM pgml.embed('sentence-transformers/all-MiniLM-L6-v2', ARRAY['a', NULL, 'b']);
 \echo :LAST_ERROR_SQLSTATE
 SELECT pgml.embed('sentence-transformers/all-MiniLM-L6-v2', NULL::text) IS NULL AS strict;

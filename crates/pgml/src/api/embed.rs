@@ -10,7 +10,7 @@ use crate::{guc, inference, nlp_cache};
 
 fn embed_texts(transformer: &str, texts: &[&str], kwargs: &JsonB) -> Result<Vec<Vec<f32>>> {
     let options = EmbedOptions::from_kwargs(&kwargs.0)?;
-    let embedder = nlp_cache::embedder(transformer)?;
+    let embedder = nlp_cache::embedder(transformer, options.device)?;
     embedder.embed(
         texts,
         &options,
