@@ -145,6 +145,12 @@ const POOL_FAMILIES: &[Family] = &[
         help: "Checkouts (model_affinity) for a model no idle connection had served.",
         value: |p| p.stats.affinity_misses.get(),
     },
+    Family {
+        name: "pgml_router_model_affinity_waits_total",
+        kind: "counter",
+        help: "Checkouts (model_affinity_wait) that waited for a busy connection holding their model.",
+        value: |p| p.stats.affinity_waits.get(),
+    },
 ];
 
 /// A label value, escaped for the text format.

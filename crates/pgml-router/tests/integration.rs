@@ -7,6 +7,8 @@
 mod common;
 #[path = "integration/admin.rs"]
 mod admin;
+#[path = "integration/affinity.rs"]
+mod affinity;
 #[path = "integration/auth_query.rs"]
 mod auth_query;
 #[path = "integration/faults.rs"]

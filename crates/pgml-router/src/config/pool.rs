@@ -68,6 +68,11 @@ pub struct PoolConfig {
     /// server connection that already served that model when one is idle (default false).
     #[serde(default)]
     pub model_affinity: bool,
+    /// With `model_affinity`: how long (ms) a transaction for a model waits for a busy
+    /// connection that holds the model when no idle one does, before it takes another
+    /// (default 0: it never waits). For models that are costly to load a second time.
+    #[serde(default)]
+    pub model_affinity_wait: u64,
     /// `pg_bigint_hash` (default) or `sha1`, for `SET SHARDING KEY TO`.
     #[serde(default)]
     pub sharding_function: ShardingFunction,
@@ -236,6 +241,7 @@ impl PoolConfig {
                 .map(ShardingKey::parse),
             primary_reads: self.primary_reads_enabled,
             model_affinity: self.model_affinity,
+            model_affinity_wait: std::time::Duration::from_millis(self.model_affinity_wait),
             sharding_function: self.sharding_function,
             // Checked by `validate`: a pattern that does not compile never gets here.
             shard_id_regex: self

@@ -152,6 +152,8 @@ pub struct Routing {
     pub primary_reads: bool,
     /// Prefer server connections that already served the transaction's model.
     pub model_affinity: bool,
+    /// How long a transaction for a model waits for a busy connection holding it.
+    pub model_affinity_wait: std::time::Duration,
     pub sharding_function: ShardingFunction,
     /// A shard number in the statement's text (PgCat's `shard_id_regex`).
     pub shard_id_regex: Option<CommentRegex>,

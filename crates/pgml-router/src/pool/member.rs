@@ -3,11 +3,12 @@
 //! A pool has one member per configured server (`[pools.<db>.shards.<n>] servers`), each
 //! with `pool_size` slots of its own, as PgCat gives every server its own pool.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tracing::{info, warn};
 
 use super::lock;
@@ -35,6 +36,10 @@ pub struct Member {
     pub servers: Registry<ServerInfo>,
     /// Left out of the choices until then, after a failed connection attempt.
     banned_until: Mutex<Option<Instant>>,
+    /// Model affinity: how many checked-out connections hold each model key.
+    busy_models: Mutex<HashMap<u64, u32>>,
+    /// Model affinity: a checked-out connection came back (or was closed).
+    pub(super) released: Notify,
 }
 
 impl Member {
@@ -60,7 +65,44 @@ impl Member {
             shrink_debt: AtomicUsize::new(0),
             servers: Registry::default(),
             banned_until: Mutex::new(None),
+            busy_models: Mutex::new(HashMap::new()),
+            released: Notify::new(),
         }
+    }
+
+    /// Records the models of a connection being checked out.
+    pub(super) fn hold(&self, models: &[u64]) {
+        let mut busy = lock(&self.busy_models);
+        for &key in models.iter().filter(|&&k| k != 0) {
+            *busy.entry(key).or_insert(0) += 1;
+        }
+    }
+
+    /// Forgets the models of a connection that came back or was closed, and wakes the
+    /// checkouts waiting for one of them.
+    pub(super) fn unhold(&self, models: &[u64]) {
+        {
+            let mut busy = lock(&self.busy_models);
+            for &key in models.iter().filter(|&&k| k != 0) {
+                if let Some(n) = busy.get_mut(&key) {
+                    *n -= 1;
+                    if *n == 0 {
+                        busy.remove(&key);
+                    }
+                }
+            }
+        }
+        self.released.notify_waiters();
+    }
+
+    /// Whether a checked-out connection holds model `key`.
+    pub(super) fn busy_holds(&self, key: u64) -> bool {
+        lock(&self.busy_models).contains_key(&key)
+    }
+
+    /// Whether an idle connection served model `key`.
+    pub(super) fn idle_serves(&self, key: u64) -> bool {
+        lock(&self.idle).iter().any(|c| c.served(key))
     }
 
     /// `host:port`, as logs name the server.

@@ -159,11 +159,17 @@ struct ActiveGuard {
     pool: Arc<Pool>,
     member: usize,
     permit: Option<OwnedSemaphorePermit>,
+    /// Model affinity: the models of the checked-out connection, counted as busy until
+    /// it comes back or is closed.
+    models: Option<[u64; crate::server::MODELS_REMEMBERED]>,
 }
 
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
         self.pool.stats.sv_active.dec();
+        if let Some(models) = self.models.take() {
+            self.pool.members[self.member].unhold(&models);
+        }
         if let Some(permit) = self.permit.take() {
             self.pool.members[self.member].return_permit(permit);
         }
@@ -398,11 +404,17 @@ impl Pool {
     ) -> Result<Checkout, MemberError> {
         self.stats.sv_active.inc();
         // From here the guard gives the slot back, whatever happens.
-        let active = ActiveGuard {
+        let mut active = ActiveGuard {
             pool: Arc::clone(self),
             member,
             permit: Some(permit),
+            models: None,
         };
+        if let Some(key) = route_model {
+            if !self.routing.model_affinity_wait.is_zero() {
+                Box::pin(self.wait_for_holder(member, key)).await;
+            }
+        }
         let idle = match self.take_idle(member, route_model) {
             Some(conn) => Box::pin(self.health_checked(member, conn)).await,
             None => None,
@@ -429,7 +441,40 @@ impl Pool {
         if let Some(key) = route_model {
             conn.note_model(key);
         }
+        if self.routing.model_affinity {
+            self.members[member].hold(&conn.models);
+            active.models = Some(conn.models);
+        }
         Ok(Checkout { conn, active })
+    }
+
+    /// Model affinity with `model_affinity_wait`: when no idle connection served `key`
+    /// but a checked-out one holds it, waits (up to the setting) until one that served
+    /// it comes back, or no checked-out connection holds it any more. The slot this
+    /// checkout took is kept meanwhile, so the holder's return lets it through at once.
+    async fn wait_for_holder(&self, member: usize, key: u64) {
+        let m = &self.members[member];
+        let deadline = Instant::now() + self.routing.model_affinity_wait;
+        let mut counted = false;
+        loop {
+            // Registered before the check, so a release between the check and the wait
+            // is not missed.
+            let released = m.released.notified();
+            tokio::pin!(released);
+            released.as_mut().enable();
+            if m.idle_serves(key) || !m.busy_holds(key) {
+                return;
+            }
+            if !counted {
+                self.stats.affinity_waits.inc();
+                counted = true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || tokio::time::timeout(left, released).await.is_err() {
+                debug!(pool = %self.name(), "model_affinity_wait ran out; another connection serves");
+                return;
+            }
+        }
     }
 
     /// `conn` if it may be used: connections idle past `healthcheck_delay` must answer an

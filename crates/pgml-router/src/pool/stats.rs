@@ -72,6 +72,9 @@ pub struct PoolStats {
     pub affinity_hits: Counter,
     /// Model affinity: checkouts for a model that no idle connection had served.
     pub affinity_misses: Counter,
+    /// Model affinity: checkouts that waited (`model_affinity_wait`) for a busy
+    /// connection holding their model.
+    pub affinity_waits: Counter,
 }
 
 impl PoolStats {
