@@ -5,9 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use pgml_router::config::Config;
-use pgml_router::Router;
-
 use super::first_value;
 use crate::common::*;
 
@@ -29,22 +26,15 @@ fn affinity_database() {
 
 async fn router(wait_ms: u64) -> u16 {
     let port = postgres().port;
-    let text = format!(
-        "[general]\nhost = \"127.0.0.1\"\nport = 0\nadmin_username = \"admin\"\n\
-         admin_password = \"{ADMIN_PASS}\"\n\
-         [pools.affinity_db]\npool_mode = \"transaction\"\nmodel_affinity = true\n\
+    let pools = format!(
+        "[pools.affinity_db]\npool_mode = \"transaction\"\nmodel_affinity = true\n\
          model_affinity_wait = {wait_ms}\n\
          [pools.affinity_db.users.0]\nusername = \"{MD5_USER}\"\npassword = \"{MD5_PASS}\"\n\
          pool_size = 2\n\
          [pools.affinity_db.shards.0]\ndatabase = \"affinity_db\"\n\
          servers = [[\"127.0.0.1\", {port}, \"primary\"]]\n"
     );
-    let router = Router::bind(Config::parse(&text, "affinity").unwrap())
-        .await
-        .unwrap();
-    let port = router.local_addr().unwrap().port();
-    tokio::spawn(router.serve(std::future::pending()));
-    port
+    super::routing::router("", &pools).await
 }
 
 /// Client A loads model m1 on a connection and then holds that connection in a transaction

@@ -12,7 +12,7 @@ use super::first_value;
 use crate::common::*;
 
 /// Starts a router on `pools` (TOML after `[general]`); returns its port.
-async fn router(general: &str, pools: &str) -> u16 {
+pub(crate) async fn router(general: &str, pools: &str) -> u16 {
     let text = format!(
         "[general]\nhost = \"127.0.0.1\"\nport = 0\nadmin_username = \"admin\"\n\
          admin_password = \"{ADMIN_PASS}\"\nconnect_timeout = 3000\n{general}\n{pools}"
