@@ -84,7 +84,8 @@ pub struct General {
     /// `SHUTDOWN` do not wait.
     #[serde(default = "default_shutdown_timeout")]
     pub shutdown_timeout: u64,
-    /// Tokio worker threads (default 4).
+    /// Tokio worker threads (default: the CPU cores this process may use, as tokio's own
+    /// default; PgCat's default was 4, which oversubscribes small machines).
     #[serde(default = "default_worker_threads")]
     pub worker_threads: usize,
 
@@ -393,5 +394,5 @@ fn default_prometheus_exporter_port() -> u16 {
     9930
 }
 fn default_worker_threads() -> usize {
-    4
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
