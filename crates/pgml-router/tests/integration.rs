@@ -17,6 +17,8 @@ mod faults;
 mod many_connections;
 #[path = "integration/metrics.rs"]
 mod metrics;
+#[path = "integration/mirrors.rs"]
+mod mirrors;
 #[path = "integration/params.rs"]
 mod params;
 #[path = "integration/prepared.rs"]

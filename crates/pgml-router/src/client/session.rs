@@ -23,6 +23,7 @@ use pgwire::SqlState;
 use tokio::io::AsyncReadExt;
 use tracing::{debug, info, warn};
 
+mod mirrors;
 mod routed;
 
 use super::params;
@@ -93,10 +94,18 @@ pub struct Session {
     routing: ClientRouting,
     /// The pool has several servers: each transaction is routed on its own.
     routed: bool,
-    /// A Parse that starts a transaction and binds the sharding key to a parameter: held
-    /// until its Bind says which shard (boxed: rare, and idle clients stay small).
-    #[allow(clippy::box_collection)]
-    deferred: Option<Box<BytesMut>>,
+    /// State few sessions need (boxed, so idle clients stay small).
+    rare: Option<Box<Rare>>,
+}
+
+/// The parts of a session only some pools use.
+#[derive(Debug, Default)]
+struct Rare {
+    /// A Parse that starts a transaction and binds the sharding key (or the model) to a
+    /// parameter: held until its Bind says where the transaction goes.
+    deferred: Option<BytesMut>,
+    /// Connections to the mirrors of the server in use, when it has any.
+    mirrors: Option<mirrors::SessionMirrors>,
 }
 
 fn client_inspect_session(tag: u8) -> Option<usize> {
@@ -179,7 +188,7 @@ impl Session {
             xact_started: None,
             routing: ClientRouting::default(),
             routed,
-            deferred: None,
+            rare: None,
         }
     }
 
@@ -332,7 +341,7 @@ impl Session {
                     }
                 }
             }
-            if self.routed && self.server.is_none() && self.deferred.is_none() {
+            if self.routed && self.server.is_none() && self.deferred().is_none() {
                 let waits = match &piece {
                     Piece::Inspect { tag: b'P', frame } => {
                         parse_waits_for_bind(&self.login.pool, frame)
@@ -341,7 +350,7 @@ impl Session {
                 };
                 if waits {
                     self.count_client_message(b'P');
-                    self.deferred = Some(Box::new(piece.into_bytes()));
+                    self.rare.get_or_insert_default().deferred = Some(piece.into_bytes());
                     continue;
                 }
             }
@@ -365,8 +374,8 @@ impl Session {
                         if let Err(end) = Box::pin(self.attach(route)).await {
                             return Some(end);
                         }
-                        if let Some(deferred) = self.deferred.take() {
-                            if let Err(end) = self.forward_inspected(*deferred, &mut out) {
+                        if let Some(deferred) = self.rare.as_mut().and_then(|r| r.deferred.take()) {
+                            if let Err(end) = self.forward_inspected(deferred, &mut out) {
                                 return Some(end);
                             }
                         }
@@ -396,6 +405,9 @@ impl Session {
             };
             if let Err(e) = server.conn.stream.send(&out).await {
                 return Some(End::ServerLost(e.to_string()));
+            }
+            if !server.member().mirrors.is_empty() {
+                self.send_to_mirrors(&out);
             }
         }
         end

@@ -172,8 +172,9 @@ pub struct ShardConfig {
     pub database: String,
     /// `[host, port, role]` triples.
     pub servers: Vec<(String, u16, ServerRole)>,
-    /// PgCat option, accepted and ignored.
-    pub mirrors: Option<toml::Value>,
+    /// PgCat's `[host, port, index]` triples: each server at `index` of `servers` has its
+    /// traffic copied to `host:port` (same database and credentials), answers dropped.
+    pub mirrors: Option<Vec<(String, u16, usize)>>,
 }
 
 fn yes() -> bool {
@@ -188,6 +189,8 @@ pub struct ServerSpec<'a> {
     pub host: &'a str,
     pub port: u16,
     pub database: &'a str,
+    /// `host:port` of each mirror of this server.
+    pub mirrors: Vec<(&'a str, u16)>,
 }
 
 impl PoolConfig {
@@ -208,14 +211,24 @@ impl PoolConfig {
     pub fn servers(&self) -> Vec<ServerSpec<'_>> {
         let mut out = Vec::new();
         for (shard, config) in self.shard_list().into_iter().enumerate() {
-            let mut servers: Vec<&(String, u16, ServerRole)> = config.servers.iter().collect();
-            servers.sort_by_key(|(_, _, role)| *role != ServerRole::Primary);
-            out.extend(servers.into_iter().map(|(host, port, role)| ServerSpec {
-                shard,
-                role: *role,
-                host: host.as_str(),
-                port: *port,
-                database: config.database.as_str(),
+            let mut servers: Vec<(usize, &(String, u16, ServerRole))> =
+                config.servers.iter().enumerate().collect();
+            servers.sort_by_key(|(_, (_, _, role))| *role != ServerRole::Primary);
+            out.extend(servers.into_iter().map(|(index, (host, port, role))| {
+                ServerSpec {
+                    shard,
+                    role: *role,
+                    host: host.as_str(),
+                    port: *port,
+                    database: config.database.as_str(),
+                    mirrors: config
+                        .mirrors
+                        .iter()
+                        .flatten()
+                        .filter(|(_, _, of)| *of == index)
+                        .map(|(host, port, _)| (host.as_str(), *port))
+                        .collect(),
+                }
             }));
         }
         out
@@ -330,6 +343,15 @@ impl PoolConfig {
                     "pool \"{db}\", shard {key}: needs at least one server"
                 ));
             }
+            for (host, port, of) in shard.mirrors.iter().flatten() {
+                if *of >= shard.servers.len() {
+                    return Err(format!(
+                        "pool \"{db}\", shard {key}: mirror {host}:{port} mirrors server {of}, \
+                         but the shard's servers are numbered 0 to {}",
+                        shard.servers.len().saturating_sub(1)
+                    ));
+                }
+            }
             let primaries = shard
                 .servers
                 .iter()
@@ -381,11 +403,6 @@ impl PoolConfig {
             out.push(format!(
                 "pools.{db}.query_parser_read_write_splitting (without query_parser_enabled)"
             ));
-        }
-        for (n, shard) in &self.shards {
-            if shard.mirrors.is_some() {
-                out.push(format!("pools.{db}.shards.{n}.mirrors"));
-            }
         }
         out
     }

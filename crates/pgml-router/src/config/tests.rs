@@ -196,3 +196,21 @@ fn comment_regexes_are_compiled_and_checked() {
         assert!(err.contains(why), "{why}: {err}");
     }
 }
+
+#[test]
+fn mirrors_name_a_server_of_their_shard() {
+    let with =
+        |mirrors: &str| GOOD.replace("\"primary\"]]\n", &format!("\"primary\"]]\n{mirrors}\n"));
+    let c = Config::parse(&with("mirrors = [[\"10.0.0.9\", 5432, 1]]"), "t.toml").unwrap();
+    let (pool, _) = c.user("app", "alice").unwrap();
+    let servers = pool.servers();
+    // Server 1 of the list is the primary (listed first once sorted); it has the mirror.
+    assert_eq!(servers[0].host, "10.0.0.2");
+    assert_eq!(servers[0].mirrors, vec![("10.0.0.9", 5432)]);
+    assert!(servers[1].mirrors.is_empty());
+    assert!(!c.ignored_options().iter().any(|k| k.contains("mirrors")));
+    let err = Config::parse(&with("mirrors = [[\"10.0.0.9\", 5432, 2]]"), "t.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("mirrors server 2"), "{err}");
+}

@@ -26,6 +26,8 @@ pub struct Member {
     pub role: ServerRole,
     /// The server and credentials connections go to.
     pub target: ServerTarget,
+    /// Where its traffic is copied (PgCat's mirrors): the target with another host and port.
+    pub mirrors: Vec<ServerTarget>,
     pub(super) permits: Arc<Semaphore>,
     // Boxed: a checkout takes the box as it is (see `Checkout::conn`).
     #[allow(clippy::vec_box)]
@@ -49,17 +51,28 @@ impl Member {
         tls: Option<&Arc<ServerTls>>,
         pool_size: usize,
     ) -> Member {
+        let target = ServerTarget {
+            host: spec.host.to_owned(),
+            port: spec.port,
+            database: spec.database.to_owned(),
+            user: user.server_user().to_owned(),
+            password: user.server_pass().map(str::to_owned),
+            tls: tls.cloned(),
+        };
+        let mirrors = spec
+            .mirrors
+            .iter()
+            .map(|(host, port)| ServerTarget {
+                host: (*host).to_owned(),
+                port: *port,
+                ..target.clone()
+            })
+            .collect();
         Member {
             shard: spec.shard,
             role: spec.role,
-            target: ServerTarget {
-                host: spec.host.to_owned(),
-                port: spec.port,
-                database: spec.database.to_owned(),
-                user: user.server_user().to_owned(),
-                password: user.server_pass().map(str::to_owned),
-                tls: tls.cloned(),
-            },
+            target,
+            mirrors,
             permits: Arc::new(Semaphore::new(pool_size)),
             idle: Mutex::new(Vec::new()),
             shrink_debt: AtomicUsize::new(0),

@@ -14,6 +14,7 @@
 mod auth_query;
 mod maintenance;
 mod member;
+mod mirror;
 mod pause;
 mod pools;
 mod route;
@@ -35,6 +36,7 @@ use crate::server::{connect, LoginError, ServerConn, ServerTarget};
 use crate::tls::ServerTls;
 
 pub use member::Member;
+pub use mirror::MirrorLink;
 pub use pools::{Pools, ReloadReport};
 pub use route::Route;
 pub use stats::PoolStats;
@@ -149,6 +151,28 @@ impl Checkout {
     /// The server the connection belongs to.
     pub fn member(&self) -> &Member {
         &self.active.pool.members[self.active.member]
+    }
+
+    /// A session's connections to the mirrors of this checkout's server, opened in the
+    /// background (none when the pool has no server credential yet).
+    pub fn open_mirrors(&self) -> Vec<MirrorLink> {
+        let pool = &self.active.pool;
+        let Ok(credential) = pool.credential() else {
+            return Vec::new();
+        };
+        let timeout = pool.timeouts.get().connect;
+        self.member()
+            .mirrors
+            .iter()
+            .map(|target| {
+                MirrorLink::open(
+                    pool.name().to_string(),
+                    target.clone(),
+                    credential.clone(),
+                    timeout,
+                )
+            })
+            .collect()
     }
 }
 

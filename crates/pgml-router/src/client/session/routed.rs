@@ -14,6 +14,11 @@ use crate::pool::Route;
 use crate::scanner::Piece;
 
 impl Session {
+    /// The Parse held until its Bind, if any.
+    pub(super) fn deferred(&self) -> Option<&BytesMut> {
+        self.rare.as_ref()?.deferred.as_ref()
+    }
+
     /// In a routed pool: whether the client's next request waits in the buffer until the
     /// server has answered the ones before it. The server is then released if the
     /// transaction ended, and the request routed on its own (forwarding it at once would
@@ -66,7 +71,7 @@ impl Session {
             _ => None,
         };
         let pool = &self.login.pool;
-        if let Some(parse) = &self.deferred {
+        if let Some(parse) = self.rare.as_ref().and_then(|r| r.deferred.as_ref()) {
             return self.routing.route(pool, statement_text(b'P', parse), bind);
         }
         let sql = match piece {
