@@ -37,6 +37,8 @@ pub enum Command {
     SetRole(RoleSetting),
     ShowRole,
     SetShard(usize),
+    /// `SET SHARD TO 'ANY'` (PgCat): a shard picked at random.
+    SetAnyShard,
     ShowShard,
     SetShardingKey(i64),
     /// `None`: back to the pool's `primary_reads_enabled`.
@@ -69,10 +71,11 @@ pub fn parse_command(sql: &str) -> Option<Result<Command, String>> {
                 "invalid server role \"{other}\": use primary, replica, any, auto or default"
             )),
         },
+        ["set", "shard", "to" | "=", v] if value(v) == "any" => Ok(Command::SetAnyShard),
         ["set", "shard", "to" | "=", v] => value(v)
             .parse()
             .map(Command::SetShard)
-            .map_err(|_| format!("invalid shard \"{}\": a shard number", value(v))),
+            .map_err(|_| format!("invalid shard \"{}\": a shard number or ANY", value(v))),
         ["set", "sharding", "key", "to" | "=", v] => value(v)
             .parse()
             .map(Command::SetShardingKey)
@@ -197,6 +200,11 @@ impl ClientRouting {
                 set_done(out)
             }
             Command::SetShard(shard) if shard < pool.shards() => {
+                self.shard = u32::try_from(shard).unwrap_or(0);
+                set_done(out)
+            }
+            Command::SetAnyShard => {
+                let shard = rand::random_range(0..pool.shards().max(1));
                 self.shard = u32::try_from(shard).unwrap_or(0);
                 set_done(out)
             }
@@ -363,6 +371,8 @@ mod tests {
         assert_eq!(ok("  SHOW server role "), Command::ShowRole);
         assert_eq!(ok("SET SHARD TO '2'"), Command::SetShard(2));
         assert_eq!(ok("SET SHARD='1'"), Command::SetShard(1));
+        assert_eq!(ok("SET SHARD TO 'ANY'"), Command::SetAnyShard);
+        assert_eq!(ok("set shard to any;"), Command::SetAnyShard);
         assert_eq!(
             ok("SET SHARDING KEY TO '-42'"),
             Command::SetShardingKey(-42)

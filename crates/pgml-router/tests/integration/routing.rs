@@ -309,6 +309,18 @@ async fn shards_by_number_and_by_sharding_key() {
     let err = c.simple_query("SET SHARD TO '3'").await.unwrap_err();
     assert_eq!(sqlstate(&err), "22023");
     assert!(message(&err).contains("3 shard"), "{}", message(&err));
+    // PgCat's SET SHARD TO 'ANY': a random shard, which SHOW SHARD names and queries use.
+    let mut seen = HashSet::new();
+    for _ in 0..30 {
+        c.simple_query("SET SHARD TO 'ANY'").await.unwrap();
+        let shard = simple(&c, "SHOW SHARD").await;
+        assert_eq!(
+            simple(&c, "SELECT current_database()").await,
+            format!("route_shard{shard}")
+        );
+        seen.insert(shard);
+    }
+    assert!(seen.len() > 1, "30 random picks all gave {seen:?}");
     for (key, partition) in &placed {
         c.simple_query(&format!("SET SHARDING KEY TO '{key}'"))
             .await
