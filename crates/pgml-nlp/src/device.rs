@@ -69,13 +69,13 @@ impl fmt::Display for ComputeDevice {
 
 #[cfg(feature = "cuda")]
 fn open_cuda(ordinal: usize) -> Result<Device> {
-    // candle's CUDA device creation can panic deep in cudarc when the driver library is
-    // missing; a panic must never reach PostgreSQL.
+    // Errors (no such GPU, a driver that cannot open it) come back as errors; a panic
+    // inside candle or cudarc must still never reach PostgreSQL.
     let opened = std::panic::catch_unwind(|| Device::new_cuda(ordinal));
     match opened {
         Ok(Ok(device)) => Ok(device),
         Ok(Err(err)) => Err(no_gpu(ordinal, &err.to_string())),
-        Err(_) => Err(no_gpu(ordinal, "the CUDA driver could not be loaded")),
+        Err(_) => Err(no_gpu(ordinal, "the CUDA driver failed to open it")),
     }
 }
 
