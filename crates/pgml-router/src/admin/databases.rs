@@ -1,4 +1,5 @@
-//! `SHOW DATABASES`: one row per (database, user) pool with its server.
+//! `SHOW DATABASES`: one row per server of each (database, user) pool (a pool of replicas
+//! or shards has several), as PgCat lists them.
 
 use super::ShowCommand;
 use crate::Shared;
@@ -30,15 +31,13 @@ impl ShowCommand for Databases {
     }
 
     fn rows(&self, shared: &Shared) -> Vec<Vec<String>> {
-        shared
-            .pools
-            .all()
-            .iter()
-            .map(|p| {
-                let t = p.target();
-                let current = p.stats.sv_active.get() + p.idle_count() as u64;
-                let flag = |on: bool| if on { "1" } else { "0" }.to_owned();
-                vec![
+        let flag = |on: bool| if on { "1" } else { "0" }.to_owned();
+        let mut rows = Vec::new();
+        for p in shared.pools.all().iter() {
+            for m in p.members() {
+                let t = &m.target;
+                // Each server has pool_size slots of its own.
+                rows.push(vec![
                     p.database.clone(),
                     t.host.clone(),
                     t.port.to_string(),
@@ -49,11 +48,12 @@ impl ShowCommand for Databases {
                     "0".to_owned(),
                     p.mode.as_str().to_owned(),
                     p.pool_size().to_string(),
-                    current.to_string(),
+                    m.servers.snapshot().len().to_string(),
                     flag(p.is_paused()),
                     flag(p.is_disabled()),
-                ]
-            })
-            .collect()
+                ]);
+            }
+        }
+        rows
     }
 }

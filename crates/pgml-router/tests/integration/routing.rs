@@ -321,6 +321,19 @@ async fn shards_by_number_and_by_sharding_key() {
         seen.insert(shard);
     }
     assert!(seen.len() > 1, "30 random picks all gave {seen:?}");
+    // SHOW DATABASES lists every server of the pool: here one per shard.
+    let listed: HashSet<String> = admin_show(port, "DATABASES")
+        .await
+        .into_iter()
+        .filter(|row| row.iter().any(|(k, v)| k == "name" && v == "sharded"))
+        .filter_map(|row| {
+            row.into_iter()
+                .find(|(k, _)| k == "database")
+                .map(|(_, v)| v)
+        })
+        .collect();
+    let expected: HashSet<String> = (0..SHARDS).map(|n| format!("route_shard{n}")).collect();
+    assert_eq!(listed, expected);
     for (key, partition) in &placed {
         c.simple_query(&format!("SET SHARDING KEY TO '{key}'"))
             .await
