@@ -172,11 +172,7 @@ impl ClientRouting {
             end -= 1;
         }
         let head = &sql[..end];
-        let shard_id = routing
-            .shard_id_regex
-            .as_ref()
-            .and_then(|regex| regex.capture(head))
-            .and_then(|value| value.trim().parse::<u32>().ok());
+        let shard_id = routing.shard_id_regex.as_ref().and_then(|r| r.value(head));
         if let Some(shard) = shard_id {
             self.shard = shard;
             return;
@@ -184,12 +180,15 @@ impl ClientRouting {
         let key = routing
             .sharding_key_regex
             .as_ref()
-            .and_then(|regex| regex.capture(head))
-            .and_then(|value| value.trim().parse::<i64>().ok());
+            .and_then(|r| r.value(head));
         if let Some(key) = key {
-            let shard = shard_of(routing.sharding_function, key, pool.shards());
-            self.shard = u32::try_from(shard).unwrap_or(0);
+            self.set_shard(shard_of(routing.sharding_function, key, pool.shards()));
         }
+    }
+
+    /// Makes `shard` (a number below the pool's shard count) the client's shard.
+    fn set_shard(&mut self, shard: usize) {
+        self.shard = u32::try_from(shard).unwrap_or(0);
     }
 
     /// Carries out `command` and appends its answer and ReadyForQuery to `out`.
@@ -200,12 +199,11 @@ impl ClientRouting {
                 set_done(out)
             }
             Command::SetShard(shard) if shard < pool.shards() => {
-                self.shard = u32::try_from(shard).unwrap_or(0);
+                self.set_shard(shard);
                 set_done(out)
             }
             Command::SetAnyShard => {
-                let shard = rand::random_range(0..pool.shards().max(1));
-                self.shard = u32::try_from(shard).unwrap_or(0);
+                self.set_shard(rand::random_range(0..pool.shards().max(1)));
                 set_done(out)
             }
             Command::SetShard(shard) => Err(ClientError::error(
@@ -218,7 +216,7 @@ impl ClientRouting {
             )),
             Command::SetShardingKey(key) => {
                 let shard = shard_of(pool.routing.sharding_function, key, pool.shards());
-                self.shard = u32::try_from(shard).unwrap_or(0);
+                self.set_shard(shard);
                 set_done(out)
             }
             Command::SetPrimaryReads(on) => {

@@ -136,6 +136,12 @@ impl CommentRegex {
     pub fn capture<'t>(&self, text: &'t str) -> Option<&'t str> {
         Some(self.0.captures(text)?.get(1)?.as_str())
     }
+
+    /// The first capture group read as a `T` (surrounding spaces ignored); `None` when
+    /// the regex does not match or the value is not a `T`.
+    pub fn value<T: std::str::FromStr>(&self, text: &str) -> Option<T> {
+        self.capture(text)?.trim().parse().ok()
+    }
 }
 
 /// The routing settings of one `[pools.<db>]`, resolved with their defaults.
