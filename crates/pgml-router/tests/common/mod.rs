@@ -9,7 +9,7 @@
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use pgml_router::config::Config;
 use pgml_router::Router;
@@ -390,6 +390,21 @@ fn append(path: &std::path::Path, text: &str) {
 /// Runs SQL as the superuser, directly on the server.
 pub fn psql_superuser(port: u16, sql: &str) -> String {
     psql_superuser_in(port, "postgres", sql)
+}
+
+/// Creates database `db` on the test server anew and runs `setup` in it, once per test
+/// process (later calls for the same name return at once; tests share the database).
+pub fn fresh_database(db: &str, setup: &str) {
+    static DONE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut done = DONE.lock().unwrap_or_else(|e| e.into_inner());
+    if done.iter().any(|d| d == db) {
+        return;
+    }
+    let port = postgres().port;
+    psql_superuser(port, &format!("DROP DATABASE IF EXISTS {db}"));
+    psql_superuser(port, &format!("CREATE DATABASE {db}"));
+    psql_superuser_in(port, db, setup);
+    done.push(db.to_owned());
 }
 
 /// Runs SQL as the superuser in database `db`, directly on the server.

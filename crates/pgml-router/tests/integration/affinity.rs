@@ -9,19 +9,12 @@ use super::first_value;
 use crate::common::*;
 
 fn affinity_database() {
-    static DONE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    DONE.get_or_init(|| {
-        let port = postgres().port;
-        psql_superuser(port, "DROP DATABASE IF EXISTS affinity_db");
-        psql_superuser(port, "CREATE DATABASE affinity_db");
-        psql_superuser_in(
-            port,
-            "affinity_db",
-            "CREATE SCHEMA pgml; GRANT USAGE ON SCHEMA pgml TO PUBLIC; \
-             CREATE FUNCTION pgml.embed(model text, input text) RETURNS int \
-             LANGUAGE sql VOLATILE AS 'SELECT pg_backend_pid()'",
-        );
-    });
+    fresh_database(
+        "affinity_db",
+        "CREATE SCHEMA pgml; GRANT USAGE ON SCHEMA pgml TO PUBLIC; \
+         CREATE FUNCTION pgml.embed(model text, input text) RETURNS int \
+         LANGUAGE sql VOLATILE AS 'SELECT pg_backend_pid()'",
+    );
 }
 
 async fn router(wait_ms: u64) -> u16 {

@@ -8,17 +8,10 @@ use super::first_value;
 use crate::common::*;
 
 fn mirror_database() {
-    static DONE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    DONE.get_or_init(|| {
-        let port = postgres().port;
-        psql_superuser(port, "DROP DATABASE IF EXISTS mirror_db");
-        psql_superuser(port, "CREATE DATABASE mirror_db");
-        psql_superuser_in(
-            port,
-            "mirror_db",
-            "CREATE TABLE hits (source text); GRANT ALL ON hits TO PUBLIC",
-        );
-    });
+    fresh_database(
+        "mirror_db",
+        "CREATE TABLE hits (source text); GRANT ALL ON hits TO PUBLIC",
+    );
 }
 
 async fn router_with_mirror(mirror_port: u16) -> u16 {

@@ -232,20 +232,12 @@ const SHARDS: usize = 3;
 
 /// Databases `route_shard0..2` on the primary, each with a table `route_data`.
 fn shard_databases() {
-    static DONE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    DONE.get_or_init(|| {
-        let primary = postgres().port;
-        for n in 0..SHARDS {
-            let db = format!("route_shard{n}");
-            psql_superuser(primary, &format!("DROP DATABASE IF EXISTS {db}"));
-            psql_superuser(primary, &format!("CREATE DATABASE {db}"));
-            psql_superuser_in(
-                primary,
-                &db,
-                "CREATE TABLE route_data (id bigint, v text); GRANT ALL ON route_data TO PUBLIC",
-            );
-        }
-    });
+    for n in 0..SHARDS {
+        fresh_database(
+            &format!("route_shard{n}"),
+            "CREATE TABLE route_data (id bigint, v text); GRANT ALL ON route_data TO PUBLIC",
+        );
+    }
 }
 
 /// Where PostgreSQL's own hash partitioning (MODULUS 3) puts each key: `(key, remainder)`.
