@@ -5,7 +5,9 @@
 #   bench/embed.sh [seconds per pgbench run, default 15] [repeats, default 3]
 # Needs the local cluster (./dev run). Ours, through pgbench on one connection:
 #   single   one sentence per SELECT pgml.embed(model, text): sentences/s, p50/p99 latency
-#   batched  64 sentences per SELECT pgml.embed(model, text[]): sentences/s
+#   batched  64 sentences per SELECT pgml.embed(model, text[]): sentences/s, in the default
+#            precision (16-bit integer dense layers on AVX2 CPUs) and in float32
+#            (pgml.embedding_precision)
 source "$(dirname "$0")/../scripts/lib.sh"
 SECONDS_PER_RUN=${1:-15}
 REPEATS=${2:-3}
@@ -29,9 +31,9 @@ cat >"$work/batch.sql" <<SQL
 SELECT count(*) FROM pgml.embed('$MODEL', (SELECT array_agg(s ORDER BY id) FROM bench_sentences WHERE id > :b * 64 AND id <= :b * 64 + 64));
 SQL
 
-run() { # script -> "tps p50_ms p99_ms"
+run() { # script [extra PGOPTIONS] -> "tps p50_ms p99_ms"
     local script=$1
-    PGOPTIONS="-c pgml.embedding_threads=$THREADS" "$PG_BIN/pgbench" -n -h "$PGML_HOST" -p "$PGML_PORT" \
+    PGOPTIONS="-c pgml.embedding_threads=$THREADS ${2:-}" "$PG_BIN/pgbench" -n -h "$PGML_HOST" -p "$PGML_PORT" \
         -U postgres -M prepared -c 1 -j 1 -T "$SECONDS_PER_RUN" -f "$work/$script.sql" \
         --log --log-prefix="$work/log_$script" "$PGML_DB" >"$work/out" 2>&1 || { cat "$work/out" >&2; return 1; }
     local tps n p50 p99
@@ -48,10 +50,12 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # Warm-up: the model loads once per backend; pgbench's connection is a new backend each run,
 # so the first call of each run pays the load (about 0.1 s, reported separately below).
 run single >/dev/null
-: >"$work/ours_single"; : >"$work/ours_batch"; : >"$work/st_single"; : >"$work/st_batch"
+: >"$work/ours_single"; : >"$work/ours_batch"; : >"$work/ours_batch_f32"
+: >"$work/st_single"; : >"$work/st_batch"
 for _ in $(seq "$REPEATS"); do
     run single >>"$work/ours_single"
     run batch >>"$work/ours_batch"
+    run batch "-c pgml.embedding_precision=float32" >>"$work/ours_batch_f32"
     "$PY" "$REPO/bench/embed_python.py" --threads "$THREADS" --batch 64 >"$work/st.json" 2>/dev/null
     "$PY" - "$work/st.json" >>"$work/st_single" <<'PY'
 import json, sys
@@ -72,6 +76,7 @@ o_single=$(cut -d' ' -f1 "$work/ours_single" | median)
 o_p50=$(cut -d' ' -f2 "$work/ours_single" | median)
 o_p99=$(cut -d' ' -f3 "$work/ours_single" | median)
 o_batch=$(cut -d' ' -f1 "$work/ours_batch" | median | awk '{printf "%.1f", $1 * 64}')
+o_batch_f32=$(cut -d' ' -f1 "$work/ours_batch_f32" | median | awk '{printf "%.1f", $1 * 64}')
 s_single=$(cut -d' ' -f1 "$work/st_single" | median)
 s_p50=$(cut -d' ' -f2 "$work/st_single" | median)
 s_p99=$(cut -d' ' -f3 "$work/st_single" | median)
@@ -82,5 +87,6 @@ echo "|---|---:|---:|---:|"
 printf '| one sentence per call, sentences/s | %.0f | %.0f | %s |\n' "$o_single" "$s_single" "$(ratio "$o_single" "$s_single")"
 printf '| one sentence per call, p50 / p99 ms | %s / %s | %s / %s | |\n' "$o_p50" "$o_p99" "$s_p50" "$s_p99"
 printf '| batches of 64, sentences/s | %.0f | %.0f | %s |\n' "$o_batch" "$s_batch" "$(ratio "$o_batch" "$s_batch")"
+printf '| batches of 64, float32, sentences/s | %.0f | %.0f | %s |\n' "$o_batch_f32" "$s_batch" "$(ratio "$o_batch_f32" "$s_batch")"
 echo "model load in a backend (first call): ${load_ms} ms; threads: $THREADS; $REPEATS repeats, medians"
 psql_pgml -d "$PGML_DB" -qc "DROP TABLE bench_sentences"

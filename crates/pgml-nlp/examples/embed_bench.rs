@@ -4,7 +4,8 @@
 //!
 //! ```text
 //! cargo run --release -p pgml-nlp --example embed_bench [--features cuda] -- \
-//!     [--device cpu|cuda] [--n 1000] [--batch 64] [--threads 2] [--repeats 3]
+//!     [--device cpu|cuda] [--precision int16|float32] [--n 1000] [--batch 64] [--threads 2] \
+//!     [--repeats 3] [--singles N]
 //! ```
 //! Model: `$PGML_MODEL_DIR/sentence-transformers/all-MiniLM-L6-v2`; sentences:
 //! bench/data/sentences.txt.
@@ -12,14 +13,18 @@
 use std::time::Instant;
 
 use pgml_nlp::device::ComputeDevice;
-use pgml_nlp::embed::{EmbedOptions, Embedder};
+use pgml_nlp::embed::{EmbedOptions, Embedder, Precision};
 use pgml_nlp::store::ModelStore;
 
 const MODEL: &str = "sentence-transformers/all-MiniLM-L6-v2";
 
 struct Args {
     device: ComputeDevice,
+    /// None: the fastest for the device.
+    precision: Option<Precision>,
     n: usize,
+    /// Sentences embedded one per call (default all `n`; 0 skips that mode).
+    singles: Option<usize>,
     batch: usize,
     threads: usize,
     repeats: usize,
@@ -28,7 +33,9 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         device: ComputeDevice::Cpu,
+        precision: None,
         n: 1000,
+        singles: None,
         batch: 64,
         threads: 2,
         repeats: 3,
@@ -39,7 +46,15 @@ fn parse_args() -> Result<Args, String> {
         let number = || value.parse::<usize>().map_err(|e| format!("{flag}: {e}"));
         match flag.as_str() {
             "--device" => args.device = ComputeDevice::parse(&value).map_err(|e| e.to_string())?,
+            "--precision" => {
+                args.precision = Some(match value.as_str() {
+                    "int16" => Precision::Int16,
+                    "float32" => Precision::Float32,
+                    other => return Err(format!("--precision {other}: int16 or float32")),
+                })
+            }
             "--n" => args.n = number()?,
+            "--singles" => args.singles = Some(number()?),
             "--batch" => args.batch = number()?.max(1),
             "--threads" => args.threads = number()?,
             "--repeats" => args.repeats = number()?.max(1),
@@ -72,7 +87,11 @@ fn main() -> Result<(), String> {
         .resolve(MODEL)
         .map_err(|e| e.to_string())?;
     let started = Instant::now();
-    let embedder = Embedder::load(&model.path, args.device).map_err(|e| e.to_string())?;
+    let precision = args
+        .precision
+        .unwrap_or_else(|| Precision::fastest(args.device));
+    let embedder = Embedder::load_with_precision(&model.path, args.device, precision)
+        .map_err(|e| e.to_string())?;
     let load_ms = started.elapsed().as_secs_f64() * 1000.0;
     let options = EmbedOptions {
         device: args.device,
@@ -91,7 +110,8 @@ fn main() -> Result<(), String> {
 
     let mut latencies = Vec::with_capacity(sentences.len());
     let all = Instant::now();
-    for s in sentences {
+    let singles = &sentences[..args.singles.unwrap_or(sentences.len()).min(sentences.len())];
+    for s in singles {
         let t = Instant::now();
         embed(&[s])?;
         latencies.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -99,18 +119,21 @@ fn main() -> Result<(), String> {
     let wall = all.elapsed().as_secs_f64();
     latencies.sort_by(f64::total_cmp);
     let common = format!(
-        "\"engine\": \"pgml-nlp\", \"device\": \"{}\", \"threads\": {}, \"n\": {}",
+        "\"engine\": \"pgml-nlp\", \"device\": \"{}\", \"precision\": \"{precision:?}\", \
+         \"threads\": {}, \"n\": {}",
         args.device,
         args.threads,
         sentences.len()
     );
-    println!(
-        "{{{common}, \"mode\": \"single\", \"sentences_per_s\": {:.1}, \"p50_ms\": {:.2}, \
+    if !singles.is_empty() {
+        println!(
+            "{{{common}, \"mode\": \"single\", \"sentences_per_s\": {:.1}, \"p50_ms\": {:.2}, \
          \"p99_ms\": {:.2}, \"load_ms\": {load_ms:.1}}}",
-        sentences.len() as f64 / wall,
-        percentile(&latencies, 50.0),
-        percentile(&latencies, 99.0),
-    );
+            singles.len() as f64 / wall,
+            percentile(&latencies, 50.0),
+            percentile(&latencies, 99.0),
+        );
+    }
 
     let mut runs = Vec::new();
     for _ in 0..args.repeats {

@@ -8,9 +8,105 @@
 //!   absolute error 3e-7, about 1.4e-6 evaluated in f32) that the compiler vectorises, where the exact scalar `erf`
 //!   took about a seventh of the encoder's time.
 
+use crate::device::ComputeDevice;
+use crate::quantized::QuantizedLinear;
 use candle_core::{CpuStorage, CustomOp1, DType, Layout, Module, Result, Shape, Tensor};
-use candle_nn::{embedding, layer_norm, linear, Embedding, LayerNorm, Linear, VarBuilder};
+use candle_nn::{embedding, layer_norm, Embedding, LayerNorm, Linear, VarBuilder};
 use candle_transformers::models::bert::{Config, HiddenAct};
+
+/// How the dense layers multiply: in f32 (candle), or in 16-bit integers (see `quantized`:
+/// about 1.4x faster on AVX2 CPUs, embeddings within 1e-4 cosine of f32's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Precision {
+    Float32,
+    Int16,
+}
+
+impl Precision {
+    /// 16-bit integers on CPUs with AVX2, f32 everywhere else (GPUs, older CPUs).
+    pub fn fastest(device: ComputeDevice) -> Self {
+        if device.is_cpu() && crate::quantized::available() {
+            Precision::Int16
+        } else {
+            Precision::Float32
+        }
+    }
+}
+
+/// A dense layer in the encoder's chosen precision.
+enum Dense {
+    Float(Linear),
+    Int(QuantizedLinear),
+}
+
+impl Dense {
+    fn new(weight: Tensor, bias: Tensor, precision: Precision) -> Result<Self> {
+        Ok(match precision {
+            Precision::Float32 => Dense::Float(Linear::new(weight, Some(bias))),
+            Precision::Int16 => {
+                let (outputs, inputs) = weight.dims2()?;
+                let weight = weight.flatten_all()?.to_vec1::<f32>()?;
+                let bias = bias.to_vec1::<f32>()?;
+                Dense::Int(
+                    QuantizedLinear::new(&weight, Some(&bias), outputs, inputs)
+                        .map_err(candle_core::Error::Msg)?,
+                )
+            }
+        })
+    }
+
+    fn load(vb: VarBuilder, inputs: usize, outputs: usize, precision: Precision) -> Result<Self> {
+        let weight = vb.get((outputs, inputs), "weight")?;
+        let bias = vb.get(outputs, "bias")?;
+        Dense::new(weight, bias, precision)
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Dense::Float(linear) => {
+                tensor_bytes(linear.weight()) + linear.bias().map_or(0, tensor_bytes)
+            }
+            Dense::Int(layer) => layer.bytes(),
+        }
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        match self {
+            Dense::Float(linear) => linear.forward(x),
+            Dense::Int(layer) => x.apply_op1_no_bwd(layer),
+        }
+    }
+}
+
+impl CustomOp1 for QuantizedLinear {
+    fn name(&self) -> &'static str {
+        "pgml-dense-int16"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let CpuStorage::F32(values) = storage else {
+            return Err(candle_core::Error::Msg("dense: f32 tensors only".into()));
+        };
+        let Some((start, end)) = layout.contiguous_offsets() else {
+            return Err(candle_core::Error::Msg(
+                "dense: contiguous tensors only".into(),
+            ));
+        };
+        let mut dims = layout.shape().dims().to_vec();
+        if dims.last() != Some(&self.inputs()) {
+            return Err(candle_core::Error::Msg(format!(
+                "dense: input {:?} for {} inputs",
+                dims,
+                self.inputs()
+            )));
+        }
+        let out = self.forward(&values[start..end]);
+        if let Some(last) = dims.last_mut() {
+            *last = self.outputs();
+        }
+        Ok((CpuStorage::F32(out), Shape::from(dims)))
+    }
+}
 
 /// Token, position and segment embeddings, summed and normalised.
 struct Embeddings {
@@ -58,19 +154,19 @@ impl Embeddings {
 /// One transformer layer: self-attention, then the feed-forward block, each with a residual
 /// connection and layer normalisation (post-norm, as BERT does).
 struct Layer {
-    qkv: Linear,
+    qkv: Dense,
     heads: usize,
     head_dim: usize,
-    attention_out: Linear,
+    attention_out: Dense,
     attention_norm: LayerNorm,
-    intermediate: Linear,
+    intermediate: Dense,
     activation: HiddenAct,
-    output: Linear,
+    output: Dense,
     output_norm: LayerNorm,
 }
 
 impl Layer {
-    fn load(vb: VarBuilder, config: &Config) -> Result<Self> {
+    fn load(vb: VarBuilder, config: &Config, precision: Precision) -> Result<Self> {
         let hidden = config.hidden_size;
         let attention = vb.pp("attention");
         let projections = attention.pp("self");
@@ -79,27 +175,30 @@ impl Layer {
             Ok((p.get((hidden, hidden), "weight")?, p.get(hidden, "bias")?))
         };
         let (q, k, v) = (part("query")?, part("key")?, part("value")?);
-        let qkv = Linear::new(
+        let qkv = Dense::new(
             Tensor::cat(&[&q.0, &k.0, &v.0], 0)?,
-            Some(Tensor::cat(&[&q.1, &k.1, &v.1], 0)?),
-        );
+            Tensor::cat(&[&q.1, &k.1, &v.1], 0)?,
+            precision,
+        )?;
         let output = attention.pp("output");
         Ok(Layer {
             qkv,
             heads: config.num_attention_heads,
             head_dim: hidden / config.num_attention_heads,
-            attention_out: linear(hidden, hidden, output.pp("dense"))?,
+            attention_out: Dense::load(output.pp("dense"), hidden, hidden, precision)?,
             attention_norm: layer_norm(hidden, config.layer_norm_eps, output.pp("LayerNorm"))?,
-            intermediate: linear(
+            intermediate: Dense::load(
+                vb.pp("intermediate").pp("dense"),
                 hidden,
                 config.intermediate_size,
-                vb.pp("intermediate").pp("dense"),
+                precision,
             )?,
             activation: config.hidden_act,
-            output: linear(
+            output: Dense::load(
+                vb.pp("output").pp("dense"),
                 config.intermediate_size,
                 hidden,
-                vb.pp("output").pp("dense"),
+                precision,
             )?,
             output_norm: layer_norm(
                 hidden,
@@ -139,23 +238,29 @@ impl Layer {
     }
 }
 
+fn tensor_bytes(t: &Tensor) -> usize {
+    t.elem_count() * t.dtype().size_in_bytes()
+}
+
 /// A BERT encoder: the token vectors of the last layer for each input.
 pub struct Bert {
     embeddings: Embeddings,
     layers: Vec<Layer>,
+    hidden: usize,
 }
 
 impl Bert {
     /// Loads the weights of a Hugging Face BERT checkpoint (with or without the `bert.`
     /// prefix, as candle-transformers accepts them).
-    pub fn load(vb: VarBuilder, config: &Config) -> Result<Self> {
+    pub fn load(vb: VarBuilder, config: &Config, precision: Precision) -> Result<Self> {
         let load = |vb: VarBuilder| -> Result<Bert> {
             let encoder = vb.pp("encoder").pp("layer");
             Ok(Bert {
                 embeddings: Embeddings::load(vb.pp("embeddings"), config)?,
                 layers: (0..config.num_hidden_layers)
-                    .map(|i| Layer::load(encoder.pp(i.to_string()), config))
+                    .map(|i| Layer::load(encoder.pp(i.to_string()), config, precision))
                     .collect::<Result<_>>()?,
+                hidden: config.hidden_size,
             })
         };
         match load(vb.clone()) {
@@ -164,6 +269,37 @@ impl Bert {
                 let prefix = config.model_type.as_deref().unwrap_or("bert");
                 load(vb.pp(prefix)).map_err(|_| unprefixed)
             }
+        }
+    }
+
+    /// Memory the weights hold (f32 tables and norms, dense layers in their precision).
+    pub fn bytes(&self) -> usize {
+        let e = &self.embeddings;
+        let tables = [&e.words, &e.positions, &e.segments]
+            .iter()
+            .map(|t| tensor_bytes(t.embeddings()))
+            .sum::<usize>();
+        // Each layer norm: a weight and a bias of `hidden` floats.
+        let norm = 2 * self.hidden * 4;
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| {
+                l.qkv.bytes()
+                    + l.attention_out.bytes()
+                    + l.intermediate.bytes()
+                    + l.output.bytes()
+                    + 2 * norm
+            })
+            .sum::<usize>();
+        tables + norm + layers
+    }
+
+    /// Whether the dense layers multiply in f32 or 16-bit integers.
+    pub fn precision(&self) -> Precision {
+        match self.layers.first().map(|l| &l.qkv) {
+            Some(Dense::Int(_)) => Precision::Int16,
+            _ => Precision::Float32,
         }
     }
 

@@ -7,6 +7,7 @@ pub mod device;
 pub mod embed;
 pub mod generate;
 mod options;
+pub mod quantized;
 pub mod store;
 pub mod tokens;
 pub mod vector;

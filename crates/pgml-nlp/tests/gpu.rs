@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use pgml_core::SqlState;
 use pgml_nlp::device::ComputeDevice;
-use pgml_nlp::embed::{EmbedOptions, Embedder};
+use pgml_nlp::embed::{EmbedOptions, Embedder, Precision};
 use pgml_nlp::store::ModelStore;
 use serde_json::Value;
 
@@ -22,7 +22,8 @@ const MINILM: &str = "sentence-transformers/all-MiniLM-L6-v2";
 fn load(device: ComputeDevice) -> Embedder {
     let dir = std::env::var("PGML_MODEL_DIR").unwrap_or_else(|_| "/var/cache/pgml/models".into());
     let model = ModelStore::new(dir).resolve(MINILM).unwrap();
-    Embedder::load(&model.path, device).unwrap()
+    // f32 on both sides: the GPU's results are compared with the CPU's to rounding.
+    Embedder::load_with_precision(&model.path, device, Precision::Float32).unwrap()
 }
 
 fn reference() -> Value {

@@ -10,7 +10,7 @@ use std::rc::Rc;
 
 use pgml_nlp::chunk::chunk;
 use pgml_nlp::device::ComputeDevice;
-use pgml_nlp::embed::{EmbedOptions, Embedder};
+use pgml_nlp::embed::{EmbedOptions, Embedder, Precision};
 use pgml_nlp::generate::llama::LlamaGenerator;
 use pgml_nlp::generate::{
     collect, output_prefix, ChatMessage, GenerationParams, Prompt, TextGenerator, TokenStream,
@@ -36,10 +36,14 @@ fn data(name: &str) -> Value {
 }
 
 fn embedder() -> Embedder {
+    embedder_in(Precision::fastest(ComputeDevice::Cpu))
+}
+
+fn embedder_in(precision: Precision) -> Embedder {
     let model = store()
         .resolve(MINILM)
         .expect("the set-up command installs all-MiniLM-L6-v2 (scripts/models.sh)");
-    Embedder::load(&model.path, ComputeDevice::Cpu).unwrap()
+    Embedder::load_with_precision(&model.path, ComputeDevice::Cpu, precision).unwrap()
 }
 
 fn generator() -> Rc<LlamaGenerator> {
@@ -56,10 +60,20 @@ fn cosine(a: &[f32], b: &[f64]) -> f64 {
     dot / (na * nb)
 }
 
+/// f32 agrees with PyTorch's f32 to rounding; 16-bit integer dense layers (the default on AVX2
+/// CPUs) within 1e-4, ten times inside the 0.999 the embeddings issue asks for.
 #[test]
 fn embeddings_match_sentence_transformers() {
+    embeddings_match_reference(Precision::Float32, 0.99999);
+    if Precision::fastest(ComputeDevice::Cpu) == Precision::Int16 {
+        embeddings_match_reference(Precision::Int16, 0.9999);
+    }
+}
+
+fn embeddings_match_reference(precision: Precision, threshold: f64) {
     let reference = data("minilm_reference.json");
-    let embedder = embedder();
+    let embedder = embedder_in(precision);
+    assert_eq!(embedder.precision(), precision);
     assert_eq!(embedder.dimensions(), 384);
     let cases = reference["cases"].as_array().unwrap();
     assert!(cases.len() >= 20);
@@ -97,9 +111,12 @@ fn embeddings_match_sentence_transformers() {
             .unwrap();
         let similarity = cosine(&got, &expected);
         worst = worst.min(similarity);
-        assert!(similarity > 0.99999, "{text:?}: cosine {similarity}");
+        assert!(
+            similarity > threshold,
+            "{precision:?} {text:?}: cosine {similarity}"
+        );
     }
-    eprintln!("worst cosine similarity vs sentence-transformers: {worst:.6}");
+    eprintln!("{precision:?}: worst cosine similarity vs sentence-transformers: {worst:.6}");
 }
 
 #[test]

@@ -2,7 +2,9 @@
 
 use std::ffi::CString;
 
-use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
+use pgml_nlp::device::ComputeDevice;
+use pgml_nlp::embed::Precision;
+use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting, PostgresGucEnum};
 
 /// `pgml.model_cache_size`: how much memory (MB, measured as the models' stored size) each
 /// backend may spend on deserialised models before it drops the least recently used.
@@ -25,6 +27,21 @@ pub static GENERATION_THREADS: GucSetting<i32> = GucSetting::<i32>::new(0);
 /// `pgml.embedding_threads`: CPU threads one backend uses for embeddings; 0 means all cores
 /// (its workers sleep when idle, so sharing cores costs little).
 pub static EMBEDDING_THREADS: GucSetting<i32> = GucSetting::<i32>::new(0);
+
+/// `pgml.embedding_precision`: how the encoders' dense layers multiply on the CPU.
+#[derive(PostgresGucEnum, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum EmbeddingPrecision {
+    /// 16-bit integers where the CPU has AVX2, f32 elsewhere (and always on GPUs).
+    #[name = c"auto"]
+    Auto,
+    #[name = c"int16"]
+    Int16,
+    #[name = c"float32"]
+    Float32,
+}
+
+pub static EMBEDDING_PRECISION: GucSetting<EmbeddingPrecision> =
+    GucSetting::<EmbeddingPrecision>::new(EmbeddingPrecision::Auto);
 
 /// `pgml.predict_batch_threads`: CPU threads `pgml.predict_batch` gives XGBoost and LightGBM
 /// for large batches; 1 by default because many backends predict at once and OpenMP's workers
@@ -99,6 +116,14 @@ pub fn init() {
         GucContext::Userset,
         GucFlags::default(),
     );
+    GucRegistry::define_enum_guc(
+        c"pgml.embedding_precision",
+        c"How embedding models multiply on the CPU: auto, int16 or float32.",
+        c"int16 runs the encoder's dense layers in 16-bit integers (AVX2; about 1.3x the batched throughput of float32, embeddings within 1e-4 cosine of float32's); auto picks int16 where the CPU has AVX2 and float32 elsewhere. GPUs always use float32. A model loaded in one precision stays cached beside the other.",
+        &EMBEDDING_PRECISION,
+        GucContext::Userset,
+        GucFlags::default(),
+    );
     GucRegistry::define_int_guc(
         c"pgml.predict_batch_threads",
         c"CPU threads pgml.predict_batch uses for XGBoost and LightGBM models (0: all cores).",
@@ -164,6 +189,15 @@ pub fn generation_threads() -> usize {
     match usize::try_from(GENERATION_THREADS.get()) {
         Ok(n) if n > 0 => n,
         _ => (cores() / 2).max(1),
+    }
+}
+
+/// The precision an encoder loads in on `device`.
+pub fn embedding_precision(device: ComputeDevice) -> Precision {
+    match EMBEDDING_PRECISION.get() {
+        EmbeddingPrecision::Auto => Precision::fastest(device),
+        EmbeddingPrecision::Int16 => Precision::Int16,
+        EmbeddingPrecision::Float32 => Precision::Float32,
     }
 }
 

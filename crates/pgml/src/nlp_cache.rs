@@ -11,6 +11,7 @@ use std::time::Instant;
 use pgml_core::{Error, Result};
 use pgml_nlp::device::ComputeDevice;
 use pgml_nlp::embed::Embedder;
+use pgml_nlp::embed::Precision;
 use pgml_nlp::generate::llama::LlamaGenerator;
 use pgml_nlp::generate::TextGenerator;
 use pgml_nlp::store::{InstalledModel, ModelKind};
@@ -129,18 +130,14 @@ fn wrong_kind(model: &InstalledModel, wanted: &str) -> Error {
     )
 }
 
-/// The embedding model `name` on `device`, loaded on first use. One entry per device: the
-/// same model on the CPU and on a GPU are two loads.
-pub fn embedder(name: &str, device: ComputeDevice) -> Result<Rc<Embedder>> {
+/// The embedding model `name` on `device` in `precision`, loaded on first use. One entry per
+/// device and precision: the same model on the CPU and on a GPU are two loads.
+pub fn embedder(name: &str, device: ComputeDevice, precision: Precision) -> Result<Rc<Embedder>> {
     let model = inference::store().resolve(name)?;
     if model.kind != ModelKind::HuggingFace {
         return Err(wrong_kind(&model, "embed"));
     }
-    let key = if device.is_cpu() {
-        model.path.clone()
-    } else {
-        PathBuf::from(format!("{}@{device}", model.path.display()))
-    };
+    let key = PathBuf::from(format!("{}@{device}/{precision:?}", model.path.display()));
     get_or_load(
         &model,
         key,
@@ -148,7 +145,7 @@ pub fn embedder(name: &str, device: ComputeDevice) -> Result<Rc<Embedder>> {
             Loaded::Embedder(e) => Some(Rc::clone(e)),
             _ => None,
         },
-        || inference::step(|| Embedder::load(&model.path, device)),
+        || inference::step(|| Embedder::load_with_precision(&model.path, device, precision)),
         Loaded::Embedder,
         Embedder::bytes,
     )
@@ -198,10 +195,7 @@ pub fn entries() -> Vec<CachedTransformer> {
             .values()
             .map(|e| {
                 let (kind, engine) = match &e.loaded {
-                    Loaded::Embedder(m) if m.device().is_cpu() => {
-                        ("embedding", "candle".to_string())
-                    }
-                    Loaded::Embedder(m) => ("embedding", format!("candle ({})", m.device())),
+                    Loaded::Embedder(m) => ("embedding", embedding_engine(m)),
                     Loaded::Generator(_) => ("text-generation", "llama.cpp".to_string()),
                     Loaded::Tokenizer(_) => ("tokenizer", "tokenizers".to_string()),
                 };
@@ -217,6 +211,15 @@ pub fn entries() -> Vec<CachedTransformer> {
             })
             .collect()
     })
+}
+
+/// "candle" for the f32 CPU encoder, else what differs: "candle (int16)", "candle (cuda:0)".
+fn embedding_engine(model: &Embedder) -> String {
+    match (model.device().is_cpu(), model.precision()) {
+        (true, Precision::Float32) => "candle".to_string(),
+        (true, Precision::Int16) => "candle (int16)".to_string(),
+        (false, _) => format!("candle ({})", model.device()),
+    }
 }
 
 /// Drops every loaded model; returns how many.

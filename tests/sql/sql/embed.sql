@@ -45,6 +45,22 @@ FROM pgml.cached_models() WHERE kind <> 'tabular';
 SELECT pgml.clear_cache() >= 1 AS cleared;
 SELECT count(*) FROM pgml.cached_models();
 
+-- pgml.embedding_precision: auto (16-bit integer dense layers on AVX2 CPUs) or float32; the
+-- two agree within 1e-4 cosine, and each is cached on its own
+CREATE TEMP TABLE precisions AS
+SELECT current_setting('pgml.embedding_precision') AS precision,
+       pgml.embed('sentence-transformers/all-MiniLM-L6-v2', 'The quick brown fox jumps over the lazy dog') AS e;
+SET pgml.embedding_precision = float32;
+INSERT INTO precisions
+SELECT current_setting('pgml.embedding_precision'),
+       pgml.embed('sentence-transformers/all-MiniLM-L6-v2', 'The quick brown fox jumps over the lazy dog');
+SELECT a.precision, b.precision, pgml.cosine_similarity(a.e, b.e) > 0.9999 AS agree, a.e <> b.e AS differ
+FROM precisions a JOIN precisions b ON a.precision = 'auto' AND b.precision = 'float32';
+SELECT algorithm, bytes FROM pgml.cached_models() WHERE kind = 'embedding' ORDER BY algorithm;
+SET pgml.embedding_precision = int8;
+RESET pgml.embedding_precision;
+DROP TABLE precisions;
+
 -- bad input
 \set VERBOSITY default
 SELECT pgml.embed('nobody/no-such-model', 'x');

@@ -10,7 +10,8 @@ use crate::{guc, inference, nlp_cache};
 
 fn embed_texts(transformer: &str, texts: &[&str], kwargs: &JsonB) -> Result<Vec<Vec<f32>>> {
     let options = EmbedOptions::from_kwargs(&kwargs.0)?;
-    let embedder = nlp_cache::embedder(transformer, options.device)?;
+    let precision = guc::embedding_precision(options.device);
+    let embedder = nlp_cache::embedder(transformer, options.device, precision)?;
     embedder.embed(
         texts,
         &options,
