@@ -84,28 +84,38 @@ impl CustomOp1 for QuantizedLinear {
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let CpuStorage::F32(values) = storage else {
-            return Err(candle_core::Error::Msg("dense: f32 tensors only".into()));
-        };
-        let Some((start, end)) = layout.contiguous_offsets() else {
-            return Err(candle_core::Error::Msg(
-                "dense: contiguous tensors only".into(),
-            ));
-        };
-        let mut dims = layout.shape().dims().to_vec();
-        if dims.last() != Some(&self.inputs()) {
-            return Err(candle_core::Error::Msg(format!(
-                "dense: input {:?} for {} inputs",
-                dims,
-                self.inputs()
-            )));
-        }
-        let out = self.forward(&values[start..end]);
-        if let Some(last) = dims.last_mut() {
-            *last = self.outputs();
-        }
-        Ok((CpuStorage::F32(out), Shape::from(dims)))
+        dense_cpu_fwd(self, storage, layout, |v| v)
     }
+}
+
+/// An integer dense layer on candle's CPU storage, `then` applied to each output.
+fn dense_cpu_fwd(
+    layer: &QuantizedLinear,
+    storage: &CpuStorage,
+    layout: &Layout,
+    then: impl Fn(f32) -> f32 + Copy,
+) -> Result<(CpuStorage, Shape)> {
+    let CpuStorage::F32(values) = storage else {
+        return Err(candle_core::Error::Msg("dense: f32 tensors only".into()));
+    };
+    let Some((start, end)) = layout.contiguous_offsets() else {
+        return Err(candle_core::Error::Msg(
+            "dense: contiguous tensors only".into(),
+        ));
+    };
+    let mut dims = layout.shape().dims().to_vec();
+    if dims.last() != Some(&layer.inputs()) {
+        return Err(candle_core::Error::Msg(format!(
+            "dense: input {:?} for {} inputs",
+            dims,
+            layer.inputs()
+        )));
+    }
+    let out = layer.forward_then(&values[start..end], then);
+    if let Some(last) = dims.last_mut() {
+        *last = layer.outputs();
+    }
+    Ok((CpuStorage::F32(out), Shape::from(dims)))
 }
 
 /// Token, position and segment embeddings, summed and normalised.
@@ -232,7 +242,11 @@ impl Layer {
         let attended = self
             .attention_norm
             .forward(&(self.attention_out.forward(&context)? + x)?)?;
-        let inner = activate(&self.intermediate.forward(&attended)?, self.activation)?;
+        let inner = match (&self.intermediate, self.activation) {
+            // GELU as the integer layer writes its outputs: one pass over them fewer.
+            (Dense::Int(layer), HiddenAct::Gelu) => attended.apply_op1_no_bwd(&GeluAfter(layer))?,
+            (dense, activation) => activate(&dense.forward(&attended)?, activation)?,
+        };
         self.output_norm
             .forward(&(self.output.forward(&inner)? + attended)?)
     }
@@ -326,6 +340,19 @@ fn activate(x: &Tensor, activation: HiddenAct) -> Result<Tensor> {
         HiddenAct::Gelu => x.gelu_erf(),
         HiddenAct::GeluApproximate => x.gelu(),
         HiddenAct::Relu => x.relu(),
+    }
+}
+
+/// An integer dense layer followed by GELU, in one custom op.
+struct GeluAfter<'a>(&'a QuantizedLinear);
+
+impl CustomOp1 for GeluAfter<'_> {
+    fn name(&self) -> &'static str {
+        "pgml-dense-int16-gelu"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        dense_cpu_fwd(self.0, storage, layout, gelu)
     }
 }
 

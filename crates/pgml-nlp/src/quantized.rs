@@ -107,6 +107,12 @@ impl QuantizedLinear {
 
     /// `x`: `rows x inputs` row-major; returns `rows x outputs`.
     pub fn forward(&self, x: &[f32]) -> Vec<f32> {
+        self.forward_then(x, |v| v)
+    }
+
+    /// [`forward`](Self::forward) with `then` applied to each output as it is written (an
+    /// activation function, without another pass over the outputs).
+    pub fn forward_then(&self, x: &[f32], then: impl Fn(f32) -> f32 + Copy) -> Vec<f32> {
         let rows = x.len() / self.inputs.max(1);
         let mut out = vec![0f32; rows * self.outputs];
         let row_block = (ROW_BLOCK_BYTES / (self.pairs * 4)).clamp(1, rows.max(1));
@@ -130,7 +136,14 @@ impl QuantizedLinear {
                     let count = ROWS.min(n - first);
                     let mut sums = [[0i32; PANEL]; ROWS];
                     self.panel_sums(panel, &quantized, first, &mut sums, avx2);
-                    self.store(panel, &sums[..count], &row_scales[first..], first, out);
+                    self.store(
+                        panel,
+                        &sums[..count],
+                        &row_scales[first..],
+                        first,
+                        out,
+                        then,
+                    );
                 }
             }
         }
@@ -179,6 +192,7 @@ impl QuantizedLinear {
         row_scales: &[f32],
         first: usize,
         out: &mut [f32],
+        then: impl Fn(f32) -> f32,
     ) {
         let channel0 = panel * PANEL;
         let channels = PANEL.min(self.outputs - channel0);
@@ -193,7 +207,7 @@ impl QuantizedLinear {
                 .zip(scales)
                 .zip(bias)
             {
-                *o = s as f32 * (row_scale * w) + b;
+                *o = then(s as f32 * (row_scale * w) + b);
             }
         }
     }
@@ -211,11 +225,8 @@ fn levels(width: usize) -> (i32, i32) {
 /// Quantizes one row into `out` (its length rounded up to a pair; the pad stays zero) and
 /// returns the scale that maps the integers back.
 fn quantize_row(row: &[f32], out: &mut [i16], levels: f32, avx2: bool) -> f32 {
-    // The sum is only there to notice NaN and infinity (max ignores NaN).
-    let (max, sum) = row
-        .iter()
-        .fold((0f32, 0f32), |(m, s), &v| (m.max(v.abs()), s + v));
-    if !sum.is_finite() || !max.is_finite() {
+    let (max, nan) = max_abs(row);
+    if nan || !max.is_finite() {
         out.fill(0);
         // Let NaN and infinity show in the output instead of quantizing garbage.
         return f32::NAN;
@@ -241,6 +252,31 @@ fn quantize_row(row: &[f32], out: &mut [i16], levels: f32, avx2: bool) -> f32 {
 /// Whether this CPU runs the integer kernel (AVX2); elsewhere f32 is faster.
 pub fn available() -> bool {
     has_avx2()
+}
+
+/// The largest |value| and whether any is NaN, in 8 independent lanes so that the compiler
+/// vectorises it (a plain fold is one long chain of dependent operations).
+fn max_abs(row: &[f32]) -> (f32, bool) {
+    let mut max = [0f32; 8];
+    let mut nan = [false; 8];
+    let chunks = row.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for i in 0..8 {
+            let a = chunk[i].abs();
+            max[i] = if a > max[i] { a } else { max[i] };
+            nan[i] |= a.is_nan();
+        }
+    }
+    for &v in rest {
+        let a = v.abs();
+        max[0] = if a > max[0] { a } else { max[0] };
+        nan[0] |= a.is_nan();
+    }
+    (
+        max.iter().fold(0f32, |m, &v| if v > m { v } else { m }),
+        nan.iter().any(|&n| n),
+    )
 }
 
 fn has_avx2() -> bool {
@@ -431,6 +467,32 @@ mod tests {
                 "{out:?}"
             );
         }
+    }
+
+    #[test]
+    fn then_is_applied_to_every_output() {
+        let (rows, inputs, outputs) = (50, 64, 35);
+        let layer = QuantizedLinear::new(
+            &values(outputs * inputs, 6, 1.0),
+            Some(&values(outputs, 7, 1.0)),
+            outputs,
+            inputs,
+        )
+        .unwrap();
+        let x = values(rows * inputs, 8, 2.0);
+        let plain: Vec<f32> = layer.forward(&x).iter().map(|v| v.max(0.0)).collect();
+        assert_eq!(layer.forward_then(&x, |v| v.max(0.0)), plain);
+    }
+
+    #[test]
+    fn max_abs_sees_every_lane_and_nan() {
+        let mut row = vec![0.5f32; 21];
+        row[13] = -3.0;
+        assert_eq!(max_abs(&row), (3.0, false));
+        row[20] = -4.0; // in the remainder after the lanes of 8
+        assert_eq!(max_abs(&row), (4.0, false));
+        row[5] = f32::NAN;
+        assert!(max_abs(&row).1);
     }
 
     #[test]
