@@ -8,11 +8,13 @@
 //! activations ±2047 per row), which keeps the embeddings within 1e-4 of f32's (cosine),
 //! checked against sentence-transformers' vectors in `tests/models.rs`.
 //!
-//! Layout: activations are quantized per row (one scale per token) into i16 rows of even
-//! length; weights per output channel, packed at load into panels of 16 output channels, each
-//! holding for every pair of inputs (k, k+1) the 16 channels' two weights side by side, so one
-//! 32-bit broadcast of an activation pair times one panel row gives 8 channels' partial sums.
-//! The kernel computes 6 rows x 16 channels at a time in 12 accumulator registers.
+//! Layout: activations are quantized per row (one scale per token) and stored in groups of 6
+//! rows, pair of inputs (k, k+1) by pair, the 6 rows' pairs side by side (one 32-bit word
+//! each); weights per output channel, packed at load into panels of 16 output channels, each
+//! holding for every pair of inputs the 16 channels' two weights side by side, so one 32-bit
+//! broadcast of an activation pair times one panel row gives 8 channels' partial sums. The
+//! kernel computes 6 rows x 16 channels at a time in 12 accumulator registers, reading both
+//! operands as two sequential streams.
 
 /// Output channels per panel (two AVX2 registers of 8 x i32).
 const PANEL: usize = 16;
@@ -117,7 +119,8 @@ impl QuantizedLinear {
         let mut out = vec![0f32; rows * self.outputs];
         let row_block = (ROW_BLOCK_BYTES / (self.pairs * 4)).clamp(1, rows.max(1));
         let row_block = row_block.div_ceil(ROWS) * ROWS;
-        let mut quantized = vec![0i16; row_block * self.pairs * 2];
+        let mut row = vec![0i16; self.pairs * 2];
+        let mut groups = vec![0i32; row_block * self.pairs];
         let mut row_scales = vec![0f32; row_block];
         let avx2 = has_avx2();
         for (x, out) in x
@@ -125,17 +128,19 @@ impl QuantizedLinear {
             .zip(out.chunks_mut(row_block * self.outputs))
         {
             let n = x.len() / self.inputs;
-            for (r, row) in x.chunks_exact(self.inputs).enumerate() {
-                let q = &mut quantized[r * self.pairs * 2..(r + 1) * self.pairs * 2];
-                row_scales[r] = quantize_row(row, q, self.activation_levels, avx2);
+            // Rows past `n` in the last group are zeros (multiplied, never written out).
+            groups[..n.div_ceil(ROWS) * ROWS * self.pairs].fill(0);
+            for (r, values) in x.chunks_exact(self.inputs).enumerate() {
+                row_scales[r] = quantize_row(values, &mut row, self.activation_levels, avx2);
+                let group = &mut groups[(r / ROWS) * ROWS * self.pairs..][..ROWS * self.pairs];
+                place_row(&row, group, r % ROWS);
             }
-            // Rows past `n` in the last group of ROWS read stale (finite) values and are
-            // never written out.
             for panel in 0..self.outputs.div_ceil(PANEL) {
                 for first in (0..n).step_by(ROWS) {
                     let count = ROWS.min(n - first);
                     let mut sums = [[0i32; PANEL]; ROWS];
-                    self.panel_sums(panel, &quantized, first, &mut sums, avx2);
+                    let group = &groups[first * self.pairs..][..ROWS * self.pairs];
+                    self.panel_sums(panel, group, &mut sums, avx2);
                     self.store(
                         panel,
                         &sums[..count],
@@ -150,35 +155,26 @@ impl QuantizedLinear {
         out
     }
 
-    /// 32-bit sums of ROWS quantized rows (from `first`) times one panel of channels.
-    fn panel_sums(
-        &self,
-        panel: usize,
-        quantized: &[i16],
-        first: usize,
-        sums: &mut [[i32; PANEL]; ROWS],
-        avx2: bool,
-    ) {
-        let stride = self.pairs * 2;
+    /// 32-bit sums of one group of ROWS quantized rows (`pairs x ROWS` words, see
+    /// [`place_row`]) times one panel of channels.
+    fn panel_sums(&self, panel: usize, group: &[i32], sums: &mut [[i32; PANEL]; ROWS], avx2: bool) {
         let weights = &self.packed[panel * self.pairs * PANEL * 2..][..self.pairs * PANEL * 2];
-        let rows: [&[i16]; ROWS] = std::array::from_fn(|r| {
-            let start = ((first + r) * stride).min(quantized.len() - stride);
-            &quantized[start..start + stride]
-        });
+        assert_eq!(group.len(), self.pairs * ROWS, "a whole group of rows");
         #[cfg(target_arch = "x86_64")]
         if avx2 {
-            // SAFETY: AVX2 is present (checked at run time); every row holds `pairs` pairs and
-            // the panel `pairs` x PANEL x 2 weights, as the kernel reads them.
-            unsafe { avx2::kernel(self.pairs, &rows, weights, sums) };
+            // SAFETY: AVX2 is present (checked at run time); the group holds `pairs` x ROWS
+            // words and the panel `pairs` x PANEL x 2 weights (asserted above), as the kernel
+            // reads them.
+            unsafe { avx2::kernel(self.pairs, group, weights, sums) };
             return;
         }
         let _ = avx2;
-        for (r, row) in rows.iter().enumerate() {
-            for p in 0..self.pairs {
-                let (a0, a1) = (row[2 * p] as i32, row[2 * p + 1] as i32);
-                let w = &weights[p * PANEL * 2..][..PANEL * 2];
+        for p in 0..self.pairs {
+            let w = &weights[p * PANEL * 2..][..PANEL * 2];
+            for (r, sums) in sums.iter_mut().enumerate() {
+                let (a0, a1) = unpack(group[p * ROWS + r]);
                 for c in 0..PANEL {
-                    sums[r][c] += a0 * w[2 * c] as i32 + a1 * w[2 * c + 1] as i32;
+                    sums[c] += a0 * w[2 * c] as i32 + a1 * w[2 * c + 1] as i32;
                 }
             }
         }
@@ -211,6 +207,19 @@ impl QuantizedLinear {
             }
         }
     }
+}
+
+/// Stores a quantized row (`pairs x 2` values) as row `lane` of a group: pair p goes to word
+/// `p * ROWS + lane`, its first value in the low 16 bits (the order `vpmaddwd` pairs them).
+fn place_row(row: &[i16], group: &mut [i32], lane: usize) {
+    for (p, pair) in row.chunks_exact(2).enumerate() {
+        group[p * ROWS + lane] = (pair[0] as u16 as u32 | (pair[1] as u16 as u32) << 16) as i32;
+    }
+}
+
+/// The two values [`place_row`] put in one word.
+fn unpack(word: i32) -> (i32, i32) {
+    (word as i16 as i32, (word >> 16) as i16 as i32)
 }
 
 /// The quantization ranges for rows of `width` inputs: the widest that keep `width` products
@@ -295,17 +304,18 @@ mod avx2 {
     use super::{PANEL, ROWS};
     use std::arch::x86_64::*;
 
-    /// `sums[r][c] = Σ_p rows[r][2p]·w[p][c][0] + rows[r][2p+1]·w[p][c][1]`.
+    /// `sums[r][c] = Σ_p a[p][r].0·w[p][c][0] + a[p][r].1·w[p][c][1]`, `a` a group of rows
+    /// (`pairs x ROWS` words of two i16, see `place_row`).
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn kernel(
         pairs: usize,
-        rows: &[&[i16]; ROWS],
+        group: &[i32],
         weights: &[i16],
         sums: &mut [[i32; PANEL]; ROWS],
     ) {
         // SAFETY: the caller's contract (see `panel_sums`).
         unsafe {
-            let a: [*const i32; ROWS] = std::array::from_fn(|r| rows[r].as_ptr() as *const i32);
+            let a = group.as_ptr();
             let w = weights.as_ptr() as *const __m256i;
             let zero = _mm256_setzero_si256();
             let (mut c00, mut c01, mut c10, mut c11, mut c20, mut c21) =
@@ -313,13 +323,12 @@ mod avx2 {
             let (mut c30, mut c31, mut c40, mut c41, mut c50, mut c51) =
                 (zero, zero, zero, zero, zero, zero);
             for p in 0..pairs {
-                // SAFETY (for the loads): p < pairs; the weights hold 2 registers per pair and
-                // each row `pairs` i32-sized pairs.
                 let w0 = _mm256_loadu_si256(w.add(2 * p));
                 let w1 = _mm256_loadu_si256(w.add(2 * p + 1));
+                let ap = a.add(p * ROWS);
                 macro_rules! row {
                     ($r:expr, $lo:ident, $hi:ident) => {
-                        let x = _mm256_set1_epi32(a[$r].add(p).read_unaligned());
+                        let x = _mm256_set1_epi32(ap.add($r).read());
                         $lo = _mm256_add_epi32($lo, _mm256_madd_epi16(x, w0));
                         $hi = _mm256_add_epi32($hi, _mm256_madd_epi16(x, w1));
                     };
@@ -435,20 +444,29 @@ mod tests {
         let layer =
             QuantizedLinear::new(&values(outputs * inputs, 4, 1.0), None, outputs, inputs).unwrap();
         let x = values(rows * inputs, 5, 3.0);
-        let mut quantized = vec![0i16; rows * layer.pairs * 2];
+        let group_len = ROWS * layer.pairs;
+        let mut groups = vec![0i32; rows.div_ceil(ROWS) * group_len];
         for (r, row) in x.chunks(inputs).enumerate() {
             let (mut fast, mut slow) = (vec![0i16; layer.pairs * 2], vec![0i16; layer.pairs * 2]);
             let s1 = quantize_row(row, &mut fast, 2047.0, true);
             let s2 = quantize_row(row, &mut slow, 2047.0, false);
             assert_eq!((fast.clone(), s1), (slow, s2));
-            quantized[r * layer.pairs * 2..(r + 1) * layer.pairs * 2].copy_from_slice(&fast);
+            place_row(
+                &fast,
+                &mut groups[(r / ROWS) * group_len..][..group_len],
+                r % ROWS,
+            );
+            for (p, pair) in fast.chunks(2).enumerate() {
+                let word = groups[(r / ROWS) * group_len + p * ROWS + r % ROWS];
+                assert_eq!(unpack(word), (pair[0] as i32, pair[1] as i32));
+            }
         }
         for panel in 0..outputs.div_ceil(PANEL) {
-            for first in (0..rows).step_by(ROWS) {
+            for group in groups.chunks(group_len) {
                 let (mut fast, mut slow) = ([[0; PANEL]; ROWS], [[0; PANEL]; ROWS]);
-                layer.panel_sums(panel, &quantized, first, &mut fast, true);
-                layer.panel_sums(panel, &quantized, first, &mut slow, false);
-                assert_eq!(fast, slow, "panel {panel} rows {first}..");
+                layer.panel_sums(panel, group, &mut fast, true);
+                layer.panel_sums(panel, group, &mut slow, false);
+                assert_eq!(fast, slow, "panel {panel}");
             }
         }
     }
