@@ -286,3 +286,15 @@ fn chunks_counted_by_a_gguf_vocabulary_fit_in_its_tokens() {
         assert!(tokens <= 24, "{tokens} tokens: {c:?}");
     }
 }
+
+#[test]
+fn integer_precision_is_refused_off_the_cpu() {
+    let model = store().resolve(MINILM).unwrap();
+    let Err(err) =
+        Embedder::load_with_precision(&model.path, ComputeDevice::Cuda(0), Precision::Int16)
+    else {
+        panic!("16-bit integer embeddings loaded on a GPU");
+    };
+    assert_eq!(err.sqlstate().code(), "0A000", "{err}");
+    assert!(err.to_string().contains("16-bit integer"), "{err}");
+}
