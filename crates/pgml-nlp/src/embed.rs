@@ -208,6 +208,12 @@ impl Embedder {
                 "the integer kernels run on CPUs (AVX2); GPUs use f32",
             ));
         }
+        if precision == Precision::Int16 && !crate::quantized::available() {
+            return Err(Error::not_supported(
+                "16-bit integer embeddings on a CPU without AVX2",
+                "set pgml.embedding_precision to auto or float32 (f32 is faster on this CPU)",
+            ));
+        }
         let config_json =
             read_json(dir, "config.json")?.ok_or_else(|| missing(dir, "config.json", "absent"))?;
         let model_type = config_json
@@ -261,7 +267,9 @@ impl Embedder {
             return Err(missing(dir, "*.safetensors", "absent"));
         }
         keep_candle_pool_empty();
-        reuse_freed_memory();
+        if device.is_cpu() {
+            reuse_freed_memory();
+        }
         let candle_device = device.candle()?;
         // SAFETY (of the mmap): the weights are read-only files of the model store; candle
         // copies them into its own tensors (on the device) while loading.
@@ -440,23 +448,31 @@ const MMAP_THRESHOLD: i32 = 16 << 20;
 const TRIM_THRESHOLD: i32 = 32 << 20;
 
 /// Every layer of the encoder allocates its output (a few MB for a batch) and frees its input.
-/// With glibc's defaults each of those buffers was mapped fresh from the kernel and returned
-/// after use (the worker threads' heaps give free memory back as soon as it exceeds the trim
-/// threshold), so every layer paid for page faults and zeroed pages: about a fifth of batched
-/// embedding time (`bench/embed.sh`, 548 vs 700 sentences/s). Freed blocks up to 16 MB are
-/// now kept for the next layer, and a heap gives memory back once more than 32 MB of it is
-/// free: a bounded amount per thread. Values the environment sets (MALLOC_MMAP_THRESHOLD_,
-/// MALLOC_TRIM_THRESHOLD_) are kept. Set once per process, when the first encoder loads.
+/// With glibc's defaults (a dynamic mmap threshold that follows the largest block freed, and a
+/// trim threshold of twice that) those buffers kept being mapped fresh from the kernel or
+/// given back from the top of the worker threads' heaps after use, so every layer paid for
+/// page faults and zeroed pages: about a fifth of batched embedding time on the CPU (engine
+/// alone, 548 vs 700 sentences/s; either setting alone did not help). Now blocks up to 16 MB
+/// come from the heaps and a heap (one per thread that allocates: the backend's own and each
+/// worker's) gives memory back from its top once more than 32 MB there is free. This fixes
+/// the thresholds for the whole process (a database backend included) for its lifetime, so it
+/// is done only where a CPU encoder loads, and not where the environment sets either
+/// threshold (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, or GLIBC_TUNABLES's
+/// glibc.malloc.mmap_threshold / trim_threshold).
 fn reuse_freed_memory() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         #[cfg(all(target_os = "linux", target_env = "gnu"))]
         {
+            let tunables = std::env::var("GLIBC_TUNABLES").unwrap_or_default();
+            let set = |variable: &str, tunable: &str| {
+                std::env::var_os(variable).is_some() || tunables.contains(tunable)
+            };
             // SAFETY: mallopt only changes malloc's thresholds; any thread may call it.
-            if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
+            if !set("MALLOC_MMAP_THRESHOLD_", "glibc.malloc.mmap_threshold") {
                 unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) };
             }
-            if std::env::var_os("MALLOC_TRIM_THRESHOLD_").is_none() {
+            if !set("MALLOC_TRIM_THRESHOLD_", "glibc.malloc.trim_threshold") {
                 unsafe { libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD) };
             }
         }

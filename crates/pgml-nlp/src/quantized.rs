@@ -4,8 +4,9 @@
 //! many 16-bit multiply-adds per cycle (`vpmaddwd`: 16 per instruction, two products summed
 //! into each 32-bit lane) as f32 ones (`vfmadd`: 8). PyTorch's own dynamic quantization uses
 //! 8 bits for both sides; here the products are 16-bit, so each side gets as many bits as the
-//! 32-bit accumulator allows for the layer's width (weights up to ±1023 per output channel,
-//! activations ±2047 per row), which keeps the embeddings within 1e-4 of f32's (cosine),
+//! 32-bit accumulator allows for the layer's width (activations ±2047 per row; weights ±1023
+//! per output channel in layers up to 1,024 inputs wide, fewer levels in wider ones: ±683 at
+//! 1,536 inputs), which keeps the embeddings within 1e-4 of f32's (cosine),
 //! checked against sentence-transformers' vectors in `tests/models.rs`.
 //!
 //! Layout: activations are quantized per row (one scale per token) and stored in groups of 6
@@ -51,7 +52,7 @@ impl QuantizedLinear {
         outputs: usize,
         inputs: usize,
     ) -> Result<Self, String> {
-        if weight.len() != outputs * inputs || inputs == 0 {
+        if outputs.checked_mul(inputs) != Some(weight.len()) || inputs == 0 || outputs == 0 {
             return Err(format!(
                 "dense layer: {} weights for {outputs} x {inputs}",
                 weight.len()
@@ -60,23 +61,34 @@ impl QuantizedLinear {
         if bias.is_some_and(|b| b.len() != outputs) {
             return Err(format!("dense layer: bias for {outputs} outputs expected"));
         }
+        // The f32 path would spread NaN and infinity through every embedding; quantizing them
+        // would hide them (f32::max skips NaN), so such a model is refused as corrupt.
+        if !weight
+            .iter()
+            .chain(bias.unwrap_or(&[]))
+            .all(|w| w.is_finite())
+        {
+            return Err("dense layer: weights or bias not finite (NaN or infinity)".into());
+        }
         let pairs = inputs.div_ceil(2);
         let (activation_levels, weight_levels) = levels(pairs * 2);
         let panels = outputs.div_ceil(PANEL);
         let mut packed = vec![0i16; panels * pairs * PANEL * 2];
         let mut weight_scales = vec![0f32; panels * PANEL];
         for (channel, row) in weight.chunks_exact(inputs).enumerate() {
-            let max = row.iter().fold(0f32, |m, w| m.max(w.abs()));
-            let scale = if max > 0.0 {
-                max / weight_levels as f32
-            } else {
-                1.0
-            };
+            let levels = weight_levels as f32;
+            let scale = row.iter().fold(0f32, |m, w| m.max(w.abs())) / levels;
+            if !scale.is_normal() {
+                // All zeros, or so close to zero (below about 1e-35) that dividing by the
+                // scale would overflow: the channel is zero (its packed weights stay 0).
+                weight_scales[channel] = 0.0;
+                continue;
+            }
             weight_scales[channel] = scale;
             let (panel, lane) = (channel / PANEL, channel % PANEL);
             for (k, &w) in row.iter().enumerate() {
                 let at = ((panel * pairs + k / 2) * PANEL + lane) * 2 + k % 2;
-                packed[at] = (w / scale).round() as i16;
+                packed[at] = (w / scale).round().clamp(-levels, levels) as i16;
             }
         }
         let mut padded_bias = vec![0f32; panels * PANEL];
@@ -155,16 +167,17 @@ impl QuantizedLinear {
         out
     }
 
-    /// 32-bit sums of one group of ROWS quantized rows (`pairs x ROWS` words, see
+    /// Adds to `sums` the 32-bit sums of one group of ROWS quantized rows (`pairs x ROWS` words, see
     /// [`place_row`]) times one panel of channels.
     fn panel_sums(&self, panel: usize, group: &[i32], sums: &mut [[i32; PANEL]; ROWS], avx2: bool) {
         let weights = &self.packed[panel * self.pairs * PANEL * 2..][..self.pairs * PANEL * 2];
         assert_eq!(group.len(), self.pairs * ROWS, "a whole group of rows");
+        assert_eq!(weights.len(), self.pairs * PANEL * 2, "a whole panel");
         #[cfg(target_arch = "x86_64")]
         if avx2 {
             // SAFETY: AVX2 is present (checked at run time); the group holds `pairs` x ROWS
-            // words and the panel `pairs` x PANEL x 2 weights (asserted above), as the kernel
-            // reads them.
+            // words and the panel `pairs` x PANEL x 2 weights (both asserted above), as the
+            // kernel reads them.
             unsafe { avx2::kernel(self.pairs, group, weights, sums) };
             return;
         }
@@ -234,26 +247,30 @@ fn levels(width: usize) -> (i32, i32) {
 /// Quantizes one row into `out` (its length rounded up to a pair; the pad stays zero) and
 /// returns the scale that maps the integers back.
 fn quantize_row(row: &[f32], out: &mut [i16], levels: f32, avx2: bool) -> f32 {
+    assert!(out.len() >= row.len(), "room for the row");
     let (max, nan) = max_abs(row);
     if nan || !max.is_finite() {
         out.fill(0);
         // Let NaN and infinity show in the output instead of quantizing garbage.
         return f32::NAN;
     }
-    if max == 0.0 {
+    let inverse = levels / max;
+    if max == 0.0 || !inverse.is_finite() {
+        // All zeros, or all so close to zero (below about 1e-35) that the inverse overflows:
+        // the row is zero.
         out.fill(0);
         return 0.0;
     }
-    let inverse = levels / max;
     #[cfg(target_arch = "x86_64")]
     if avx2 {
-        // SAFETY: AVX2 is present (checked at run time); `out` is at least as long as `row`.
-        unsafe { avx2::quantize(row, out, inverse) };
+        // SAFETY: AVX2 is present (checked at run time); `out` is at least as long as `row`
+        // (asserted above).
+        unsafe { avx2::quantize(row, out, inverse, levels) };
         return max / levels;
     }
     let _ = avx2;
     for (o, &v) in out.iter_mut().zip(row) {
-        *o = (v * inverse).round_ties_even() as i16;
+        *o = (v * inverse).round_ties_even().clamp(-levels, levels) as i16;
     }
     max / levels
 }
@@ -304,7 +321,7 @@ mod avx2 {
     use super::{PANEL, ROWS};
     use std::arch::x86_64::*;
 
-    /// `sums[r][c] = Σ_p a[p][r].0·w[p][c][0] + a[p][r].1·w[p][c][1]`, `a` a group of rows
+    /// `sums[r][c] += Σ_p a[p][r].0·w[p][c][0] + a[p][r].1·w[p][c][1]`, `a` a group of rows
     /// (`pairs x ROWS` words of two i16, see `place_row`).
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn kernel(
@@ -350,22 +367,26 @@ mod avx2 {
             ];
             for (r, (lo, hi)) in out.into_iter().enumerate() {
                 let dst = sums[r].as_mut_ptr() as *mut __m256i;
-                _mm256_storeu_si256(dst, lo);
-                _mm256_storeu_si256(dst.add(1), hi);
+                _mm256_storeu_si256(dst, _mm256_add_epi32(_mm256_loadu_si256(dst), lo));
+                let next = dst.add(1);
+                _mm256_storeu_si256(next, _mm256_add_epi32(_mm256_loadu_si256(next), hi));
             }
         }
     }
 
     /// `out[i] = round(row[i] * inverse)` (ties to even), 8 at a time.
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn quantize(row: &[f32], out: &mut [i16], inverse: f32) {
+    pub(super) unsafe fn quantize(row: &[f32], out: &mut [i16], inverse: f32, levels: f32) {
         // SAFETY: the caller's contract (see `quantize_row`).
         unsafe {
             let scale = _mm256_set1_ps(inverse);
+            let (low, high) = (_mm256_set1_ps(-levels), _mm256_set1_ps(levels));
             let chunks = row.len() / 8;
             for i in 0..chunks {
                 let v = _mm256_mul_ps(_mm256_loadu_ps(row.as_ptr().add(8 * i)), scale);
-                let q = _mm256_cvtps_epi32(v);
+                // Within ±levels already (|v| <= max); the clamp keeps it so whatever rounding
+                // does.
+                let q = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(v, low), high));
                 // i32 -> i16 within each 128-bit half, then the halves' low quarters together.
                 let packed = _mm256_packs_epi32(q, q);
                 let ordered = _mm256_permute4x64_epi64::<0b1000>(packed);
@@ -375,7 +396,7 @@ mod avx2 {
                 );
             }
             for i in chunks * 8..row.len() {
-                out[i] = (row[i] * inverse).round_ties_even() as i16;
+                out[i] = (row[i] * inverse).round_ties_even().clamp(-levels, levels) as i16;
             }
         }
     }
@@ -514,9 +535,29 @@ mod tests {
     }
 
     #[test]
+    fn values_too_small_to_scale_are_zero() {
+        // A channel of weights and a row of activations near the smallest floats: the scales
+        // would overflow, so both count as zero instead of saturating the 16 bits.
+        let tiny = 1e-38f32;
+        let layer =
+            QuantizedLinear::new(&[tiny, -tiny, 1.0, 2.0], Some(&[0.25, 0.5]), 2, 2).unwrap();
+        assert_eq!(layer.forward(&[3.0, 4.0])[0], 0.25);
+        assert!((layer.forward(&[3.0, 4.0])[1] - 11.5).abs() < 0.01);
+        assert_eq!(layer.forward(&[tiny, tiny]), vec![0.25, 0.5]);
+        for avx2 in [false, has_avx2()] {
+            let mut out = [7i16; 9];
+            assert_eq!(quantize_row(&[1e-40; 9], &mut out, 2047.0, avx2), 0.0);
+            assert_eq!(out, [0; 9]);
+        }
+    }
+
+    #[test]
     fn zero_and_non_finite_rows() {
         let layer = QuantizedLinear::new(&[1.0, 2.0, 3.0, 4.0], Some(&[0.5, -0.5]), 2, 2).unwrap();
         assert!(QuantizedLinear::new(&[1.0; 3], None, 2, 2).is_err());
+        assert!(QuantizedLinear::new(&[], None, 0, 2).is_err());
+        assert!(QuantizedLinear::new(&[1.0, f32::NAN], None, 1, 2).is_err());
+        assert!(QuantizedLinear::new(&[1.0, 2.0], Some(&[f32::INFINITY]), 1, 2).is_err());
         assert_eq!(layer.forward(&[0.0, 0.0]), vec![0.5, -0.5]);
         assert!(layer.forward(&[f32::NAN, 1.0]).iter().all(|v| v.is_nan()));
         assert!(layer

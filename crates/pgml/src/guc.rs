@@ -119,7 +119,7 @@ pub fn init() {
     GucRegistry::define_enum_guc(
         c"pgml.embedding_precision",
         c"How embedding models multiply on the CPU: auto, int16 or float32.",
-        c"int16 runs the encoder's dense layers in 16-bit integers (AVX2; about 1.4x the batched throughput of float32, embeddings within 1e-4 cosine of float32's); auto picks int16 where the CPU has AVX2 and float32 elsewhere. GPUs always use float32. A model loaded in one precision stays cached beside the other.",
+        c"int16 runs the encoder's dense layers in 16-bit integers (needs AVX2; about 1.4x the batched throughput of float32, embeddings within 1e-4 cosine of float32's; on a CPU without AVX2 it is an error); auto picks int16 where the CPU has AVX2 and float32 elsewhere. GPUs ({\"device\": \"cuda\"}) always compute in float32, whatever this says. A model loaded in one precision is cached beside the other.",
         &EMBEDDING_PRECISION,
         GucContext::Userset,
         GucFlags::default(),
@@ -196,6 +196,8 @@ pub fn generation_threads() -> usize {
 pub fn embedding_precision(device: ComputeDevice) -> Precision {
     match EMBEDDING_PRECISION.get() {
         EmbeddingPrecision::Auto => Precision::fastest(device),
+        // The setting is about CPUs: a GPU computes in f32 whatever it says.
+        EmbeddingPrecision::Int16 if !device.is_cpu() => Precision::Float32,
         EmbeddingPrecision::Int16 => Precision::Int16,
         EmbeddingPrecision::Float32 => Precision::Float32,
     }

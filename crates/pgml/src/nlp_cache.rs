@@ -47,7 +47,8 @@ pub struct CachedTransformer {
 }
 
 thread_local! {
-    /// Keyed by the resolved file or folder, so two names of one model share an entry.
+    /// Keyed by the resolved file or folder, so two names of one model share an entry (an
+    /// encoder's key adds its device and precision: `folder@cpu/Int16`).
     static MODELS: RefCell<HashMap<PathBuf, Entry>> = RefCell::new(HashMap::new());
     static CLOCK: Cell<u64> = const { Cell::new(0) };
 }

@@ -46,7 +46,8 @@ SELECT pgml.clear_cache() >= 1 AS cleared;
 SELECT count(*) FROM pgml.cached_models();
 
 -- pgml.embedding_precision: auto (16-bit integer dense layers on AVX2 CPUs) or float32; the
--- two agree within 1e-4 cosine, and each is cached on its own
+-- two agree within 1e-4 cosine, and each is cached on its own. Expects an AVX2 CPU, as the
+-- build does (.cargo/config.toml: target-cpu=native on the project's x86-64-v3 machines).
 CREATE TEMP TABLE precisions AS
 SELECT current_setting('pgml.embedding_precision') AS precision,
        pgml.embed('sentence-transformers/all-MiniLM-L6-v2', 'The quick brown fox jumps over the lazy dog') AS e;
