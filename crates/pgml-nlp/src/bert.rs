@@ -88,6 +88,19 @@ impl CustomOp1 for QuantizedLinear {
     }
 }
 
+/// The values of a contiguous f32 tensor on the CPU, as our custom ops take them.
+fn contiguous_f32<'a>(storage: &'a CpuStorage, layout: &Layout, op: &str) -> Result<&'a [f32]> {
+    let CpuStorage::F32(values) = storage else {
+        return Err(candle_core::Error::Msg(format!("{op}: f32 tensors only")));
+    };
+    let Some((start, end)) = layout.contiguous_offsets() else {
+        return Err(candle_core::Error::Msg(format!(
+            "{op}: contiguous tensors only"
+        )));
+    };
+    Ok(&values[start..end])
+}
+
 /// An integer dense layer on candle's CPU storage, `then` applied to each output.
 fn dense_cpu_fwd(
     layer: &QuantizedLinear,
@@ -95,14 +108,7 @@ fn dense_cpu_fwd(
     layout: &Layout,
     then: impl Fn(f32) -> f32 + Copy,
 ) -> Result<(CpuStorage, Shape)> {
-    let CpuStorage::F32(values) = storage else {
-        return Err(candle_core::Error::Msg("dense: f32 tensors only".into()));
-    };
-    let Some((start, end)) = layout.contiguous_offsets() else {
-        return Err(candle_core::Error::Msg(
-            "dense: contiguous tensors only".into(),
-        ));
-    };
+    let values = contiguous_f32(storage, layout, "dense")?;
     let mut dims = layout.shape().dims().to_vec();
     if dims.last() != Some(&layer.inputs()) {
         return Err(candle_core::Error::Msg(format!(
@@ -111,7 +117,7 @@ fn dense_cpu_fwd(
             layer.inputs()
         )));
     }
-    let out = layer.forward_then(&values[start..end], then);
+    let out = layer.forward_then(values, then);
     if let Some(last) = dims.last_mut() {
         *last = layer.outputs();
     }
@@ -365,15 +371,8 @@ impl CustomOp1 for Gelu {
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let CpuStorage::F32(values) = storage else {
-            return Err(candle_core::Error::Msg("gelu: f32 tensors only".into()));
-        };
-        let Some((start, end)) = layout.contiguous_offsets() else {
-            return Err(candle_core::Error::Msg(
-                "gelu: contiguous tensors only".into(),
-            ));
-        };
-        let out: Vec<f32> = values[start..end].iter().map(|&v| gelu(v)).collect();
+        let values = contiguous_f32(storage, layout, "gelu")?;
+        let out: Vec<f32> = values.iter().map(|&v| gelu(v)).collect();
         Ok((CpuStorage::F32(out), layout.shape().clone()))
     }
 }
