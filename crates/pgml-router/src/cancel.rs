@@ -16,7 +16,7 @@ use crate::auth::{constant_time_eq, random_bytes};
 use crate::server::CancelTarget;
 
 /// The server a client is attached to right now (None between transactions).
-pub type Slot = Arc<Mutex<Option<CancelTarget>>>;
+pub type Slot = Arc<Mutex<Option<Arc<CancelTarget>>>>;
 
 /// Router-issued keys -> the client's slot.
 #[derive(Debug, Default)]
@@ -44,7 +44,7 @@ impl Drop for Registration {
 
 impl Registration {
     /// Records which server connection serves the client now.
-    pub fn attach(&self, target: Option<CancelTarget>) {
+    pub fn attach(&self, target: Option<Arc<CancelTarget>>) {
         *lock(&self.slot) = target;
     }
 }

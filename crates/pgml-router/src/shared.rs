@@ -185,6 +185,9 @@ pub fn stop_past(
     Box::pin(async move { signal.await.stop })
 }
 
+/// What [`signal_past`] returns.
+pub type SignalFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Signal> + Send>>;
+
 /// Completes once the stop state is past `beyond` or, with `watch_kills`, once the kill
 /// count differs from `kills`; with the signal then.
 pub fn signal_past(
@@ -192,7 +195,7 @@ pub fn signal_past(
     beyond: Stop,
     kills: u64,
     watch_kills: bool,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Signal> + Send>> {
+) -> SignalFuture {
     Box::pin(async move {
         match rx
             .wait_for(|s| s.stop > beyond || (watch_kills && s.kills != kills))
@@ -205,4 +208,157 @@ pub fn signal_past(
             },
         }
     })
+}
+
+/// [`signal_past`] for a future polled on every wakeup of a busy task (a client session):
+/// after its first poll it answers from one atomic load while the watch has not changed
+/// since (that poll left the task's waker registered with the watch, so a change still
+/// wakes the task), and polls the inner future again only once it has.
+pub struct CheapSignal {
+    probe: watch::Receiver<Signal>,
+    inner: SignalFuture,
+    armed: bool,
+}
+
+impl CheapSignal {
+    /// Watches `shared`'s signal like [`signal_past`] with `watch_kills`.
+    pub fn new(shared: &Shared, beyond: Stop, kills: u64) -> CheapSignal {
+        CheapSignal::watching(shared.stop_watch(), shared.stop_watch(), beyond, kills)
+    }
+
+    /// Over two receivers of the same watch.
+    fn watching(
+        probe: watch::Receiver<Signal>,
+        rx: watch::Receiver<Signal>,
+        beyond: Stop,
+        kills: u64,
+    ) -> CheapSignal {
+        CheapSignal {
+            probe,
+            inner: signal_past(rx, beyond, kills, true),
+            armed: false,
+        }
+    }
+}
+
+impl std::future::Future for CheapSignal {
+    type Output = Signal;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Signal> {
+        let this = self.get_mut();
+        // A closed watch (Err) counts as a change: the inner future then says Stop::Now.
+        if this.armed && !this.probe.has_changed().unwrap_or(true) {
+            return std::task::Poll::Pending;
+        }
+        // Marked seen before the inner poll: a change after this mark is either seen by
+        // that poll or wakes the task (and is unseen by the probe) afterwards.
+        this.probe.mark_unchanged();
+        let polled = this.inner.as_mut().poll(cx);
+        this.armed = polled.is_pending();
+        polled
+    }
+}
+
+#[cfg(test)]
+mod cheap_signal_tests {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+
+    use tokio::sync::watch;
+
+    use super::{CheapSignal, Signal, Stop};
+
+    /// Counts its wakeups.
+    struct Counter(AtomicUsize);
+
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn start() -> (watch::Sender<Signal>, CheapSignal) {
+        let (tx, rx) = watch::channel(Signal {
+            stop: Stop::Running,
+            kills: 0,
+        });
+        let signal = CheapSignal::watching(tx.subscribe(), rx, Stop::Running, 0);
+        (tx, signal)
+    }
+
+    fn poll(signal: &mut CheapSignal, waker: &Waker) -> Poll<Signal> {
+        Pin::new(signal).poll(&mut Context::from_waker(waker))
+    }
+
+    #[test]
+    fn a_change_wakes_the_task_and_is_then_seen() {
+        let (tx, mut signal) = start();
+        let counter = Arc::new(Counter(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&counter));
+        assert!(poll(&mut signal, &waker).is_pending());
+        // Armed: polls in between answer without a change.
+        for _ in 0..3 {
+            assert!(poll(&mut signal, &waker).is_pending());
+        }
+        tx.send_modify(|s| s.stop = Stop::Draining);
+        assert_eq!(
+            counter.0.load(Ordering::SeqCst),
+            1,
+            "the change woke the task"
+        );
+        assert_eq!(
+            poll(&mut signal, &waker),
+            Poll::Ready(Signal {
+                stop: Stop::Draining,
+                kills: 0
+            })
+        );
+    }
+
+    #[test]
+    fn a_change_it_does_not_wait_for_rearms_it() {
+        // A change that is not past the watched state (none here: kills are watched, a
+        // stop is; so send the same stop) leaves it pending, and it wakes again later.
+        let (tx, mut signal) = start();
+        let counter = Arc::new(Counter(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&counter));
+        assert!(poll(&mut signal, &waker).is_pending());
+        tx.send_modify(|_| {});
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1);
+        assert!(poll(&mut signal, &waker).is_pending());
+        tx.send_modify(|s| s.kills += 1);
+        assert_eq!(
+            counter.0.load(Ordering::SeqCst),
+            2,
+            "re-armed after the first change"
+        );
+        assert_eq!(
+            poll(&mut signal, &waker),
+            Poll::Ready(Signal {
+                stop: Stop::Running,
+                kills: 1
+            })
+        );
+    }
+
+    #[test]
+    fn a_closed_watch_means_stop_now() {
+        let (tx, mut signal) = start();
+        let waker = Waker::noop();
+        assert!(poll(&mut signal, waker).is_pending());
+        drop(tx);
+        assert!(matches!(
+            poll(&mut signal, waker),
+            Poll::Ready(Signal {
+                stop: Stop::Now,
+                ..
+            })
+        ));
+    }
 }

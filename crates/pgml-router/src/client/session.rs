@@ -37,7 +37,7 @@ use crate::pool::{Checkout, Pool, Route};
 use crate::registry::{ClientInfo, ConnState, StateCell};
 use crate::scanner::{Inspect, Piece, Scanner, MAX_CONTROL_MESSAGE};
 use crate::server::QueryError;
-use crate::shared::{signal_past, Shared, Stop};
+use crate::shared::{CheapSignal, Shared, Signal, Stop};
 use crate::stream::Stream;
 
 /// Largest message length word accepted from either side (PostgreSQL's own limit).
@@ -209,9 +209,8 @@ impl Session {
     }
 
     async fn pump(&mut self) -> End {
-        let watch = self.shared.stop_watch();
-        let kills = watch.borrow().kills;
-        let mut stop = signal_past(watch, Stop::Running, kills, true);
+        let kills = self.shared.stop_watch().borrow().kills;
+        let mut stop = CheapSignal::new(&self.shared, Stop::Running, kills);
         let mut stop_seen = Stop::Running;
         loop {
             let attached = self.server.is_some();
@@ -226,16 +225,17 @@ impl Session {
             // transaction get the full size.
             let room = if between { FIRST_READ } else { READ_CHUNK };
             let holding = self.holding();
+            // Biased: the stop watch first (one atomic load while nothing changed, see
+            // `CheapSignal`), then the server: a wakeup for the server's answer polls only
+            // the server's socket (a wakeup for a client's first message finds no server
+            // attached), and no random order is drawn per wakeup.
             tokio::select! {
-                read = read_client(&mut self.client, &mut self.cbuf, room), if !holding => match read {
-                    Ok(0) | Err(_) => return End::ClientGone,
-                    Ok(n) => {
-                        self.login.pool.stats.received.add(n as u64);
-                        if let Some(end) = self.on_client_data().await {
-                            return end;
-                        }
+                biased;
+                seen = &mut stop, if stop_seen != Stop::Now => {
+                    if let Some(end) = self.on_signal(seen, &mut stop_seen, &mut stop) {
+                        return end;
                     }
-                },
+                }
                 read = read_server(&mut self.server), if attached => match read {
                     Ok(0) => return End::ServerLost("server closed the connection".to_owned()),
                     Err(e) => return End::ServerLost(e.to_string()),
@@ -252,25 +252,43 @@ impl Session {
                         }
                     }
                 },
-                seen = &mut stop, if stop_seen != Stop::Now => {
-                    if self.login.pool.kills() != self.kills_seen {
-                        return End::Killed;
-                    }
-                    if seen.stop > stop_seen {
-                        stop_seen = seen.stop;
-                        if seen.stop == Stop::Now {
-                            return self.stopped_now();
-                        }
-                        self.draining = true;
-                        if let Some(end) = self.drained() {
+                read = read_client(&mut self.client, &mut self.cbuf, room), if !holding => match read {
+                    Ok(0) | Err(_) => return End::ClientGone,
+                    Ok(n) => {
+                        self.login.pool.stats.received.add(n as u64);
+                        if let Some(end) = self.on_client_data().await {
                             return end;
                         }
                     }
-                    // Another pool's KILL, or the drain began: watch on.
-                    stop = signal_past(self.shared.stop_watch(), stop_seen, seen.kills, true);
-                }
+                },
             }
         }
+    }
+
+    /// The stop watch fired (a stop, or a `KILL` of some pool): the end of the session,
+    /// or `stop` watches on from what was seen.
+    fn on_signal(
+        &mut self,
+        seen: Signal,
+        stop_seen: &mut Stop,
+        stop: &mut CheapSignal,
+    ) -> Option<End> {
+        if self.login.pool.kills() != self.kills_seen {
+            return Some(End::Killed);
+        }
+        if seen.stop > *stop_seen {
+            *stop_seen = seen.stop;
+            if seen.stop == Stop::Now {
+                return Some(self.stopped_now());
+            }
+            self.draining = true;
+            if let Some(end) = self.drained() {
+                return Some(end);
+            }
+        }
+        // Another pool's KILL, or the drain began: watch on.
+        *stop = CheapSignal::new(&self.shared, *stop_seen, seen.kills);
+        None
     }
 
     /// Immediate stop: FATAL 57P01 unless the client is in the middle of a message.
@@ -436,7 +454,9 @@ impl Session {
     /// client.
     async fn attach(&mut self, route: Route) -> Result<(), End> {
         self.info.state.set(ConnState::Waiting);
-        let mut checkout = self.login.pool.checkout(route).await;
+        // The clock was read when the transaction's first message came (just now).
+        let now = self.query_started.unwrap_or_else(Instant::now);
+        let mut checkout = self.login.pool.checkout_at(route, now).await;
         // A reload replaced the pool (while idle or waiting): go on in the new one.
         if self.login.pool.is_retired() {
             if let Err(e) = checkout {
@@ -547,6 +567,8 @@ impl Session {
     async fn on_server_data(&mut self) -> Option<End> {
         let server = self.server.as_mut()?;
         let mut out = BytesMut::new();
+        // The clock, read once: for the statistics and for the release.
+        let mut answered: Option<Instant> = None;
         loop {
             let piece = match self.sscan.next(&mut server.conn.buf) {
                 Ok(Some(piece)) => piece,
@@ -599,7 +621,7 @@ impl Session {
                 let stats = &self.login.pool.stats;
                 if self.in_flight == 0 {
                     if let Some(started) = self.query_started.take() {
-                        let now = Instant::now();
+                        let now = *answered.get_or_insert_with(Instant::now);
                         stats.query_time_us.add(micros(now - started));
                         if status == TransactionStatus::Idle {
                             if let Some(x) = self.xact_started.take() {
@@ -641,7 +663,8 @@ impl Session {
                         _ => drop(checkout),
                     }
                 } else {
-                    self.login.pool.release(checkout);
+                    let now = answered.unwrap_or_else(Instant::now);
+                    self.login.pool.release_at(checkout, now);
                 }
             }
         }
@@ -655,6 +678,9 @@ impl Session {
     async fn finish(&mut self, end: End) {
         let pool = Arc::clone(&self.login.pool);
         let peer = self.login.peer;
+        // Part of a server message already went to the client: an ErrorResponse now would
+        // land inside it, so the client is closed without a word.
+        let speechless = !self.sscan.at_boundary();
         match &end {
             End::ClientGone | End::Terminate => {
                 info!(%peer, pool = %pool.name(), "client disconnected")
@@ -671,11 +697,15 @@ impl Session {
                         pool.database, pool.database
                     ),
                 );
-                super::send_error(&mut self.client, &err).await;
+                if !speechless {
+                    super::send_error(&mut self.client, &err).await;
+                }
             }
             End::Refused(err) => {
                 warn!(%peer, pool = %pool.name(), error = %err, "client session ended by router");
-                super::send_error(&mut self.client, err).await;
+                if !speechless {
+                    super::send_error(&mut self.client, err).await;
+                }
             }
             End::ServerLost(why) => {
                 warn!(%peer, pool = %pool.name(), error = %why, "server connection lost");
@@ -684,7 +714,9 @@ impl Session {
                     SqlState::CONNECTION_FAILURE,
                     format!("server connection of pool {} was lost: {why}", pool.name()),
                 );
-                super::send_error(&mut self.client, &err).await;
+                if !speechless {
+                    super::send_error(&mut self.client, &err).await;
+                }
             }
         }
         self.login.registration.attach(None);

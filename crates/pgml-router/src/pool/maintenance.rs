@@ -10,11 +10,11 @@ use super::{lock, Pool, Pools};
 use crate::server::ServerConn;
 
 impl Pool {
-    /// Whether an idle connection may be handed out again.
-    pub(super) fn reusable(&self, conn: &mut ServerConn) -> bool {
+    /// Whether an idle connection may be handed out again at `now`.
+    pub(super) fn reusable(&self, conn: &mut ServerConn, now: Instant) -> bool {
         let t = self.timeouts.get();
-        conn.created.elapsed() <= t.lifetime
-            && conn.idle_since.elapsed() <= t.idle
+        now.saturating_duration_since(conn.created) <= t.lifetime
+            && now.saturating_duration_since(conn.idle_since) <= t.idle
             && !self.reconnect_due(conn)
             && conn.looks_healthy()
     }
@@ -25,7 +25,8 @@ impl Pool {
         for m in self.members() {
             let mut idle = lock(&m.idle);
             let before = idle.len();
-            idle.retain_mut(|conn| self.reusable(conn));
+            let now = Instant::now();
+            idle.retain_mut(|conn| self.reusable(conn, now));
             // After a shrink, connections beyond the new size are not kept idle.
             idle.truncate(self.pool_size());
             closed += before - idle.len();

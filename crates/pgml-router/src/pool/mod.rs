@@ -318,6 +318,16 @@ impl Pool {
     /// Waits (FIFO, up to `query_wait_timeout`) for a slot of a server `route` allows,
     /// then reuses an idle connection or opens a new one.
     pub async fn checkout(self: &Arc<Self>, route: Route) -> Result<Checkout, ClientError> {
+        self.checkout_at(route, Instant::now()).await
+    }
+
+    /// [`Pool::checkout`] for a caller that read the clock just now (`now`: idle
+    /// connections are judged by it, so a transaction reads the clock once).
+    pub async fn checkout_at(
+        self: &Arc<Self>,
+        route: Route,
+        now: Instant,
+    ) -> Result<Checkout, ClientError> {
         if self.paused.load(Ordering::Acquire) {
             // Boxed, like `open` below: rare paths stay out of the future every
             // client task carries (see `client::handle`).
@@ -328,8 +338,9 @@ impl Pool {
         if self.members.len() > 1 {
             return Box::pin(self.checkout_routed(route)).await;
         }
-        let permit = self.acquire(0).await?;
-        self.connect_member(0, permit, route.model)
+        let mut now = now;
+        let permit = self.acquire(0, &mut now).await?;
+        self.connect_member(0, permit, route.model, now)
             .await
             .map_err(|e| e.error)
     }
@@ -359,8 +370,9 @@ impl Pool {
                 .position(|&i| self.members[i].free_slots() > 0)
                 .unwrap_or(0);
             let member = order[pos];
-            let permit = self.acquire(member).await?;
-            match self.connect_member(member, permit, route.model).await {
+            let mut now = Instant::now();
+            let permit = self.acquire(member, &mut now).await?;
+            match self.connect_member(member, permit, route.model, now).await {
                 Ok(checkout) => {
                     self.members[member].unban(&self.name());
                     return Ok(checkout);
@@ -374,8 +386,13 @@ impl Pool {
         }
     }
 
-    /// Waits (FIFO, up to `query_wait_timeout`) for a slot of one member.
-    async fn acquire(self: &Arc<Self>, member: usize) -> Result<OwnedSemaphorePermit, ClientError> {
+    /// Waits (FIFO, up to `query_wait_timeout`) for a slot of one member; after a wait,
+    /// `now` is moved to the time it ended.
+    async fn acquire(
+        self: &Arc<Self>,
+        member: usize,
+        now: &mut Instant,
+    ) -> Result<OwnedSemaphorePermit, ClientError> {
         self.stats.cl_waiting.inc();
         let permits = &self.members[member].permits;
         // A free slot is taken at once, without arming the wait timer or reading the clock
@@ -392,8 +409,10 @@ impl Pool {
                 let acquired =
                     tokio::time::timeout(wait, Arc::clone(permits).acquire_owned()).await;
                 self.stats.cl_waiting.dec();
-                self.stats.record_wait(started.elapsed());
-                acquired.map_err(|elapsed| (elapsed, started.elapsed()))
+                *now = Instant::now();
+                let waited = now.saturating_duration_since(started);
+                self.stats.record_wait(waited);
+                acquired.map_err(|elapsed| (elapsed, waited))
             }
         };
         match acquired {
@@ -425,6 +444,7 @@ impl Pool {
         member: usize,
         permit: OwnedSemaphorePermit,
         route_model: Option<u64>,
+        now: Instant,
     ) -> Result<Checkout, MemberError> {
         self.stats.sv_active.inc();
         // From here the guard gives the slot back, whatever happens.
@@ -439,7 +459,14 @@ impl Pool {
                 Box::pin(self.wait_for_holder(member, key)).await;
             }
         }
-        let idle = match self.take_idle(member, route_model) {
+        let idle = match self.take_idle(member, route_model, now) {
+            Some(conn)
+                if now.saturating_duration_since(conn.idle_since)
+                    < self.timeouts.get().healthcheck_delay =>
+            {
+                Some(conn)
+            }
+            // Boxed: only connections idle past `healthcheck_delay` get here.
             Some(conn) => Box::pin(self.health_checked(member, conn)).await,
             None => None,
         };
@@ -501,18 +528,15 @@ impl Pool {
         }
     }
 
-    /// `conn` if it may be used: connections idle past `healthcheck_delay` must answer an
-    /// empty query within `healthcheck_timeout` first (else they are closed, and a new
-    /// connection is opened: if that fails too, the server is banned).
+    /// `conn` (idle past `healthcheck_delay`) if it answers an empty query within
+    /// `healthcheck_timeout` (else it is closed, and a new connection is opened: if that
+    /// fails too, the server is banned).
     async fn health_checked(
         &self,
         member: usize,
         mut conn: Box<ServerConn>,
     ) -> Option<Box<ServerConn>> {
         let t = self.timeouts.get();
-        if conn.idle_since.elapsed() < t.healthcheck_delay {
-            return Some(conn);
-        }
         let pid = conn.cancel.process_id;
         let m = &self.members[member];
         match tokio::time::timeout(t.healthcheck_timeout, conn.simple_query(";")).await {
@@ -531,9 +555,14 @@ impl Pool {
     /// Puts a connection back for reuse (the caller made sure it is idle and clean);
     /// a retired pool closes it instead.
     pub fn release(&self, checkout: Checkout) {
+        self.release_at(checkout, Instant::now());
+    }
+
+    /// [`Pool::release`] for a caller that read the clock just now.
+    pub fn release_at(&self, checkout: Checkout, now: Instant) {
         let Checkout { mut conn, active } = checkout;
         if !self.is_retired() && !self.reconnect_due(&conn) {
-            conn.idle_since = Instant::now();
+            conn.idle_since = now;
             if let Some(info) = &conn.info {
                 info.state.set(ConnState::Idle);
             }
@@ -559,7 +588,12 @@ impl Pool {
         Ok(params)
     }
 
-    fn take_idle(&self, member: usize, model: Option<u64>) -> Option<Box<ServerConn>> {
+    fn take_idle(
+        &self,
+        member: usize,
+        model: Option<u64>,
+        now: Instant,
+    ) -> Option<Box<ServerConn>> {
         let mut idle = lock(&self.members[member].idle);
         if let Some(key) = model {
             // Model affinity: a connection that served the model; else one that served
@@ -587,14 +621,14 @@ impl Pool {
             };
             if let Some(at) = pick {
                 let mut conn = idle.remove(at);
-                if self.reusable(&mut conn) {
+                if self.reusable(&mut conn, now) {
                     return Some(conn);
                 }
                 debug!(pool = %self.name(), "closing idle server connection");
             }
         }
         while let Some(mut conn) = idle.pop() {
-            if self.reusable(&mut conn) {
+            if self.reusable(&mut conn, now) {
                 return Some(conn);
             }
             debug!(pool = %self.name(), "closing idle server connection");

@@ -2,6 +2,7 @@
 //! cleartext, md5, SCRAM-SHA-256), then ParameterStatus and BackendKeyData up to the
 //! first ReadyForQuery.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -255,12 +256,12 @@ async fn login(target: &ServerTarget, credential: &Credential) -> Result<ServerC
     Ok(ServerConn {
         stream,
         buf,
-        cancel: CancelTarget {
+        cancel: Arc::new(CancelTarget {
             host: target.host.clone(),
             port: target.port,
             process_id: key.process_id,
             secret_key: key.secret_key,
-        },
+        }),
         settings: params.clone(),
         dirtied_by: None,
         prepared: std::collections::HashSet::new(),

@@ -3,6 +3,7 @@
 
 mod login;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::stream::Stream;
@@ -48,7 +49,9 @@ pub struct ServerConn {
     /// Bytes read from the server and not consumed yet.
     pub buf: BytesMut,
     /// Where cancels for this backend go.
-    pub cancel: CancelTarget,
+    /// Shared with the client's cancel slot while attached (a clone per transaction is
+    /// a reference count, not a copy of the host name and key).
+    pub cancel: Arc<CancelTarget>,
     /// ParameterStatus values reported at login.
     pub params: Vec<(String, String)>,
     /// Settings the connection has now, as far as the router knows: the login

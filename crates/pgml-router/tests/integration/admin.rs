@@ -246,6 +246,51 @@ async fn kill_closes_the_database_s_clients_and_servers_and_pauses_it() {
     assert_eq!(sqlstate(&err), "42601");
 }
 
+/// A session in the middle of streaming a large result (a COPY of 10^9 rows) sees a KILL
+/// promptly, and its client gets the FATAL or a closed socket, never an error message
+/// inside a half-forwarded one.
+#[tokio::test]
+async fn kill_reaches_a_session_that_is_streaming() {
+    use futures_util::StreamExt;
+    require_postgres!();
+    let port = start_router(RouterOpts::default()).await;
+    let client = app_client(port).await;
+    let stream = client
+        .copy_out("COPY (SELECT generate_series(1, 1000000000)) TO STDOUT")
+        .await
+        .unwrap();
+    let reader = tokio::spawn(async move {
+        let mut stream = std::pin::pin!(stream);
+        let mut bytes = 0usize;
+        while let Some(chunk) = stream.next().await {
+            match chunk {
+                Ok(data) => bytes += data.len(),
+                Err(e) => return (bytes, Some(e)),
+            }
+        }
+        (bytes, None)
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    admin_command(port, "KILL app").await.unwrap();
+    let (bytes, err) = tokio::time::timeout(Duration::from_secs(5), reader)
+        .await
+        .expect("KILL did not stop a streaming session")
+        .unwrap();
+    assert!(bytes > 0, "the COPY had not started streaming");
+    let err = err.expect("the COPY ended without an error");
+    // The FATAL when the KILL came between two messages; else the socket just closes
+    // (an error inside a half-sent message would garble the stream).
+    if let Some(db) = err.as_db_error() {
+        assert!(db.message().contains("was killed (KILL app)"), "{db:?}");
+    } else {
+        assert!(
+            err.is_closed() || err.to_string().contains("connection"),
+            "{err}"
+        );
+    }
+    admin_command(port, "RESUME app").await.unwrap();
+}
+
 #[tokio::test]
 async fn admin_shutdown_stops_now_and_wait_for_servers_drains() {
     require_postgres!();
