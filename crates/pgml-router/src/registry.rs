@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, Weak};
+use std::task::Waker;
 use std::time::SystemTime;
 
 /// Weak references to live connection infos.
@@ -74,6 +75,31 @@ impl StateCell {
     }
 }
 
+/// Where a client's session leaves its task's waker, so that a stop or a `KILL` wakes it
+/// (see [`crate::shared::CheapSignal`]): a slot in a record every client has anyway,
+/// instead of a waiter future of its own per client.
+#[derive(Debug, Default)]
+pub struct WakerSlot(Mutex<Option<Waker>>);
+
+impl WakerSlot {
+    /// Keeps `waker` (the session's task: the same for its whole life).
+    pub fn set(&self, waker: &Waker) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(waker.clone());
+    }
+
+    /// Wakes the task, if one is kept; the waker stays for the next time.
+    pub fn wake(&self) {
+        if let Some(waker) = &*self.0.lock().unwrap_or_else(|p| p.into_inner()) {
+            waker.wake_by_ref();
+        }
+    }
+
+    /// Drops the kept waker (the session is over).
+    pub fn clear(&self) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
 /// One logged-in client.
 #[derive(Debug)]
 pub struct ClientInfo {
@@ -82,6 +108,8 @@ pub struct ClientInfo {
     pub addr: SocketAddr,
     pub connect_time: SystemTime,
     pub state: StateCell,
+    /// The session's waker, for stops and `KILL`s.
+    pub signal_waker: WakerSlot,
 }
 
 /// One open server connection.

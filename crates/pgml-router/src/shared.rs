@@ -149,7 +149,7 @@ impl Shared {
 
     /// Asks the router to stop; never goes back (a later, milder request is ignored).
     pub fn request_stop(&self, stop: Stop) {
-        self.signal.send_if_modified(|current| {
+        let changed = self.signal.send_if_modified(|current| {
             if stop > current.stop {
                 current.stop = stop;
                 true
@@ -157,11 +157,23 @@ impl Shared {
                 false
             }
         });
+        if changed {
+            self.wake_sessions();
+        }
     }
 
     /// Wakes every session to look whether its pool was killed (`KILL db` marked it first).
     pub fn announce_kill(&self) {
         self.signal.send_modify(|current| current.kills += 1);
+        self.wake_sessions();
+    }
+
+    /// After a change of the signal: client sessions keep no watch waiter of their own
+    /// (see [`CheapSignal`]), they are woken through their records.
+    fn wake_sessions(&self) {
+        for info in self.clients.snapshot() {
+            info.signal_waker.wake();
+        }
     }
 
     /// The stop state now.
@@ -210,33 +222,40 @@ pub fn signal_past(
     })
 }
 
-/// [`signal_past`] for a future polled on every wakeup of a busy task (a client session):
-/// after its first poll it answers from one atomic load while the watch has not changed
-/// since (that poll left the task's waker registered with the watch, so a change still
-/// wakes the task), and polls the inner future again only once it has.
+/// What a client session watches: [`signal_past`] (with kills) for a future polled on
+/// every wakeup of a busy task, and held by every idle client. It holds no waiter of
+/// its own: its first poll leaves the task's waker in the client's record
+/// ([`ClientInfo::signal_waker`], woken by [`Shared::request_stop`] and
+/// [`Shared::announce_kill`] after they change the watch), and each poll is one atomic
+/// load of the watch's version while nothing changed.
+#[derive(Debug)]
 pub struct CheapSignal {
     probe: watch::Receiver<Signal>,
-    inner: SignalFuture,
-    armed: bool,
+    info: Arc<ClientInfo>,
+    beyond: Stop,
+    kills: u64,
+    registered: bool,
 }
 
 impl CheapSignal {
-    /// Watches `shared`'s signal like [`signal_past`] with `watch_kills`.
-    pub fn new(shared: &Shared, beyond: Stop, kills: u64) -> CheapSignal {
-        CheapSignal::watching(shared.stop_watch(), shared.stop_watch(), beyond, kills)
+    /// Completes once the stop state is past `beyond` or the kill count differs from
+    /// `kills`; `info` is the client's record, registered with `shared.clients`.
+    pub fn new(shared: &Shared, info: &Arc<ClientInfo>, beyond: Stop, kills: u64) -> CheapSignal {
+        CheapSignal::watching(shared.stop_watch(), info, beyond, kills)
     }
 
-    /// Over two receivers of the same watch.
     fn watching(
         probe: watch::Receiver<Signal>,
-        rx: watch::Receiver<Signal>,
+        info: &Arc<ClientInfo>,
         beyond: Stop,
         kills: u64,
     ) -> CheapSignal {
         CheapSignal {
             probe,
-            inner: signal_past(rx, beyond, kills, true),
-            armed: false,
+            info: Arc::clone(info),
+            beyond,
+            kills,
+            registered: false,
         }
     }
 }
@@ -249,16 +268,28 @@ impl std::future::Future for CheapSignal {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Signal> {
         let this = self.get_mut();
-        // A closed watch (Err) counts as a change: the inner future then says Stop::Now.
-        if this.armed && !this.probe.has_changed().unwrap_or(true) {
-            return std::task::Poll::Pending;
+        if !this.registered {
+            // Before the value is read: a change after the read wakes this waker.
+            this.info.signal_waker.set(cx.waker());
+            this.registered = true;
+        } else {
+            match this.probe.has_changed() {
+                Ok(false) => return std::task::Poll::Pending,
+                Ok(true) => {}
+                Err(_closed) => {
+                    return std::task::Poll::Ready(Signal {
+                        stop: Stop::Now,
+                        kills: this.kills,
+                    })
+                }
+            }
         }
-        // Marked seen before the inner poll: a change after this mark is either seen by
-        // that poll or wakes the task (and is unseen by the probe) afterwards.
-        this.probe.mark_unchanged();
-        let polled = this.inner.as_mut().poll(cx);
-        this.armed = polled.is_pending();
-        polled
+        let now = *this.probe.borrow_and_update();
+        if now.stop > this.beyond || now.kills != this.kills {
+            std::task::Poll::Ready(now)
+        } else {
+            std::task::Poll::Pending
+        }
     }
 }
 
@@ -269,10 +300,12 @@ mod cheap_signal_tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
     use std::task::{Context, Poll, Wake, Waker};
+    use std::time::SystemTime;
 
     use tokio::sync::watch;
 
     use super::{CheapSignal, Signal, Stop};
+    use crate::registry::{ClientInfo, ConnState, StateCell, WakerSlot};
 
     /// Counts its wakeups.
     struct Counter(AtomicUsize);
@@ -283,13 +316,32 @@ mod cheap_signal_tests {
         }
     }
 
-    fn start() -> (watch::Sender<Signal>, CheapSignal) {
+    fn info() -> Arc<ClientInfo> {
+        Arc::new(ClientInfo {
+            database: "db".to_owned(),
+            user: "u".to_owned(),
+            addr: "127.0.0.1:1".parse().unwrap(),
+            connect_time: SystemTime::now(),
+            state: StateCell::new(ConnState::Idle),
+            signal_waker: WakerSlot::default(),
+        })
+    }
+
+    /// A watch, a record and a signal past `Running` with 0 kills; `send` changes the
+    /// watch and wakes the record, as `Shared` does.
+    fn start() -> (watch::Sender<Signal>, Arc<ClientInfo>, CheapSignal) {
         let (tx, rx) = watch::channel(Signal {
             stop: Stop::Running,
             kills: 0,
         });
-        let signal = CheapSignal::watching(tx.subscribe(), rx, Stop::Running, 0);
-        (tx, signal)
+        let info = info();
+        let signal = CheapSignal::watching(rx, &info, Stop::Running, 0);
+        (tx, info, signal)
+    }
+
+    fn send(tx: &watch::Sender<Signal>, info: &ClientInfo, change: impl FnOnce(&mut Signal)) {
+        tx.send_modify(change);
+        info.signal_waker.wake();
     }
 
     fn poll(signal: &mut CheapSignal, waker: &Waker) -> Poll<Signal> {
@@ -298,15 +350,13 @@ mod cheap_signal_tests {
 
     #[test]
     fn a_change_wakes_the_task_and_is_then_seen() {
-        let (tx, mut signal) = start();
+        let (tx, info, mut signal) = start();
         let counter = Arc::new(Counter(AtomicUsize::new(0)));
         let waker = Waker::from(Arc::clone(&counter));
-        assert!(poll(&mut signal, &waker).is_pending());
-        // Armed: polls in between answer without a change.
         for _ in 0..3 {
             assert!(poll(&mut signal, &waker).is_pending());
         }
-        tx.send_modify(|s| s.stop = Stop::Draining);
+        send(&tx, &info, |s| s.stop = Stop::Draining);
         assert_eq!(
             counter.0.load(Ordering::SeqCst),
             1,
@@ -322,22 +372,16 @@ mod cheap_signal_tests {
     }
 
     #[test]
-    fn a_change_it_does_not_wait_for_rearms_it() {
-        // A change that is not past the watched state (none here: kills are watched, a
-        // stop is; so send the same stop) leaves it pending, and it wakes again later.
-        let (tx, mut signal) = start();
+    fn a_change_it_does_not_wait_for_leaves_it_pending() {
+        let (tx, info, mut signal) = start();
         let counter = Arc::new(Counter(AtomicUsize::new(0)));
         let waker = Waker::from(Arc::clone(&counter));
         assert!(poll(&mut signal, &waker).is_pending());
-        tx.send_modify(|_| {});
+        send(&tx, &info, |_| {});
         assert_eq!(counter.0.load(Ordering::SeqCst), 1);
         assert!(poll(&mut signal, &waker).is_pending());
-        tx.send_modify(|s| s.kills += 1);
-        assert_eq!(
-            counter.0.load(Ordering::SeqCst),
-            2,
-            "re-armed after the first change"
-        );
+        send(&tx, &info, |s| s.kills += 1);
+        assert_eq!(counter.0.load(Ordering::SeqCst), 2, "woken again");
         assert_eq!(
             poll(&mut signal, &waker),
             Poll::Ready(Signal {
@@ -348,13 +392,31 @@ mod cheap_signal_tests {
     }
 
     #[test]
+    fn a_stop_before_the_first_poll_is_seen() {
+        let (tx, info, mut signal) = start();
+        tx.send_modify(|s| s.stop = Stop::Now);
+        // A receiver made after the change (the session's own) has nothing unseen.
+        let late = CheapSignal::watching(tx.subscribe(), &info, Stop::Running, 0);
+        for mut s in [signal, late] {
+            assert!(matches!(
+                poll(&mut s, Waker::noop()),
+                Poll::Ready(Signal {
+                    stop: Stop::Now,
+                    ..
+                })
+            ));
+        }
+        signal = CheapSignal::watching(tx.subscribe(), &info, Stop::Now, 0);
+        assert!(poll(&mut signal, Waker::noop()).is_pending());
+    }
+
+    #[test]
     fn a_closed_watch_means_stop_now() {
-        let (tx, mut signal) = start();
-        let waker = Waker::noop();
-        assert!(poll(&mut signal, waker).is_pending());
+        let (tx, _info, mut signal) = start();
+        assert!(poll(&mut signal, Waker::noop()).is_pending());
         drop(tx);
         assert!(matches!(
-            poll(&mut signal, waker),
+            poll(&mut signal, Waker::noop()),
             Poll::Ready(Signal {
                 stop: Stop::Now,
                 ..

@@ -34,7 +34,7 @@ use super::startup::PoolLogin;
 use crate::config::PoolMode;
 use crate::error::ClientError;
 use crate::pool::{Checkout, Pool, Route};
-use crate::registry::{ClientInfo, ConnState, StateCell};
+use crate::registry::{ClientInfo, ConnState, StateCell, WakerSlot};
 use crate::scanner::{Inspect, Piece, Scanner, MAX_CONTROL_MESSAGE};
 use crate::server::QueryError;
 use crate::shared::{CheapSignal, Shared, Signal, Stop};
@@ -154,6 +154,7 @@ impl Session {
             addr: login.peer,
             connect_time: SystemTime::now(),
             state: StateCell::new(ConnState::Idle),
+            signal_waker: WakerSlot::default(),
         });
         let transaction = login.pool.mode == PoolMode::Transaction;
         // Pools that read statements: several servers, or model affinity.
@@ -203,6 +204,8 @@ impl Session {
         shared.clients.register(&self.info);
         self.pool().stats.cl_active.inc();
         let end = self.pump().await;
+        // The kept waker refers to this task: not kept past the session.
+        self.info.signal_waker.clear();
         // Boxed: runs once, and would otherwise add its size to every idle client.
         Box::pin(self.finish(end)).await;
         self.pool().stats.cl_active.dec();
@@ -210,7 +213,7 @@ impl Session {
 
     async fn pump(&mut self) -> End {
         let kills = self.shared.stop_watch().borrow().kills;
-        let mut stop = CheapSignal::new(&self.shared, Stop::Running, kills);
+        let mut stop = CheapSignal::new(&self.shared, &self.info, Stop::Running, kills);
         let mut stop_seen = Stop::Running;
         loop {
             let attached = self.server.is_some();
@@ -287,7 +290,7 @@ impl Session {
             }
         }
         // Another pool's KILL, or the drain began: watch on.
-        *stop = CheapSignal::new(&self.shared, *stop_seen, seen.kills);
+        *stop = CheapSignal::new(&self.shared, &self.info, *stop_seen, seen.kills);
         None
     }
 
