@@ -214,6 +214,11 @@ impl Session {
     async fn pump(&mut self) -> End {
         let kills = self.shared.stop_watch().borrow().kills;
         let mut stop = CheapSignal::new(&self.shared, &self.info, Stop::Running, kills);
+        // A KILL of this pool between the session's start and the read above is not a
+        // change the signal will see.
+        if self.login.pool.kills() != self.kills_seen {
+            return End::Killed;
+        }
         let mut stop_seen = Stop::Running;
         loop {
             let attached = self.server.is_some();
@@ -457,8 +462,12 @@ impl Session {
     /// client.
     async fn attach(&mut self, route: Route) -> Result<(), End> {
         self.info.state.set(ConnState::Waiting);
-        // The clock was read when the transaction's first message came (just now).
-        let now = self.query_started.unwrap_or_else(Instant::now);
+        // The clock was read when the transaction's first message came (just now),
+        // unless that was a Parse held back until its Bind (which comes when it comes).
+        let now = match self.query_started {
+            Some(at) if self.deferred().is_none() => at,
+            _ => Instant::now(),
+        };
         let mut checkout = self.login.pool.checkout_at(route, now).await;
         // A reload replaced the pool (while idle or waiting): go on in the new one.
         if self.login.pool.is_retired() {

@@ -328,17 +328,18 @@ impl Pool {
         route: Route,
         now: Instant,
     ) -> Result<Checkout, ClientError> {
+        let mut now = now;
         if self.paused.load(Ordering::Acquire) {
             // Boxed, like `open` below: rare paths stay out of the future every
             // client task carries (see `client::handle`).
             self.stats.cl_waiting.inc();
             Box::pin(self.wait_resumed()).await;
             self.stats.cl_waiting.dec();
+            now = Instant::now();
         }
         if self.members.len() > 1 {
             return Box::pin(self.checkout_routed(route)).await;
         }
-        let mut now = now;
         let permit = self.acquire(0, &mut now).await?;
         self.connect_member(0, permit, route.model, now)
             .await
@@ -446,6 +447,7 @@ impl Pool {
         route_model: Option<u64>,
         now: Instant,
     ) -> Result<Checkout, MemberError> {
+        let mut now = now;
         self.stats.sv_active.inc();
         // From here the guard gives the slot back, whatever happens.
         let mut active = ActiveGuard {
@@ -457,6 +459,7 @@ impl Pool {
         if let Some(key) = route_model {
             if !self.routing.model_affinity_wait.is_zero() {
                 Box::pin(self.wait_for_holder(member, key)).await;
+                now = Instant::now();
             }
         }
         let idle = match self.take_idle(member, route_model, now) {

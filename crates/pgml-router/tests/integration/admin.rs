@@ -246,6 +246,26 @@ async fn kill_closes_the_database_s_clients_and_servers_and_pauses_it() {
     assert_eq!(sqlstate(&err), "42601");
 }
 
+/// An idle client, which sends nothing, is closed by a KILL of its database: the KILL
+/// wakes its session (sessions keep no waiter of their own; see `CheapSignal`).
+#[tokio::test]
+async fn kill_wakes_idle_clients() {
+    require_postgres!();
+    let port = start_router(RouterOpts::default()).await;
+    let idle = app_client(port).await;
+    assert_eq!(value(&idle, "SELECT 1").await, "1");
+    admin_command(port, "KILL app").await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !idle.is_closed() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        idle.is_closed(),
+        "an idle client outlived the KILL of its database"
+    );
+    admin_command(port, "RESUME app").await.unwrap();
+}
+
 /// A session in the middle of streaming a large result (a COPY of 10^9 rows) sees a KILL
 /// promptly, and its client gets the FATAL or a closed socket, never an error message
 /// inside a half-forwarded one.

@@ -128,6 +128,74 @@ async fn garbage_inside_a_session_is_a_protocol_error() {
     client.simple_query("SELECT 1").await.unwrap();
 }
 
+/// A KILL that comes while a large COPY streams, with a message half forwarded, closes
+/// the client's socket at a message boundary or just after a partial one, never with an
+/// ErrorResponse written into the middle of a CopyData: what the client received parses
+/// as whole messages, then (at most) the start of one.
+#[tokio::test]
+async fn kill_mid_message_leaves_the_stream_parseable() {
+    require_postgres!();
+    let port = start_router(RouterOpts::default()).await;
+    let mut s = raw_login(port).await;
+    let mut out = BytesMut::new();
+    pgwire::frontend::Query {
+        query: "COPY (SELECT repeat('x', 100000) FROM generate_series(1, 1000000)) TO STDOUT"
+            .to_owned(),
+    }
+    .encode(&mut out)
+    .unwrap();
+    s.write_all(&out).await.unwrap();
+    let mut buf = BytesMut::new();
+    let mut received = 0usize;
+    let mut killed = false;
+    let mut errors = Vec::new();
+    let outcome = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            while let Some(frame) = pgwire::split_frame(&mut buf, 1 << 20).unwrap() {
+                if frame.tag() == b'E' {
+                    errors.push(String::from_utf8_lossy(frame.body()).into_owned());
+                }
+            }
+            if !killed && received > 8 << 20 {
+                admin_command(port, "KILL app").await.unwrap();
+                killed = true;
+            }
+            match s.read_buf(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => received += n,
+            }
+        }
+    })
+    .await;
+    outcome.expect("the router did not close the streaming client after KILL");
+    assert!(killed, "the COPY ended before the KILL ({received} bytes)");
+    // What is left is less than one message: the start of a CopyData whose length word
+    // (if complete) says more than what came, and whose payload so far is the rows' own
+    // bytes (an ErrorResponse written into it would show there).
+    if !buf.is_empty() {
+        assert_eq!(
+            buf[0],
+            b'd',
+            "trailing bytes: {:?}",
+            &buf[..buf.len().min(16)]
+        );
+    }
+    if buf.len() >= 5 {
+        let len = u32::from_be_bytes([buf[1], buf[2], buf[3], buf[4]]) as usize;
+        assert!(len + 1 > buf.len(), "a whole message was left unparsed");
+        let payload = &buf[5..];
+        assert!(
+            payload.iter().all(|&b| b == b'x' || b == b'\n'),
+            "foreign bytes inside the half-sent CopyData: {:?}",
+            String::from_utf8_lossy(&payload[payload.len().saturating_sub(120)..])
+        );
+    }
+    for e in &errors {
+        assert!(e.contains("was killed (KILL app)"), "{e}");
+    }
+    admin_command(port, "RESUME app").await.unwrap();
+}
+
 #[tokio::test]
 async fn very_large_rows_stream_through() {
     require_postgres!();
