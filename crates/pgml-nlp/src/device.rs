@@ -79,8 +79,9 @@ fn open_cuda(ordinal: usize) -> Result<Device> {
     }
 }
 
+/// A GPU asked for that cannot be used (not there, or its driver failed): 0A000 with the reason.
 #[cfg(feature = "cuda")]
-fn no_gpu(ordinal: usize, why: &str) -> Error {
+pub(crate) fn no_gpu(ordinal: usize, why: &str) -> Error {
     Error::sql(
         SqlState::FeatureNotSupported,
         format!("GPU cuda:{ordinal} cannot be used: {why}"),
@@ -91,12 +92,19 @@ fn no_gpu(ordinal: usize, why: &str) -> Error {
 
 #[cfg(not(feature = "cuda"))]
 fn open_cuda(ordinal: usize) -> Result<Device> {
-    Err(Error::sql(
+    Err(built_without_gpu(ordinal))
+}
+
+/// A GPU asked of a build without the `cuda` feature: 0A000, never a silent fall-back to the
+/// CPU.
+#[cfg(not(feature = "cuda"))]
+pub(crate) fn built_without_gpu(ordinal: usize) -> Error {
+    Error::sql(
         SqlState::FeatureNotSupported,
         format!("device cuda:{ordinal} asked for, but this pgml was built without GPU support"),
         "build the extension with the cuda feature where the CUDA toolkit is installed \
          (docs/gpu.md), or use {\"device\": \"cpu\"}",
-    ))
+    )
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ fn generator() -> Rc<LlamaGenerator> {
     let model = store()
         .resolve(SMOLLM)
         .expect("the set-up command installs SmolLM2-135M-Instruct (scripts/models.sh)");
-    Rc::new(LlamaGenerator::load(&model.path).unwrap())
+    Rc::new(LlamaGenerator::load(&model.path, ComputeDevice::Cpu).unwrap())
 }
 
 fn cosine(a: &[f32], b: &[f64]) -> f64 {
@@ -297,4 +297,21 @@ fn integer_precision_is_refused_off_the_cpu() {
     };
     assert_eq!(err.sqlstate().code(), "0A000", "{err}");
     assert!(err.to_string().contains("16-bit integer"), "{err}");
+}
+
+/// A build without the `cuda` feature refuses a GPU for generation as for embeddings (0A000),
+/// and `device_map: auto` means the CPU there.
+#[cfg(not(feature = "cuda"))]
+#[test]
+fn generation_on_a_gpu_is_refused_by_a_cpu_build() {
+    let model = store().resolve(SMOLLM).unwrap();
+    let Err(err) = LlamaGenerator::load(&model.path, ComputeDevice::Cuda(0)) else {
+        panic!("a CPU build loaded a model on a GPU");
+    };
+    assert_eq!(err.sqlstate().code(), "0A000", "{err}");
+    assert!(err.to_string().contains("without GPU support"), "{err}");
+    assert_eq!(
+        pgml_nlp::generate::llama::auto_device().unwrap(),
+        ComputeDevice::Cpu
+    );
 }

@@ -152,20 +152,25 @@ pub fn embedder(name: &str, device: ComputeDevice, precision: Precision) -> Resu
     )
 }
 
-/// The generation model `name`, loaded on first use.
-pub fn generator(name: &str) -> Result<Rc<LlamaGenerator>> {
+/// The generation model `name` on `device`, loaded on first use (one entry per device).
+pub fn generator(name: &str, device: ComputeDevice) -> Result<Rc<LlamaGenerator>> {
     let model = inference::store().resolve(name)?;
     if model.kind != ModelKind::Gguf {
         return Err(wrong_kind(&model, "generate text"));
     }
+    // The CPU copy keeps the file's own path as its key, as before devices existed.
+    let key = match device {
+        ComputeDevice::Cpu => model.path.clone(),
+        gpu => PathBuf::from(format!("{}@{gpu}", model.path.display())),
+    };
     get_or_load(
         &model,
-        model.path.clone(),
+        key,
         |l| match l {
             Loaded::Generator(g) => Some(Rc::clone(g)),
             _ => None,
         },
-        || inference::step(|| LlamaGenerator::load(&model.path)),
+        || inference::step(|| LlamaGenerator::load(&model.path, device)),
         Loaded::Generator,
         |g| g.bytes(),
     )
@@ -197,7 +202,7 @@ pub fn entries() -> Vec<CachedTransformer> {
             .map(|e| {
                 let (kind, engine) = match &e.loaded {
                     Loaded::Embedder(m) => ("embedding", embedding_engine(m)),
-                    Loaded::Generator(_) => ("text-generation", "llama.cpp".to_string()),
+                    Loaded::Generator(g) => ("text-generation", generation_engine(g)),
                     Loaded::Tokenizer(_) => ("tokenizer", "tokenizers".to_string()),
                 };
                 CachedTransformer {
@@ -220,6 +225,14 @@ fn embedding_engine(model: &Embedder) -> String {
         (true, Precision::Float32) => "candle".to_string(),
         (true, Precision::Int16) => "candle (int16)".to_string(),
         (false, _) => format!("candle ({})", model.device()),
+    }
+}
+
+/// "llama.cpp" on the CPU, "llama.cpp (cuda:0)" on a GPU.
+fn generation_engine(model: &LlamaGenerator) -> String {
+    match model.device() {
+        ComputeDevice::Cpu => "llama.cpp".to_string(),
+        gpu => format!("llama.cpp ({gpu})"),
     }
 }
 

@@ -26,6 +26,13 @@ SELECT pgml.transform(
     args => '{"max_new_tokens": 30, "stop": [","], "return_full_text": false}'::jsonb,
     inputs => ARRAY['One, two, three,']
 ) AS stopped;
+-- placement: "device" / "device_map" as Hugging Face's pipelines take them; on this build (no
+-- cuda feature) "auto" and "cpu" mean the CPU, with the same greedy answer
+SELECT pgml.transform('{"task": "text-generation", "model": "HuggingFaceTB/SmolLM2-135M-Instruct", "device_map": "auto"}', '{"max_new_tokens": 8}', ARRAY['The capital of France is'])
+     = pgml.transform('{"task": "text-generation", "model": "HuggingFaceTB/SmolLM2-135M-Instruct", "device": "cpu"}', '{"max_new_tokens": 8}', ARRAY['The capital of France is'])
+   AND pgml.transform('{"task": "text-generation", "model": "HuggingFaceTB/SmolLM2-135M-Instruct", "device": -1}', '{"max_new_tokens": 8}', ARRAY['The capital of France is'])
+     = pgml.transform('text-generation', '{"max_new_tokens": 8}', ARRAY['The capital of France is']) AS same_on_the_cpu;
+SELECT name, algorithm AS engine FROM pgml.cached_models() WHERE kind = 'text-generation';
 -- sampling with a seed is reproducible
 SELECT pgml.transform('{"task": "text-generation", "model": "HuggingFaceTB/SmolLM2-135M-Instruct"}',
                       '{"max_new_tokens": 12, "temperature": 0.8, "top_p": 0.9, "top_k": 40, "seed": 42}', ARRAY['Once upon a time'])
@@ -93,6 +100,14 @@ SELECT pgml.transform('{"task": "text-generation", "model": "nobody/nothing"}', 
 SELECT pgml.transform('{"task": "text-generation", "model": "sentence-transformers/all-MiniLM-L6-v2"}', '{}', ARRAY['x']);
 \echo :LAST_ERROR_SQLSTATE
 SELECT pgml.transform('{"task": "text-generation", "modle": "x"}', '{}', ARRAY['x']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT pgml.transform('{"task": "text-generation", "model": "HuggingFaceTB/SmolLM2-135M-Instruct", "device": "cuda"}', '{}', ARRAY['x']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT pgml.transform('{"task": "text-generation", "model": "HuggingFaceTB/SmolLM2-135M-Instruct", "device_map": "cuda:1"}', '{}', ARRAY['x']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT pgml.transform('{"task": "text-generation", "model": "HuggingFaceTB/SmolLM2-135M-Instruct", "device": "tpu"}', '{}', ARRAY['x']);
+\echo :LAST_ERROR_SQLSTATE
+SELECT pgml.transform('{"task": "text-generation", "model": "HuggingFaceTB/SmolLM2-135M-Instruct", "device": 1.5}', '{}', ARRAY['x']);
 \echo :LAST_ERROR_SQLSTATE
 SELECT pgml.transform('{"task": "text-generation", "model": "HuggingFaceTB/SmolLM2-135M-Instruct"}', '{"max_new_tokens": 0}', ARRAY['x']);
 \echo :LAST_ERROR_SQLSTATE

@@ -1,5 +1,10 @@
 //! The llama.cpp engine: GGUF models (Llama, SmolLM2, Qwen2, Mistral, ...) through the
 //! `llama-cpp-2` bindings. The tokenizer and chat template come from the GGUF metadata.
+//!
+//! A model runs on the CPU, or with the `cuda` feature on one NVIDIA GPU: every layer, the KV
+//! cache and the work there (llama.cpp's CUDA backend). A CPU model in a GPU build keeps all of
+//! it on the CPU (no layers, no KV cache, no batch work offloaded), so `cpu` means the same in
+//! every build.
 
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -18,6 +23,7 @@ use llama_cpp_2::{send_logs_to_tracing, LogOptions};
 
 use super::template::{self, ChatMessage};
 use super::{check_prompt, GenerationParams, Prompt, TextAssembler, TextGenerator, TokenStream};
+use crate::device::ComputeDevice;
 use pgml_core::{Error, Result, SqlState};
 
 /// Tokens read per forward pass while ingesting a prompt.
@@ -55,6 +61,7 @@ fn engine_error(what: &str, err: impl std::fmt::Display) -> Error {
 pub struct LlamaGenerator {
     model: LlamaModel,
     path: PathBuf,
+    device: ComputeDevice,
     chat_template: Option<String>,
     bos: String,
     eos: String,
@@ -128,11 +135,70 @@ impl Vocabulary {
     }
 }
 
+/// The device `"device_map": "auto"` means: the first GPU llama.cpp sees, else the CPU (always
+/// the CPU in a build without the `cuda` feature).
+pub fn auto_device() -> Result<ComputeDevice> {
+    #[cfg(feature = "cuda")]
+    {
+        backend()?;
+        let has_gpu = llama_cpp_2::list_llama_ggml_backend_devices()
+            .iter()
+            .any(|d| d.backend.eq_ignore_ascii_case("CUDA"));
+        if has_gpu {
+            return Ok(ComputeDevice::Cuda(0));
+        }
+    }
+    Ok(ComputeDevice::Cpu)
+}
+
+/// Where llama.cpp puts a model's layers.
+fn placement(device: ComputeDevice) -> Result<LlamaModelParams> {
+    match device {
+        // A GPU build would otherwise offload layers by default.
+        ComputeDevice::Cpu => Ok(LlamaModelParams::default().with_n_gpu_layers(0)),
+        ComputeDevice::Cuda(ordinal) => gpu_placement(ordinal),
+    }
+}
+
+/// Every layer on the `ordinal`-th CUDA device llama.cpp sees (CUDA's numbering), none split
+/// across GPUs.
+#[cfg(feature = "cuda")]
+fn gpu_placement(ordinal: usize) -> Result<LlamaModelParams> {
+    use crate::device::no_gpu;
+    use llama_cpp_2::model::params::LlamaSplitMode;
+    backend()?;
+    let gpus: Vec<_> = llama_cpp_2::list_llama_ggml_backend_devices()
+        .into_iter()
+        .filter(|d| d.backend.eq_ignore_ascii_case("CUDA"))
+        .collect();
+    let gpu = gpus.get(ordinal).ok_or_else(|| {
+        no_gpu(
+            ordinal,
+            &format!("llama.cpp sees {} CUDA device(s)", gpus.len()),
+        )
+    })?;
+    LlamaModelParams::default()
+        .with_devices(&[gpu.index])
+        .map_err(|e| no_gpu(ordinal, &e.to_string()))
+        .map(|params| {
+            params
+                .with_split_mode(LlamaSplitMode::None)
+                .with_main_gpu(0)
+                .with_n_gpu_layers(u32::MAX)
+        })
+}
+
+#[cfg(not(feature = "cuda"))]
+fn gpu_placement(ordinal: usize) -> Result<LlamaModelParams> {
+    Err(crate::device::built_without_gpu(ordinal))
+}
+
 impl LlamaGenerator {
-    /// Loads a GGUF file (memory-mapped: backends that load the same file share its pages).
-    pub fn load(path: &Path) -> Result<Self> {
+    /// Loads a GGUF file (memory-mapped: backends that load the same file share its pages) for
+    /// `device`.
+    pub fn load(path: &Path, device: ComputeDevice) -> Result<Self> {
         check_gguf_file(path)?;
-        let params = LlamaModelParams::default();
+        let params = placement(device)?;
         let model = LlamaModel::load_from_file(backend()?, path, &params).map_err(|e| {
             Error::sql(
                 SqlState::DataCorrupted,
@@ -153,12 +219,18 @@ impl LlamaGenerator {
             bos,
             eos,
             path: path.to_path_buf(),
+            device,
             model,
         })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Where the model's layers are.
+    pub fn device(&self) -> ComputeDevice {
+        self.device
     }
 
     /// The Jinja chat template from the GGUF metadata, if the model has one.
@@ -294,6 +366,12 @@ impl TextGenerator for LlamaGenerator {
             .with_n_threads(threads)
             .with_n_threads_batch(threads)
             .with_no_perf(true);
+        // A CPU model keeps its KV cache and its prompt batches on the CPU, GPU or not.
+        let ctx_params = if self.device.is_cpu() {
+            ctx_params.with_offload_kqv(false).with_op_offload(false)
+        } else {
+            ctx_params
+        };
         let backend = backend()?;
         let mut cell = ContextCell::try_new(Rc::clone(&self), |model| {
             model.model.new_context(backend, ctx_params)

@@ -4,6 +4,7 @@
 pub mod llama;
 mod output;
 pub mod params;
+pub mod placement;
 pub mod template;
 
 use std::rc::Rc;

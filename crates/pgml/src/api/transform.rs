@@ -5,7 +5,9 @@
 use std::rc::Rc;
 
 use pgml_core::{Error, Result};
-use pgml_nlp::generate::llama::LlamaGenerator;
+use pgml_nlp::device::ComputeDevice;
+use pgml_nlp::generate::llama::{self, LlamaGenerator};
+use pgml_nlp::generate::placement::task_device;
 use pgml_nlp::generate::{
     collect, output_prefix, ChatMessage, GenerationParams, Prompt, TextGenerator, TokenStream,
 };
@@ -18,9 +20,11 @@ use crate::{guc, inference, nlp_cache};
 
 const TASKS: &[&str] = &["text-generation", "conversational"];
 
-/// Keys of the task object that configure Hugging Face's loader; they mean nothing to a local
-/// GGUF file and are accepted so PostgresML's SQL runs unchanged.
+/// Keys of the task object that configure Hugging Face's loader. `device` and `device_map`
+/// place the model (CPU or GPU); the others mean nothing to a local GGUF file and are accepted
+/// so PostgresML's SQL runs unchanged.
 const LOADER_KEYS: &[&str] = &[
+    "device",
     "device_map",
     "torch_dtype",
     "trust_remote_code",
@@ -30,8 +34,27 @@ const LOADER_KEYS: &[&str] = &[
     "quantization_config",
 ];
 
-/// The model a task object names, after checking the task.
-fn task_model(task: &Value) -> Result<String> {
+/// The model a task names and the device it runs on.
+struct TaskModel {
+    name: String,
+    device: ComputeDevice,
+}
+
+impl TaskModel {
+    fn on_cpu(name: String) -> TaskModel {
+        TaskModel {
+            name,
+            device: ComputeDevice::Cpu,
+        }
+    }
+
+    fn generator(self) -> Result<Rc<LlamaGenerator>> {
+        nlp_cache::generator(&self.name, self.device)
+    }
+}
+
+/// The model a task object names and where it runs, after checking the task.
+fn task_model(task: &Value) -> Result<TaskModel> {
     let obj = task.as_object().ok_or_else(|| {
         Error::invalid(
             format!("task must be a JSON object or a task name, not {task}"),
@@ -58,14 +81,21 @@ fn task_model(task: &Value) -> Result<String> {
         }
     };
     check_task_name(name)?;
-    match obj.get("model") {
-        Some(Value::String(m)) => Ok(m.clone()),
-        None | Some(Value::Null) => default_model(),
-        Some(other) => Err(Error::invalid(
-            format!("task \"model\" must be a string, not {other}"),
-            "name a model below pgml.model_path; pgml.models_available() lists them",
-        )),
-    }
+    let name = match obj.get("model") {
+        Some(Value::String(m)) => m.clone(),
+        None | Some(Value::Null) => default_model()?,
+        Some(other) => {
+            return Err(Error::invalid(
+                format!("task \"model\" must be a string, not {other}"),
+                "name a model below pgml.model_path; pgml.models_available() lists them",
+            ))
+        }
+    };
+    let device = match task_device(obj.get("device"), obj.get("device_map"))? {
+        Some(device) => device,
+        None => inference::step(llama::auto_device)?,
+    };
+    Ok(TaskModel { name, device })
 }
 
 fn check_task_name(name: &str) -> Result<()> {
@@ -93,7 +123,7 @@ fn default_model() -> Result<String> {
 
 /// A task given as text: a task name, or a JSON object written as an untyped literal (which
 /// PostgreSQL resolves to this `text` overload, e.g. `pgml.transform('{"task": ...}', ...)`).
-fn task_from_text(task: &str) -> Result<String> {
+fn task_from_text(task: &str) -> Result<TaskModel> {
     if task.trim_start().starts_with('{') {
         let value: Value = serde_json::from_str(task).map_err(|e| {
             Error::invalid(
@@ -104,7 +134,7 @@ fn task_from_text(task: &str) -> Result<String> {
         return task_model(&value);
     }
     check_task_name(task)?;
-    default_model()
+    default_model().map(TaskModel::on_cpu)
 }
 
 fn prompts(inputs: Vec<Option<String>>) -> Result<Vec<Prompt>> {
@@ -179,13 +209,13 @@ fn answers(
 /// per returned sequence (Hugging Face's text-generation pipeline shape, as PostgresML
 /// returned it).
 fn transform_texts(
-    model: Result<String>,
+    model: Result<TaskModel>,
     args: &JsonB,
     inputs: Vec<Option<String>>,
 ) -> Result<Value> {
     let params = GenerationParams::from_args(&args.0)?;
     let prompts = prompts(inputs)?;
-    let generator = nlp_cache::generator(&model?)?;
+    let generator = model?.generator()?;
     let outputs = prompts
         .iter()
         .map(|p| {
@@ -203,13 +233,13 @@ fn transform_texts(
 
 /// A conversation: `["answer"]`, the assistant's next message (one per returned sequence).
 fn transform_chat(
-    model: Result<String>,
+    model: Result<TaskModel>,
     args: &JsonB,
     inputs: Vec<Option<JsonB>>,
 ) -> Result<Value> {
     let params = GenerationParams::from_args(&args.0)?;
     let prompt = conversation(inputs)?;
-    let generator = nlp_cache::generator(&model?)?;
+    let generator = model?.generator()?;
     Ok(json!(answers(&generator, &prompt, &params)?))
 }
 
@@ -267,7 +297,7 @@ fn transform_conversational_task_name(
 /// input). Pieces come as the model produces them: through a cursor (`FETCH`), each row is
 /// generated when it is fetched.
 fn stream_rows(
-    model: Result<String>,
+    model: Result<TaskModel>,
     args: &JsonB,
     prompt: Result<Prompt>,
 ) -> SetOfIterator<'static, JsonB> {
@@ -280,7 +310,7 @@ fn stream_rows(
             ));
         }
         let prompt = prompt?;
-        let generator = nlp_cache::generator(&model?)?;
+        let generator = model?.generator()?;
         start(&generator, &prompt, &params)
     })()
     .or_raise("pgml.transform_stream");
