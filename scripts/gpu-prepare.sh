@@ -21,6 +21,8 @@ export CUDA_COMPUTE_CAP=${CUDA_COMPUTE_CAP:-90}
 # generation, the toolkit's nvcc.
 export CMAKE_CUDA_ARCHITECTURES=$CUDA_COMPUTE_CAP CMAKE_CUDA_COMPILER=$CUDA_ROOT/bin/nvcc
 export CUDAToolkit_ROOT=$CUDA_ROOT
+# Where llama-cpp-sys-2 (find_cuda_helper) looks for the CUDA libraries: <path>/lib64.
+export CUDA_PATH=$CUDA_ROOT CUDA_LIBRARY_PATH=$CUDA_ROOT
 export LIBRARY_PATH=$CUDA_ROOT/lib64:$CUDA_ROOT/lib:$CUDA_ROOT/lib64/stubs:$CUDA_ROOT/lib/stubs${LIBRARY_PATH:+:$LIBRARY_PATH}
 # A portable x86-64 level, not this machine's CPU: the binaries run on the GPU machine.
 export RUSTFLAGS="-C target-cpu=x86-64-v3"
