@@ -3,8 +3,9 @@
 # its folders on the build machine. Needs no Rust or PostgreSQL there. Runs what is there:
 #   .gpu/      the embedding GPU tests, the embedding benchmark on the GPU, and
 #              sentence-transformers on the same GPU (when PyTorch is installed) as the peer;
-#   .gpu-gen/  (with .gpu-model-1/ and .gpu-model-2/ carried by earlier calls) the generation
-#              GPU tests and the generation benchmark on the GPU and on the CPU.
+#   .gpu-gen/  (with .gpu-model-1/, .gpu-model-2/ and .gpu-gen-bench/ carried by earlier
+#              calls) the generation GPU tests, and the generation benchmark on the GPU and on
+#              the CPU.
 # Results go to $OUT (default /tmp/pgml-gpu). See docs/gpu.md.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -62,14 +63,17 @@ if [ -d .gpu-gen ]; then
             tee "$OUT/generation.log"
         exit 1
     fi
-    for bin in gpu-generation-tests generate_bench; do
-        xz -dkf ".gpu-gen/$bin.xz" && chmod +x ".gpu-gen/$bin"
-    done
+    xz -dkf .gpu-gen/gpu-generation-tests.xz && chmod +x .gpu-gen/gpu-generation-tests
     ldd .gpu-gen/gpu-generation-tests | grep -E "not found|cuda|cublas" | tee "$OUT/ldd-generation.txt"
     export PGML_MODEL_DIR=$models
     .gpu-gen/gpu-generation-tests --test-threads=1 --nocapture 2>&1 | tee "$OUT/gpu-generation-tests.log" || rc=1
-    .gpu-gen/generate_bench --device cuda 2>&1 | tee -a "$OUT/generate.jsonl" || rc=1
-    .gpu-gen/generate_bench --device cpu --threads 8 2>&1 | tee -a "$OUT/generate.jsonl" || rc=1
+    if [ -f .gpu-gen-bench/generate_bench.xz ]; then
+        xz -dkf .gpu-gen-bench/generate_bench.xz && chmod +x .gpu-gen-bench/generate_bench
+        .gpu-gen-bench/generate_bench --device cuda 2>&1 | tee -a "$OUT/generate.jsonl" || rc=1
+        .gpu-gen-bench/generate_bench --device cpu --threads 8 2>&1 | tee -a "$OUT/generate.jsonl" || rc=1
+    else
+        echo "no .gpu-gen-bench/: the generation benchmark was not carried" | tee -a "$OUT/generate.jsonl"
+    fi
 fi
 
 [ "$ran" = 1 ] || { echo "nothing to check: run scripts/gpu-prepare.sh on the build machine first"; exit 1; }

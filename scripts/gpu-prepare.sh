@@ -4,9 +4,12 @@
 #   .gpu/          embeddings: the GPU test binary and the embedding benchmark, compressed, and
 #                  all-MiniLM-L6-v2 with its weights stored as f16 (half the size; loaded back
 #                  into f32, the precision pgml computes in);
-#   .gpu-gen/      text generation: its GPU test binary and the generation benchmark;
-#   .gpu-model-1/, .gpu-model-2/  SmolLM2's GGUF (98 MB) in two halves, since one call to the
-#                  GPU machine carries at most 64 MiB: each half travels in a call of its own.
+#   .gpu-gen/      text generation: its GPU test binary (about 41 MB compressed: llama.cpp's
+#                  CUDA kernels);
+#   .gpu-gen-bench/  the generation benchmark (as large);
+#   .gpu-model-1/, .gpu-model-2/  SmolLM2's GGUF (98 MB) in two halves.
+# One call to the GPU machine carries at most 64 MiB, so each generation folder travels in a
+# call of its own (docs/gpu.md).
 #
 # Needs a CUDA toolkit: CUDA_ROOT (default /usr/local/cuda) with bin/nvcc, include/ and the
 # libraries (cuBLAS, cuRAND, NVRTC; libcuda from the driver or lib/stubs). CUDA_COMPUTE_CAP
@@ -64,14 +67,16 @@ save_file({k: v.astype("float16") if v.dtype.kind == "f" else v for k, v in tens
 PY
 # Text generation: the binaries, and the model in two halves (checked by sha256 when joined).
 gen=$REPO/.gpu-gen
-rm -rf "$gen" "$REPO"/.gpu-model-[12] && mkdir -p "$gen" "$REPO/.gpu-model-1" "$REPO/.gpu-model-2"
+gen_bench=$REPO/.gpu-gen-bench
+rm -rf "$gen" "$gen_bench" "$REPO"/.gpu-model-[12]
+mkdir -p "$gen" "$gen_bench" "$REPO/.gpu-model-1" "$REPO/.gpu-model-2"
 strip -o "$gen/gpu-generation-tests" "$gen_test_bin"
-strip -o "$gen/generate_bench" "$CARGO_TARGET_DIR/release/examples/generate_bench"
-xz -T2 -6 "$gen/gpu-generation-tests" "$gen/generate_bench"
+strip -o "$gen_bench/generate_bench" "$CARGO_TARGET_DIR/release/examples/generate_bench"
+xz -T2 -6 "$gen/gpu-generation-tests" "$gen_bench/generate_bench"
 gguf=$PGML_MODEL_DIR/HuggingFaceTB/SmolLM2-135M-Instruct/SmolLM2-135M-Instruct.Q4_1.gguf
 [ -f "$gguf" ] || die "no $gguf (scripts/models.sh installs it)"
 sha256sum "$gguf" | cut -d' ' -f1 >"$gen/model.sha256"
 half=$(( ($(stat -c %s "$gguf") + 1) / 2 ))
 head -c "$half" "$gguf" >"$REPO/.gpu-model-1/part"
 tail -c +$((half + 1)) "$gguf" >"$REPO/.gpu-model-2/part"
-du -sh "$out"/* "$out" "$gen"/* "$gen" "$REPO"/.gpu-model-[12]
+du -sh "$out"/* "$out" "$gen"/* "$gen" "$gen_bench" "$REPO"/.gpu-model-[12]
