@@ -62,17 +62,39 @@ impl Scanner {
         self.remaining == 0
     }
 
-    /// Takes the next piece off the front of `buf`; `Ok(None)` until there is one.
+    /// The next piece at the front of `buf`, split off it; `None` when `buf` holds no
+    /// piece yet (an inspected message not yet whole, or less than a header).
     pub fn next(&mut self, buf: &mut BytesMut) -> Result<Option<Piece>, pgwire::Error> {
-        if buf.is_empty() {
+        let Some(span) = self.next_at(buf, 0)? else {
+            return Ok(None);
+        };
+        let bytes = buf.split_to(span.end);
+        Ok(Some(match span.kind {
+            SpanKind::Inspect(tag) => Piece::Inspect { tag, frame: bytes },
+            SpanKind::Start(tag) => Piece::Start { tag, bytes },
+            SpanKind::More => Piece::More(bytes),
+        }))
+    }
+
+    /// The next piece of `buf` from offset `at` (where the pieces found before end),
+    /// without splitting: a caller that forwards a run of messages unchanged splits
+    /// once for the whole run. The piece counts as consumed: the next call continues
+    /// after it.
+    pub fn next_at(&mut self, buf: &[u8], at: usize) -> Result<Option<Span>, pgwire::Error> {
+        let available = buf.len().saturating_sub(at);
+        if available == 0 {
             return Ok(None);
         }
         if self.remaining > 0 {
-            let n = self.remaining.min(buf.len());
+            let n = self.remaining.min(available);
             self.remaining -= n;
-            return Ok(Some(Piece::More(buf.split_to(n))));
+            return Ok(Some(Span {
+                kind: SpanKind::More,
+                start: at,
+                end: at + n,
+            }));
         }
-        let Some(header) = peek_header(buf, self.max_len)? else {
+        let Some(header) = peek_header(&buf[at..], self.max_len)? else {
             return Ok(None);
         };
         let total = header.frame_len();
@@ -84,21 +106,42 @@ impl Scanner {
                     max: limit,
                 });
             }
-            if buf.len() < total {
+            if available < total {
                 return Ok(None);
             }
-            return Ok(Some(Piece::Inspect {
-                tag: header.tag,
-                frame: buf.split_to(total),
+            return Ok(Some(Span {
+                kind: SpanKind::Inspect(header.tag),
+                start: at,
+                end: at + total,
             }));
         }
-        let n = total.min(buf.len());
+        let n = total.min(available);
         self.remaining = total - n;
-        Ok(Some(Piece::Start {
-            tag: header.tag,
-            bytes: buf.split_to(n),
+        Ok(Some(Span {
+            kind: SpanKind::Start(header.tag),
+            start: at,
+            end: at + n,
         }))
     }
+}
+
+/// A piece found by [`Scanner::next_at`]: bytes `start..end` of the buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub kind: SpanKind,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// What a [`Span`] holds (as [`Piece`]'s variants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpanKind {
+    /// A whole inspected message with this tag.
+    Inspect(u8),
+    /// The start of a streamed message with this tag.
+    Start(u8),
+    /// More bytes of the message last started.
+    More,
 }
 
 #[cfg(test)]
@@ -139,6 +182,54 @@ mod tests {
             Some(Piece::Inspect { tag: b'Z', frame }) => assert_eq!(&frame[..], &z[..]),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn spans_walk_a_run_without_splitting() {
+        let mut s = Scanner::new(1 << 20, |t| (t == b'Z').then_some(100));
+        let (t, d, z) = (
+            frame(b'T', b"row"),
+            frame(b'D', &[1u8; 30]),
+            frame(b'Z', b"I"),
+        );
+        let mut buf = Vec::new();
+        buf.extend_from_slice(&t);
+        buf.extend_from_slice(&d[..10]);
+        let first = s.next_at(&buf, 0).unwrap().unwrap();
+        assert_eq!(
+            first,
+            Span {
+                kind: SpanKind::Start(b'T'),
+                start: 0,
+                end: t.len()
+            }
+        );
+        let second = s.next_at(&buf, first.end).unwrap().unwrap();
+        assert_eq!(
+            second,
+            Span {
+                kind: SpanKind::Start(b'D'),
+                start: t.len(),
+                end: t.len() + 10
+            }
+        );
+        assert!(!s.at_boundary());
+        assert!(s.next_at(&buf, second.end).unwrap().is_none());
+        // The rest of the DataRow and half a ReadyForQuery: the scan goes on where the
+        // spans ended; the ReadyForQuery waits until whole.
+        buf.extend_from_slice(&d[10..]);
+        buf.extend_from_slice(&z[..3]);
+        let third = s.next_at(&buf, second.end).unwrap().unwrap();
+        assert_eq!(third.kind, SpanKind::More);
+        assert_eq!(third.end - third.start, d.len() - 10);
+        assert!(s.at_boundary());
+        assert!(s.next_at(&buf, third.end).unwrap().is_none());
+        buf.extend_from_slice(&z[3..]);
+        let fourth = s.next_at(&buf, third.end).unwrap().unwrap();
+        assert_eq!(fourth.kind, SpanKind::Inspect(b'Z'));
+        assert_eq!(&buf[fourth.start..fourth.end], &z[..]);
+        assert_eq!(fourth.end, buf.len());
+        assert!(s.next_at(&buf, fourth.end).unwrap().is_none());
     }
 
     #[test]

@@ -7,7 +7,54 @@
 //! with `SET` stay on the server connection (reported back through ParameterStatus and
 //! recorded), as in PgBouncer's transaction mode.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use pgwire::backend::ParameterStatus;
+
 use crate::server::ServerConn;
+
+/// The settings a client asked for at startup, shared by the clients that asked for
+/// the same ones.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ClientSettings {
+    /// Name and value, in the order given.
+    pub list: Vec<(String, String)>,
+    /// Identical lists share an id (never 0); 0: not shared (see [`MAX_SHARED`]).
+    /// A server connection brought to the list with this id, and not changed since
+    /// (`ServerConn::synced_with`), is known to fit it without comparing.
+    pub id: u64,
+}
+
+/// How many distinct settings lists are shared; clients with others get a list of
+/// their own (id 0), compared in full at every checkout.
+const MAX_SHARED: usize = 4096;
+
+/// A settings list, as a client gave it.
+type SettingsList = Vec<(String, String)>;
+
+static SHARED: LazyLock<Mutex<HashMap<SettingsList, Arc<ClientSettings>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The shared [`ClientSettings`] for `list`: one allocation per distinct list, not one
+/// per client.
+pub fn shared_settings(list: Vec<(String, String)>) -> Arc<ClientSettings> {
+    let mut shared = SHARED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(found) = shared.get(&list) {
+        return Arc::clone(found);
+    }
+    if shared.len() >= MAX_SHARED {
+        return Arc::new(ClientSettings { list, id: 0 });
+    }
+    let settings = Arc::new(ClientSettings {
+        list: list.clone(),
+        id: shared.len() as u64 + 1,
+    });
+    shared.insert(list, Arc::clone(&settings));
+    settings
+}
 
 /// Startup keys that are not settings.
 fn is_setting(name: &str) -> bool {
@@ -66,9 +113,66 @@ pub fn reported_to_client(
         .collect()
 }
 
-/// The query that brings `server` to the client's settings, if any differ.
-pub fn sync_query(wanted: &[(String, String)], server: &ServerConn) -> Option<String> {
+/// `settings` with the value a ParameterStatus reports, when it names one of them with
+/// another value (names are case-insensitive), and a mask of the positions changed
+/// (bit i: entry i, for the first 64); `None` otherwise.
+pub fn with_value(
+    settings: &ClientSettings,
+    status: &ParameterStatus,
+) -> Option<(SettingsList, u64)> {
+    let names = |k: &String| k.eq_ignore_ascii_case(&status.name);
+    if !settings
+        .list
+        .iter()
+        .any(|(k, v)| names(k) && *v != status.value)
+    {
+        return None;
+    }
+    let mut mask = 0u64;
+    let list = settings
+        .list
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| {
+            if names(k) {
+                mask |= 1u64.checked_shl(i as u32).unwrap_or(0);
+                (k.clone(), status.value.clone())
+            } else {
+                (k.clone(), v.clone())
+            }
+        })
+        .collect();
+    Some((list, mask))
+}
+
+/// `settings` with the entries of `mask` (see [`with_value`]) back at their values in
+/// `startup`, the list `settings` was derived from (`RESET`: the client's startup value
+/// is the default it returns to).
+pub fn reverted(settings: &ClientSettings, startup: &ClientSettings, mask: u64) -> SettingsList {
+    settings
+        .list
+        .iter()
+        .zip(&startup.list)
+        .enumerate()
+        .map(|(i, (now, first))| {
+            let bit = 1u64.checked_shl(i as u32).unwrap_or(0);
+            if mask & bit != 0 {
+                first.clone()
+            } else {
+                now.clone()
+            }
+        })
+        .collect()
+}
+
+/// The query that brings `server` to the client's settings, if any differ (none when
+/// the connection was last brought to this very list and has not changed since).
+pub fn sync_query(wanted: &ClientSettings, server: &ServerConn) -> Option<String> {
+    if wanted.id != 0 && server.synced_with == wanted.id {
+        return None;
+    }
     let calls: Vec<String> = wanted
+        .list
         .iter()
         .filter(|(k, v)| server.setting(k) != Some(v.as_str()))
         .map(|(k, v)| format!("set_config({}, {}, false)", literal(k), literal(v)))
@@ -120,5 +224,48 @@ mod tests {
             client_settings(&with_options),
             pairs(&[("search_path", "a,b"), ("work_mem", "64kB"), ("x", "1")])
         );
+    }
+
+    #[test]
+    fn a_reported_change_of_a_startup_setting_replaces_its_value() {
+        let settings = shared_settings(pairs(&[("application_name", "a"), ("DateStyle", "ISO")]));
+        let status = |name: &str, value: &str| ParameterStatus {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        };
+        let (changed, mask) = with_value(&settings, &status("datestyle", "German")).unwrap();
+        assert_eq!(
+            changed,
+            pairs(&[("application_name", "a"), ("DateStyle", "German")])
+        );
+        assert_eq!(mask, 0b10);
+        // RESET of what was reported: back to the startup value, the rest kept.
+        let changed = shared_settings(changed);
+        let (both, mask2) = with_value(&changed, &status("application_name", "b")).unwrap();
+        let both = shared_settings(both);
+        assert_eq!(
+            reverted(&both, &settings, mask2),
+            pairs(&[("application_name", "a"), ("DateStyle", "German")])
+        );
+        // Same value, or a setting the client did not ask for: nothing to follow.
+        assert_eq!(with_value(&settings, &status("DateStyle", "ISO")), None);
+        assert_eq!(with_value(&settings, &status("TimeZone", "UTC")), None);
+    }
+
+    #[test]
+    fn identical_settings_lists_are_shared() {
+        let a = pairs(&[("application_name", "shared-settings-test-a")]);
+        let b = pairs(&[("application_name", "shared-settings-test-b")]);
+        let (sa, sb) = (shared_settings(a.clone()), shared_settings(b));
+        assert_ne!(sa.id, 0);
+        assert_ne!(sb.id, 0);
+        assert_ne!(sa.id, sb.id);
+        let again = shared_settings(a.clone());
+        assert!(Arc::ptr_eq(&sa, &again));
+        assert_eq!(again.list, a);
+        // Order matters (a later value of the same name wins), so it is part of the key.
+        let ab = shared_settings(pairs(&[("x", "1"), ("y", "2")]));
+        let ba = shared_settings(pairs(&[("y", "2"), ("x", "1")]));
+        assert_ne!(ab.id, ba.id);
     }
 }

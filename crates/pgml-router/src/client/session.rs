@@ -17,7 +17,7 @@
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use pgwire::backend::{ParameterStatus, TransactionStatus};
 use pgwire::SqlState;
 use tokio::io::AsyncReadExt;
@@ -36,8 +36,8 @@ use crate::config::PoolMode;
 use crate::error::ClientError;
 use crate::pool::{Checkout, Pool, Route};
 use crate::registry::{ClientInfo, ConnState, StateCell, WakerSlot};
-use crate::scanner::{Inspect, Piece, Scanner, MAX_CONTROL_MESSAGE};
-use crate::server::QueryError;
+use crate::scanner::{Inspect, Piece, Scanner, SpanKind, MAX_CONTROL_MESSAGE};
+use crate::server::{QueryError, ServerConn};
 use crate::shared::{CheapSignal, Shared, Stop};
 use crate::stream::Stream;
 
@@ -107,6 +107,15 @@ struct Rare {
     deferred: Option<BytesMut>,
     /// Connections to the mirrors of the server in use, when it has any.
     mirrors: Option<mirrors::SessionMirrors>,
+    /// The settings the client gave at startup, once it changed one of them (`SET`):
+    /// what `RESET` and `DISCARD ALL` return to.
+    startup_settings: Option<Arc<params::ClientSettings>>,
+    /// Which of the client's settings (bit i: entry i) the server reported changed
+    /// since the last ReadyForQuery (PostgreSQL reports changes just before it).
+    reported: u64,
+    /// The client ran `RESET` (`Effect::SettingsReset`) or `DISCARD ALL`
+    /// (`Effect::Discarded`) since the last ReadyForQuery.
+    reset: Option<Effect>,
 }
 
 fn client_inspect_session(tag: u8) -> Option<usize> {
@@ -454,15 +463,18 @@ impl Session {
 
     /// Brings a freshly attached server connection to the client's startup settings.
     async fn apply_settings(&self, checkout: &mut Checkout) -> Result<(), ClientError> {
-        let Some(sql) = params::sync_query(&self.login.settings, &checkout.conn) else {
+        let wanted = &self.login.settings;
+        let Some(sql) = params::sync_query(wanted, &checkout.conn) else {
+            checkout.conn.synced_with = wanted.id;
             return Ok(());
         };
         // Boxed: only clients whose settings differ from the connection's get here.
         match Box::pin(checkout.conn.simple_query(&sql)).await {
             Ok(TransactionStatus::Idle) => {
-                for (k, v) in &self.login.settings {
+                for (k, v) in &wanted.list {
                     checkout.conn.record_setting(k, v);
                 }
+                checkout.conn.synced_with = wanted.id;
                 Ok(())
             }
             Ok(_) => Err(ClientError::fatal(
@@ -515,75 +527,121 @@ impl Session {
     /// Forwards what the server sent; releases the server when the transaction is over.
     async fn on_server_data(&mut self) -> Option<End> {
         let server = self.server.as_mut()?;
+        // What goes to the client. Messages are found by offset (`at`: where the scanned
+        // ones end) and split off the read buffer once per run, not one by one; only a
+        // message the client must not see (a ParseComplete of a statement the router
+        // prepared) breaks the run.
         let mut out = BytesMut::new();
+        let mut at = 0;
         // The clock, read once: for the statistics and for the release.
         let mut answered: Option<Instant> = None;
         loop {
-            let piece = match self.sscan.next(&mut server.conn.buf) {
-                Ok(Some(piece)) => piece,
+            let span = match self.sscan.next_at(&server.conn.buf, at) {
+                Ok(Some(span)) => span,
                 Ok(None) => break,
                 Err(e) => {
                     return Some(End::ServerLost(format!("invalid message from server: {e}")))
                 }
             };
-            match &piece {
-                Piece::Inspect { tag: b'C', frame } => {
-                    let body = frame.get(pgwire::HEADER_LEN..).unwrap_or_default();
-                    match (self.watch.command_complete(body), &self.prepared) {
+            at = span.end;
+            let tag = match span.kind {
+                SpanKind::More => continue,
+                SpanKind::Start(tag) => {
+                    self.watch.saw(tag);
+                    continue;
+                }
+                SpanKind::Inspect(tag) => tag,
+            };
+            let body = server
+                .conn
+                .buf
+                .get(span.start + pgwire::HEADER_LEN..span.end)
+                .unwrap_or_default();
+            match tag {
+                b'C' => {
+                    let effect = self.watch.command_complete(body);
+                    if matches!(effect, Effect::SettingsReset | Effect::Discarded) {
+                        let rare = self.rare.get_or_insert_default();
+                        if rare.reset != Some(Effect::Discarded) {
+                            rare.reset = Some(effect);
+                        }
+                    }
+                    match (effect, &self.prepared) {
                         (Effect::None, _) | (_, None) => {}
                         (effect, Some(prepared)) => {
                             reset::apply(effect, &mut server.conn, prepared.client_id());
                         }
                     }
                 }
-                Piece::Inspect { tag, .. } | Piece::Start { tag, .. } => self.watch.saw(*tag),
-                Piece::More(_) => {}
-            }
-            if let Piece::Inspect { tag: b'1', .. } = &piece {
-                let forward = self
-                    .prepared
-                    .as_mut()
-                    .is_none_or(|p| p.forward_server_message(b'1'));
-                if !forward {
-                    continue;
+                b'1' => {
+                    self.watch.saw(tag);
+                    let forward = self
+                        .prepared
+                        .as_mut()
+                        .is_none_or(|p| p.forward_server_message(b'1'));
+                    if !forward {
+                        // Forward what came before; drop this one.
+                        let before = server.conn.buf.split_to(span.start);
+                        out.unsplit(before);
+                        server.conn.buf.advance(span.end - span.start);
+                        at = 0;
+                    }
                 }
-            } else if let Piece::Inspect { tag: b'S', frame } = &piece {
-                if let Ok(p) =
-                    ParameterStatus::decode(frame.get(pgwire::HEADER_LEN..).unwrap_or_default())
-                {
-                    server.conn.record_setting(&p.name, &p.value);
-                }
-            } else if let Piece::Inspect { tag: b'Z', frame } = &piece {
-                let status = frame
-                    .get(pgwire::HEADER_LEN)
-                    .and_then(|&b| TransactionStatus::from_byte(b).ok());
-                let Some(status) = status else {
-                    return Some(End::ServerLost(
-                        "invalid ReadyForQuery from server".to_owned(),
-                    ));
-                };
-                self.status = status;
-                self.in_flight = self.in_flight.saturating_sub(1);
-                if let Some(prepared) = self.prepared.as_mut() {
-                    prepared.forward_server_message(b'Z');
-                }
-                let stats = &self.login.pool.stats;
-                if self.in_flight == 0 {
-                    if let Some(started) = self.query_started.take() {
-                        let now = *answered.get_or_insert_with(Instant::now);
-                        stats.query_time_us.add(micros(now - started));
-                        if status == TransactionStatus::Idle {
-                            if let Some(x) = self.xact_started.take() {
-                                stats.xact_time_us.add(micros(now - x));
-                            }
+                b'S' => {
+                    self.watch.saw(tag);
+                    if let Ok(p) = ParameterStatus::decode(body) {
+                        server.conn.record_setting(&p.name, &p.value);
+                        // The client changed a setting it asked for at startup: its new
+                        // value follows it to other connections (as in PgBouncer).
+                        if let Some((list, mask)) = params::with_value(&self.login.settings, &p) {
+                            let rare = self.rare.get_or_insert_default();
+                            rare.startup_settings
+                                .get_or_insert_with(|| Arc::clone(&self.login.settings));
+                            rare.reported |= mask;
+                            self.login.settings = params::shared_settings(list);
+                            server.conn.synced_with = self.login.settings.id;
                         }
                     }
                 }
-                if status == TransactionStatus::Idle {
-                    stats.xact_count.inc();
+                b'Z' => {
+                    self.watch.saw(tag);
+                    let Some(status) = body
+                        .first()
+                        .and_then(|&b| TransactionStatus::from_byte(b).ok())
+                    else {
+                        return Some(End::ServerLost(
+                            "invalid ReadyForQuery from server".to_owned(),
+                        ));
+                    };
+                    self.status = status;
+                    self.in_flight = self.in_flight.saturating_sub(1);
+                    if let Some(rare) = self.rare.as_mut() {
+                        follow_reset(&mut self.login.settings, rare, &server.conn);
+                    }
+                    if let Some(prepared) = self.prepared.as_mut() {
+                        prepared.forward_server_message(b'Z');
+                    }
+                    let stats = &self.login.pool.stats;
+                    if self.in_flight == 0 {
+                        if let Some(started) = self.query_started.take() {
+                            let now = *answered.get_or_insert_with(Instant::now);
+                            stats.query_time_us.add(micros(now - started));
+                            if status == TransactionStatus::Idle {
+                                if let Some(x) = self.xact_started.take() {
+                                    stats.xact_time_us.add(micros(now - x));
+                                }
+                            }
+                        }
+                    }
+                    if status == TransactionStatus::Idle {
+                        stats.xact_count.inc();
+                    }
                 }
+                other => self.watch.saw(other),
             }
-            out.unsplit(piece.into_bytes());
+        }
+        if at > 0 {
+            out.unsplit(server.conn.buf.split_to(at));
         }
         let idle_now = self.in_flight == 0
             && !self.unsynced
@@ -698,6 +756,38 @@ impl Session {
                                 "server connection reset failed; closing it"),
             Err(_) => warn!(pool = %pool.name(), "server connection reset timed out; closing it"),
         }
+    }
+}
+
+/// At ReadyForQuery, after statements that changed settings the client gave at
+/// startup: `DISCARD ALL` returns all of them to their startup values, `RESET` the
+/// ones it reported back at the connection's own defaults (as on a connection of the
+/// client's own, where the startup values are the defaults); `SET` keeps the new ones.
+fn follow_reset(settings: &mut Arc<params::ClientSettings>, rare: &mut Rare, conn: &ServerConn) {
+    let reported = std::mem::take(&mut rare.reported);
+    let reset = rare.reset.take();
+    let Some(startup) = &rare.startup_settings else {
+        return;
+    };
+    match reset {
+        Some(Effect::Discarded) => *settings = Arc::clone(startup),
+        Some(_) if reported != 0 => {
+            let mut mask = 0u64;
+            for (i, (name, value)) in settings.list.iter().enumerate().take(64) {
+                let bit = 1u64 << i;
+                let at_default = conn
+                    .params
+                    .iter()
+                    .any(|(k, v)| k.eq_ignore_ascii_case(name) && v == value);
+                if reported & bit != 0 && at_default {
+                    mask |= bit;
+                }
+            }
+            if mask != 0 {
+                *settings = params::shared_settings(params::reverted(settings, startup, mask));
+            }
+        }
+        _ => {}
     }
 }
 

@@ -28,7 +28,7 @@ pub struct PoolLogin {
     pub registration: Registration,
     pub peer: SocketAddr,
     /// Settings the client asked for at startup.
-    pub settings: Vec<(String, String)>,
+    pub settings: Arc<super::params::ClientSettings>,
 }
 
 /// How the startup phase ended.
@@ -188,7 +188,7 @@ pub async fn negotiate(
         pool,
         registration,
         peer,
-        settings,
+        settings: super::params::shared_settings(settings),
     }))
 }
 

@@ -263,6 +263,7 @@ async fn login(target: &ServerTarget, credential: &Credential) -> Result<ServerC
             secret_key: key.secret_key,
         }),
         settings: params.clone(),
+        synced_with: 0,
         dirtied_by: None,
         prepared: std::collections::HashSet::new(),
         params,

@@ -57,6 +57,9 @@ pub struct ServerConn {
     /// Settings the connection has now, as far as the router knows: the login
     /// values, then what clients set (see `client::params`).
     pub settings: Vec<(String, String)>,
+    /// The id (`client::params::ClientSettings::id`) of the client settings list these
+    /// settings were last found to match; 0 after any change.
+    pub synced_with: u64,
     /// Server-side names of the prepared statements this connection has (transaction
     /// mode renames clients' statements; see `client::prepared`).
     pub prepared: std::collections::HashSet<String>,
@@ -101,14 +104,17 @@ impl ServerConn {
             .iter_mut()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
         {
+            Some(slot) if slot.1 == value => return,
             Some(slot) => slot.1 = value.to_owned(),
             None => self.settings.push((name.to_owned(), value.to_owned())),
         }
+        self.synced_with = 0;
     }
 
     /// Back to the login values (after `DISCARD ALL`).
     pub fn reset_settings(&mut self) {
         self.settings = self.params.clone();
+        self.synced_with = 0;
     }
 
     /// Runs `DISCARD ALL` and forgets what it undid: settings are the login values

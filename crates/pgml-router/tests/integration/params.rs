@@ -27,6 +27,59 @@ async fn startup_parameters_are_applied_per_client_on_a_shared_connection() {
     assert_eq!(backend_pid(&a).await, backend_pid(&b).await);
 }
 
+/// Clients that asked for the same settings share what the router knows of them: a
+/// connection brought to them is reused without comparing, until anything changes it.
+#[tokio::test]
+async fn clients_with_the_same_settings_share_a_synced_connection_until_it_changes() {
+    require_postgres!();
+    let port = start_router(RouterOpts::default()).await;
+    let a1 = client_with(port, "application_name=alpha").await;
+    let a2 = client_with(port, "application_name=alpha").await;
+    let b = client_with(port, "application_name=beta").await;
+    assert_eq!(show(&a1, "application_name").await, "alpha");
+    assert_eq!(show(&a2, "application_name").await, "alpha");
+    assert_eq!(show(&b, "application_name").await, "beta");
+    assert_eq!(show(&a2, "application_name").await, "alpha");
+    // A change that does not mark the connection dirty (a plain SELECT), reported by
+    // the server: the next client with the same settings gets them back.
+    a1.simple_query("SELECT set_config('application_name', 'gamma', false)")
+        .await
+        .unwrap();
+    assert_eq!(show(&a1, "application_name").await, "gamma");
+    assert_eq!(show(&a2, "application_name").await, "alpha");
+    // The client's own change is its setting from now on (as in PgBouncer).
+    assert_eq!(show(&a1, "application_name").await, "gamma");
+    assert_eq!(show(&a2, "application_name").await, "alpha");
+    assert_eq!(backend_pid(&a1).await, backend_pid(&b).await);
+}
+
+/// A client that SETs a parameter it gave at startup keeps the new value across
+/// transactions, also after other clients used (and reset) its connection.
+#[tokio::test]
+async fn a_client_keeps_its_own_set_of_a_startup_parameter() {
+    require_postgres!();
+    let port = start_router(RouterOpts::default()).await;
+    let a = client_with(port, "application_name=alpha").await;
+    let b = client_with(port, "application_name=beta").await;
+    a.simple_query("SET application_name = 'renamed'")
+        .await
+        .unwrap();
+    assert_eq!(show(&a, "application_name").await, "renamed");
+    assert_eq!(show(&b, "application_name").await, "beta");
+    assert_eq!(show(&a, "application_name").await, "renamed");
+    assert_eq!(show(&b, "application_name").await, "beta");
+    // RESET returns it to the client's startup value, as on a connection of its own
+    // (SET and RESET of another setting in one batch leave it alone).
+    a.batch_execute("SET application_name = 'again'; RESET DateStyle")
+        .await
+        .unwrap();
+    assert_eq!(show(&a, "application_name").await, "again");
+    a.simple_query("RESET application_name").await.unwrap();
+    assert_eq!(show(&a, "application_name").await, "alpha");
+    assert_eq!(show(&b, "application_name").await, "beta");
+    assert_eq!(show(&a, "application_name").await, "alpha");
+}
+
 #[tokio::test]
 async fn options_switches_are_applied_and_bad_values_reported() {
     require_postgres!();
