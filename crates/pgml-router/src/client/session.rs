@@ -25,6 +25,7 @@ use tracing::{debug, info, warn};
 
 mod mirrors;
 mod routed;
+mod settings;
 mod stop;
 
 use super::params;
@@ -37,7 +38,7 @@ use crate::error::ClientError;
 use crate::pool::{Checkout, Pool, Route};
 use crate::registry::{ClientInfo, ConnState, StateCell, WakerSlot};
 use crate::scanner::{Inspect, Piece, Scanner, SpanKind, MAX_CONTROL_MESSAGE};
-use crate::server::{QueryError, ServerConn};
+use crate::server::QueryError;
 use crate::shared::{CheapSignal, Shared, Stop};
 use crate::stream::Stream;
 
@@ -560,12 +561,7 @@ impl Session {
             match tag {
                 b'C' => {
                     let effect = self.watch.command_complete(body);
-                    if matches!(effect, Effect::SettingsReset | Effect::Discarded) {
-                        let rare = self.rare.get_or_insert_default();
-                        if rare.reset != Some(Effect::Discarded) {
-                            rare.reset = Some(effect);
-                        }
-                    }
+                    settings::note_reset(&mut self.rare, effect);
                     match (effect, &self.prepared) {
                         (Effect::None, _) | (_, None) => {}
                         (effect, Some(prepared)) => {
@@ -591,14 +587,8 @@ impl Session {
                     self.watch.saw(tag);
                     if let Ok(p) = ParameterStatus::decode(body) {
                         server.conn.record_setting(&p.name, &p.value);
-                        // The client changed a setting it asked for at startup: its new
-                        // value follows it to other connections (as in PgBouncer).
-                        if let Some((list, mask)) = params::with_value(&self.login.settings, &p) {
-                            let rare = self.rare.get_or_insert_default();
-                            rare.startup_settings
-                                .get_or_insert_with(|| Arc::clone(&self.login.settings));
-                            rare.reported |= mask;
-                            self.login.settings = params::shared_settings(list);
+                        if settings::reported(&mut self.login.settings, &mut self.rare, &p) {
+                            // The connection has the client's new settings.
                             server.conn.synced_with = self.login.settings.id;
                         }
                     }
@@ -616,7 +606,7 @@ impl Session {
                     self.status = status;
                     self.in_flight = self.in_flight.saturating_sub(1);
                     if let Some(rare) = self.rare.as_mut() {
-                        follow_reset(&mut self.login.settings, rare, &server.conn);
+                        settings::follow_reset(&mut self.login.settings, rare, &server.conn);
                     }
                     if let Some(prepared) = self.prepared.as_mut() {
                         prepared.forward_server_message(b'Z');
@@ -756,38 +746,6 @@ impl Session {
                                 "server connection reset failed; closing it"),
             Err(_) => warn!(pool = %pool.name(), "server connection reset timed out; closing it"),
         }
-    }
-}
-
-/// At ReadyForQuery, after statements that changed settings the client gave at
-/// startup: `DISCARD ALL` returns all of them to their startup values, `RESET` the
-/// ones it reported back at the connection's own defaults (as on a connection of the
-/// client's own, where the startup values are the defaults); `SET` keeps the new ones.
-fn follow_reset(settings: &mut Arc<params::ClientSettings>, rare: &mut Rare, conn: &ServerConn) {
-    let reported = std::mem::take(&mut rare.reported);
-    let reset = rare.reset.take();
-    let Some(startup) = &rare.startup_settings else {
-        return;
-    };
-    match reset {
-        Some(Effect::Discarded) => *settings = Arc::clone(startup),
-        Some(_) if reported != 0 => {
-            let mut mask = 0u64;
-            for (i, (name, value)) in settings.list.iter().enumerate().take(64) {
-                let bit = 1u64 << i;
-                let at_default = conn
-                    .params
-                    .iter()
-                    .any(|(k, v)| k.eq_ignore_ascii_case(name) && v == value);
-                if reported & bit != 0 && at_default {
-                    mask |= bit;
-                }
-            }
-            if mask != 0 {
-                *settings = params::shared_settings(params::reverted(settings, startup, mask));
-            }
-        }
-        _ => {}
     }
 }
 

@@ -1,0 +1,75 @@
+//! Startup settings that follow the client (as in PgBouncer): when the client changes
+//! one it gave at startup (`SET application_name`, a `set_config`), the server reports
+//! the new value (ParameterStatus, just before ReadyForQuery) and it becomes the value
+//! the client's later transactions get, on whatever server connection; `RESET` and
+//! `DISCARD ALL` return to the startup values, the defaults of a connection of the
+//! client's own.
+
+use std::sync::Arc;
+
+use pgwire::backend::ParameterStatus;
+
+use super::Rare;
+use crate::client::params::{self, ClientSettings};
+use crate::client::reset::Effect;
+use crate::server::ServerConn;
+
+/// A ParameterStatus from the attached server: a new value of a setting the client
+/// gave at startup becomes its own. True when the client's settings changed.
+pub(super) fn reported(
+    settings: &mut Arc<ClientSettings>,
+    rare: &mut Option<Box<Rare>>,
+    status: &ParameterStatus,
+) -> bool {
+    let Some((list, mask)) = params::with_value(settings, status) else {
+        return false;
+    };
+    let rare = rare.get_or_insert_default();
+    rare.startup_settings
+        .get_or_insert_with(|| Arc::clone(settings));
+    rare.reported |= mask;
+    *settings = params::shared_settings(list);
+    true
+}
+
+/// A CommandComplete: remembers a `RESET` or `DISCARD ALL` until ReadyForQuery.
+pub(super) fn note_reset(rare: &mut Option<Box<Rare>>, effect: Effect) {
+    if matches!(effect, Effect::SettingsReset | Effect::Discarded) {
+        let rare = rare.get_or_insert_default();
+        if rare.reset != Some(Effect::Discarded) {
+            rare.reset = Some(effect);
+        }
+    }
+}
+
+/// At ReadyForQuery, after statements that changed settings the client gave at
+/// startup: `DISCARD ALL` returns all of them to their startup values, `RESET` the
+/// ones it reported back at the connection's own defaults (as on a connection of the
+/// client's own, where the startup values are the defaults); `SET` keeps the new ones.
+pub(super) fn follow_reset(settings: &mut Arc<ClientSettings>, rare: &mut Rare, conn: &ServerConn) {
+    let reported = std::mem::take(&mut rare.reported);
+    let reset = rare.reset.take();
+    let Some(startup) = &rare.startup_settings else {
+        return;
+    };
+    match reset {
+        Some(Effect::Discarded) => *settings = Arc::clone(startup),
+        Some(_) if reported != 0 => {
+            let mut mask = 0u64;
+            for (i, (name, value)) in settings.list.iter().enumerate().take(64) {
+                let bit = 1u64 << i;
+                let at_default = conn
+                    .params
+                    .iter()
+                    .any(|(k, v)| k.eq_ignore_ascii_case(name) && v == value);
+                if reported & bit != 0 && at_default {
+                    mask |= bit;
+                }
+            }
+            if mask != 0 {
+                *settings = params::shared_settings(params::reverted(settings, startup, mask));
+            }
+        }
+        _ => {}
+    }
+}
