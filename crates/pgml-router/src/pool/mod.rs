@@ -394,17 +394,14 @@ impl Pool {
         member: usize,
         now: &mut Instant,
     ) -> Result<OwnedSemaphorePermit, ClientError> {
-        self.stats.cl_waiting.inc();
         let permits = &self.members[member].permits;
-        // A free slot is taken at once, without arming the wait timer or reading the clock
-        // (most checkouts: the common case costs no timer-wheel insert and removal).
+        // A free slot is taken at once, without arming the wait timer, reading the clock
+        // or counting a waiting client (most checkouts: the common case costs no
+        // timer-wheel insert and removal).
         let acquired = match Arc::clone(permits).try_acquire_owned() {
-            Ok(permit) => {
-                self.stats.cl_waiting.dec();
-                self.stats.record_wait(std::time::Duration::ZERO);
-                Ok(Ok(permit))
-            }
+            Ok(permit) => Ok(Ok(permit)),
             Err(_) => {
+                self.stats.cl_waiting.inc();
                 let started = Instant::now();
                 let wait = self.timeouts.get().wait;
                 let acquired =

@@ -81,7 +81,9 @@ impl PoolStats {
     /// Records one wait for a server connection.
     pub fn record_wait(&self, waited: Duration) {
         let us = u64::try_from(waited.as_micros()).unwrap_or(u64::MAX);
-        self.wait_time_us.add(us);
-        self.max_wait_us.max(us);
+        if us > 0 {
+            self.wait_time_us.add(us);
+            self.max_wait_us.max(us);
+        }
     }
 }
