@@ -54,6 +54,15 @@ impl Default for Prepared {
     }
 }
 
+/// What [`Prepared::rewrite`] did with a frame.
+#[derive(Debug, PartialEq, Eq)]
+enum Rewrite {
+    /// The frame goes on as it is.
+    Unchanged,
+    /// Its renamed form is in `out`.
+    Done,
+}
+
 impl Prepared {
     /// The text of the client's statement `name`, from its remembered Parse (to route a
     /// transaction that starts with its Bind).
@@ -77,16 +86,30 @@ impl Prepared {
 
     /// Appends `frame` (a whole Parse, Bind, Describe or Close) to `out` for `server`,
     /// renamed, with a Parse in front where the server lacks the statement. Frames that
-    /// do not decode or name no known statement go on unchanged.
+    /// do not decode or name no known statement go on unchanged, joined to `out`
+    /// without a copy when they follow it in the client's read buffer.
     pub fn rewrite(
+        &mut self,
+        frame: BytesMut,
+        server: &mut ServerConn,
+        out: &mut BytesMut,
+    ) -> Result<(), pgwire::Error> {
+        if self.rewritten(&frame, server, out)? == Rewrite::Unchanged {
+            out.unsplit(frame);
+        }
+        Ok(())
+    }
+
+    /// [`Prepared::rewrite`]'s work: appends the renamed message (and any Parse it
+    /// needs) to `out`, or says the frame goes on as it is.
+    fn rewritten(
         &mut self,
         frame: &[u8],
         server: &mut ServerConn,
         out: &mut BytesMut,
-    ) -> Result<(), pgwire::Error> {
+    ) -> Result<Rewrite, pgwire::Error> {
         let (Some(&tag), Some(body)) = (frame.first(), frame.get(pgwire::HEADER_LEN..)) else {
-            out.extend_from_slice(frame);
-            return Ok(());
+            return Ok(Rewrite::Unchanged);
         };
         // The common cases pass through without decoding the message: the unnamed
         // statement (what `-M extended` clients and most drivers use for one-off queries),
@@ -98,8 +121,7 @@ impl Prepared {
                 if tag == b'P' {
                     self.parses.push_back((self.z_sent, false));
                 }
-                out.extend_from_slice(frame);
-                return Ok(());
+                return Ok(Rewrite::Unchanged);
             }
         }
         match tag {
@@ -125,7 +147,7 @@ impl Prepared {
                             },
                         );
                     }
-                    _ => out.extend_from_slice(frame),
+                    _ => return Ok(Rewrite::Unchanged),
                 }
             }
             b'B' => match Bind::decode(body) {
@@ -137,14 +159,14 @@ impl Prepared {
                     }
                     .encode(out)?;
                 }
-                _ => out.extend_from_slice(frame),
+                _ => return Ok(Rewrite::Unchanged),
             },
             b'D' => match Describe::decode(body) {
                 Ok(d) if d.target == Target::Statement && self.statements.contains_key(&d.name) => {
                     let name = self.ensure(&d.name, server, out);
                     Describe { name, ..d }.encode(out)?;
                 }
-                _ => out.extend_from_slice(frame),
+                _ => return Ok(Rewrite::Unchanged),
             },
             b'C' => match Close::decode(body) {
                 Ok(c) if c.target == Target::Statement => match self.statements.remove(&c.name) {
@@ -156,13 +178,13 @@ impl Prepared {
                         }
                         .encode(out)?;
                     }
-                    None => out.extend_from_slice(frame),
+                    None => return Ok(Rewrite::Unchanged),
                 },
-                _ => out.extend_from_slice(frame),
+                _ => return Ok(Rewrite::Unchanged),
             },
-            _ => out.extend_from_slice(frame),
+            _ => return Ok(Rewrite::Unchanged),
         }
-        Ok(())
+        Ok(Rewrite::Done)
     }
 
     /// The server name of a known statement, after queueing its Parse if `server`

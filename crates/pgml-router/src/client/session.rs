@@ -390,14 +390,14 @@ impl Session {
     /// names rewritten in transaction mode.
     fn forward_inspected(&mut self, frame: BytesMut, out: &mut BytesMut) -> Result<(), End> {
         match (self.prepared.as_mut(), self.server.as_mut()) {
-            (Some(prepared), Some(server)) => prepared
-                .rewrite(&frame, &mut server.conn, out)
-                .map_err(|e| {
+            (Some(prepared), Some(server)) => {
+                prepared.rewrite(frame, &mut server.conn, out).map_err(|e| {
                     End::Refused(ClientError::fatal(
                         SqlState::PROTOCOL_VIOLATION,
                         format!("cannot re-encode client message: {e}"),
                     ))
-                }),
+                })
+            }
             _ => {
                 out.unsplit(frame);
                 Ok(())
