@@ -19,7 +19,7 @@ use crate::server::ServerConn;
 #[derive(Debug, PartialEq, Eq)]
 pub struct ClientSettings {
     /// Name and value, in the order given.
-    pub list: Vec<(String, String)>,
+    pub list: SettingsList,
     /// Identical lists share an id (never 0); 0: not shared (see [`MAX_SHARED`]).
     /// A server connection brought to the list with this id, and not changed since
     /// (`ServerConn::synced_with`), is known to fit it without comparing.
@@ -31,14 +31,14 @@ pub struct ClientSettings {
 const MAX_SHARED: usize = 4096;
 
 /// A settings list, as a client gave it.
-type SettingsList = Vec<(String, String)>;
+pub type SettingsList = Vec<(String, String)>;
 
 static SHARED: LazyLock<Mutex<HashMap<SettingsList, Arc<ClientSettings>>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
 /// The shared [`ClientSettings`] for `list`: one allocation per distinct list, not one
 /// per client.
-pub fn shared_settings(list: Vec<(String, String)>) -> Arc<ClientSettings> {
+pub fn shared_settings(list: SettingsList) -> Arc<ClientSettings> {
     let mut shared = SHARED
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -113,6 +113,14 @@ pub fn reported_to_client(
         .collect()
 }
 
+/// The bit of entry `i` of a settings list in a position mask (none past the 64th).
+pub fn position_bit(i: usize) -> u64 {
+    u32::try_from(i)
+        .ok()
+        .and_then(|i| 1u64.checked_shl(i))
+        .unwrap_or(0)
+}
+
 /// `settings` with the value a ParameterStatus reports, when it names one of them with
 /// another value (names are case-insensitive), and a mask of the positions changed
 /// (bit i: entry i, for the first 64); `None` otherwise.
@@ -135,7 +143,7 @@ pub fn with_value(
         .enumerate()
         .map(|(i, (k, v))| {
             if names(k) {
-                mask |= 1u64.checked_shl(i as u32).unwrap_or(0);
+                mask |= position_bit(i);
                 (k.clone(), status.value.clone())
             } else {
                 (k.clone(), v.clone())
@@ -155,8 +163,7 @@ pub fn reverted(settings: &ClientSettings, startup: &ClientSettings, mask: u64) 
         .zip(&startup.list)
         .enumerate()
         .map(|(i, (now, first))| {
-            let bit = 1u64.checked_shl(i as u32).unwrap_or(0);
-            if mask & bit != 0 {
+            if mask & position_bit(i) != 0 {
                 first.clone()
             } else {
                 now.clone()

@@ -56,8 +56,8 @@ pub(super) fn follow_reset(settings: &mut Arc<ClientSettings>, rare: &mut Rare, 
         Some(Effect::Discarded) => *settings = Arc::clone(startup),
         Some(_) if reported != 0 => {
             let mut mask = 0u64;
-            for (i, (name, value)) in settings.list.iter().enumerate().take(64) {
-                let bit = 1u64 << i;
+            for (i, (name, value)) in settings.list.iter().enumerate() {
+                let bit = params::position_bit(i);
                 let at_default = conn
                     .params
                     .iter()
