@@ -23,6 +23,7 @@ use pgwire::SqlState;
 use tokio::io::AsyncReadExt;
 use tracing::{debug, info, warn};
 
+mod duplex;
 mod mirrors;
 mod routed;
 mod settings;
@@ -370,16 +371,20 @@ impl Session {
             }
         }
         if !out.is_empty() {
-            let Some(server) = self.server.as_mut() else {
+            if self.server.is_none() {
                 return Some(End::Refused(ClientError::fatal(
                     SqlState::INTERNAL_ERROR,
                     "message continuation without a server connection",
                 )));
-            };
-            if let Err(e) = server.conn.stream.send(&out).await {
-                return Some(End::ServerLost(e.to_string()));
             }
-            if !server.member().mirrors.is_empty() {
+            if let Some(end) = self.send_to_server(&out).await {
+                return Some(end);
+            }
+            if self
+                .server
+                .as_ref()
+                .is_some_and(|s| !s.member().mirrors.is_empty())
+            {
                 self.send_to_mirrors(&out);
             }
         }

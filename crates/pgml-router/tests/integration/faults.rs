@@ -351,3 +351,36 @@ async fn a_hung_idle_connection_fails_its_health_check_and_is_replaced() {
     // Healthy connections pass their check and are reused.
     assert_eq!(backend_pid(&client).await, fresh);
 }
+
+/// A client that pipelines (writes its queries while it reads the answers, as
+/// tokio-postgres, psycopg's `executemany` and libpq's pipeline mode do) more than the
+/// sockets hold in both directions: the router must go on reading the server's answers
+/// while its own write to the server waits, else the server blocks on its answers,
+/// stops reading, and the three stall for good.
+#[tokio::test]
+async fn a_pipeline_larger_than_the_socket_buffers_completes() {
+    require_postgres!();
+    let port = start_router(RouterOpts::default()).await;
+    let client = app_client(port).await;
+    let statement = client
+        .prepare("SELECT length($1::text), repeat('z', 131072)")
+        .await
+        .unwrap();
+    let param = "p".repeat(64 * 1024);
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&param];
+    // 64 MiB of queries and 128 MiB of answers, beyond what loopback's socket buffers
+    // hold (up to 32 MiB each here).
+    let queries = (0..1024).map(|_| client.query_one(&statement, &params));
+    let answers = tokio::time::timeout(
+        Duration::from_secs(60),
+        futures_util::future::join_all(queries),
+    )
+    .await
+    .expect("the pipeline stalled");
+    assert_eq!(answers.len(), 1024);
+    for row in answers {
+        let row = row.unwrap();
+        assert_eq!(row.get::<_, i32>(0), 64 * 1024);
+        assert_eq!(row.get::<_, &str>(1).len(), 131072);
+    }
+}
