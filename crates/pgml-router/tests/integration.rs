@@ -209,6 +209,53 @@ async fn copy_in_and_out_pass_through() {
     assert!(out == data.as_bytes());
 }
 
+/// tokio-postgres' `copy_in` (like libpq's `PQexecParams`) sends Bind/Execute/Sync before
+/// it knows the statement is a COPY; the server ignores that Sync, so only the Sync
+/// after CopyDone is answered. The connection must still go back to the pool (with one
+/// connection, the other client would otherwise wait in vain), after a COPY that
+/// fails too.
+#[tokio::test]
+async fn an_extended_protocol_copy_gives_its_connection_back() {
+    require_postgres!();
+    let port = start_router(RouterOpts {
+        pool_size: 1,
+        query_wait_timeout: 3000,
+        ..RouterOpts::default()
+    })
+    .await;
+    let a = app_client(port).await;
+    let b = app_client(port).await;
+    a.simple_query("DROP TABLE IF EXISTS copy_back; CREATE TABLE copy_back (id int)")
+        .await
+        .unwrap();
+    let sink = a.copy_in("COPY copy_back FROM STDIN").await.unwrap();
+    pin_mut!(sink);
+    sink.send(bytes::Bytes::from_static(b"1\n2\n"))
+        .await
+        .unwrap();
+    assert_eq!(sink.finish().await.unwrap(), 2);
+    let count = b
+        .query_one("SELECT count(*) FROM copy_back", &[])
+        .await
+        .unwrap();
+    assert_eq!(count.get::<_, i64>(0), 2);
+    // A COPY the server rejects halfway (bad data).
+    let sink = a.copy_in("COPY copy_back FROM STDIN").await.unwrap();
+    pin_mut!(sink);
+    let _ = sink
+        .send(bytes::Bytes::from_static(b"3\nnot a number\n"))
+        .await;
+    assert_eq!(sqlstate(&sink.finish().await.unwrap_err()), "22P02");
+    let count = b
+        .query_one("SELECT count(*) FROM copy_back", &[])
+        .await
+        .unwrap();
+    assert_eq!(count.get::<_, i64>(0), 2);
+    // And the client that copied goes on normally.
+    let one = a.query_one("SELECT 1", &[]).await.unwrap();
+    assert_eq!(one.get::<_, i32>(0), 1);
+}
+
 #[tokio::test]
 async fn cancel_reaches_the_serving_backend() {
     require_postgres!();

@@ -229,6 +229,12 @@ impl Prepared {
         }
     }
 
+    /// Takes back Syncs counted by [`Prepared::note_sent`] that the server ignored (sent
+    /// inside a COPY IN): they get no ReadyForQuery.
+    pub fn ignored_syncs(&mut self, n: usize) {
+        self.z_sent = self.z_sent.saturating_sub(n as u64);
+    }
+
     /// Forgets the ParseComplete bookkeeping (the server connection went away).
     pub fn detach(&mut self) {
         self.parses.clear();

@@ -23,6 +23,7 @@ use pgwire::SqlState;
 use tokio::io::AsyncReadExt;
 use tracing::{debug, info, warn};
 
+mod copy_in;
 mod duplex;
 mod mirrors;
 mod routed;
@@ -76,6 +77,8 @@ pub struct Session {
     in_flight: usize,
     /// Extended-protocol messages sent since the last Sync.
     unsynced: bool,
+    /// The Syncs a COPY IN makes the server ignore.
+    copy_in: copy_in::CopyIn,
     /// Transaction status of the last ReadyForQuery.
     status: TransactionStatus,
     /// What `SHOW CLIENTS` prints.
@@ -193,6 +196,7 @@ impl Session {
             sscan: Scanner::new(MAX_MESSAGE, sinspect),
             in_flight: 0,
             unsynced: false,
+            copy_in: Default::default(),
             status: TransactionStatus::Idle,
             kills_seen,
             shared: Arc::clone(shared),
@@ -335,7 +339,7 @@ impl Session {
                 }
                 Piece::Inspect { tag, .. } | Piece::Start { tag, .. } => {
                     let tag = *tag;
-                    self.count_client_message(tag);
+                    let answered = self.count_client_message(tag);
                     if self.server.is_none() {
                         let route = if self.routed {
                             self.route_of(&piece)
@@ -354,7 +358,7 @@ impl Session {
                             }
                         }
                     }
-                    if let Some(prepared) = self.prepared.as_mut() {
+                    if let Some(prepared) = self.prepared.as_mut().filter(|_| answered) {
                         prepared.note_sent(tag);
                     }
                 }
@@ -508,7 +512,12 @@ impl Session {
         }
     }
 
-    fn count_client_message(&mut self, tag: u8) {
+    /// Counts a client message about to be forwarded; false for a Sync the server
+    /// ignores (inside a COPY IN), which gets no ReadyForQuery.
+    fn count_client_message(&mut self, tag: u8) -> bool {
+        if !self.copy_in.forwarded(tag) {
+            return false;
+        }
         if self.query_started.is_none() {
             let now = Instant::now();
             self.query_started = Some(now);
@@ -528,6 +537,7 @@ impl Session {
             b'P' | b'B' | b'D' | b'E' | b'C' | b'H' => self.unsynced = true,
             _ => {}
         }
+        true
     }
 
     /// Forwards what the server sent; releases the server when the transaction is over.
@@ -554,6 +564,21 @@ impl Session {
                 SpanKind::More => continue,
                 SpanKind::Start(tag) => {
                     self.watch.saw(tag);
+                    match tag {
+                        b'G' => {
+                            let started = self.copy_in.started();
+                            let ignored = started.ignored_syncs as usize;
+                            self.in_flight = self.in_flight.saturating_sub(ignored);
+                            if let Some(prepared) = self.prepared.as_mut() {
+                                prepared.ignored_syncs(ignored);
+                            }
+                            if started.awaits_sync {
+                                self.unsynced = true;
+                            }
+                        }
+                        b'E' => self.copy_in.error(),
+                        _ => {}
+                    }
                     continue;
                 }
                 SpanKind::Inspect(tag) => tag,
