@@ -3,9 +3,12 @@
 //!
 //! Each server connection remembers the values it was given. When a client is
 //! attached to one whose values differ from what the client asked for at startup, the
-//! router first runs one `SELECT set_config(...)` on it. Values a client changes later
-//! with `SET` stay on the server connection (reported back through ParameterStatus and
-//! recorded), as in PgBouncer's transaction mode.
+//! router first runs one `SELECT set_config(...)` on it; settings another client
+//! brought the connection to and this client did not ask for go back to their
+//! defaults in the same query (`set_config(name, NULL, false)` is a `RESET`), so no
+//! client runs with another's `search_path` or `TimeZone`. Values a client changes
+//! later stay its own (see `client::session::settings`): those it gave at startup, and
+//! those of [`FOLLOWED`] (PgBouncer's tracked parameters and a few more).
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
@@ -29,6 +32,24 @@ pub struct ClientSettings {
 /// How many distinct settings lists are shared; clients with others get a list of
 /// their own (id 0), compared in full at every checkout.
 const MAX_SHARED: usize = 4096;
+
+/// Settings the server reports (ParameterStatus) that a client may change: a client
+/// that changes one (`SET TimeZone ...`) keeps the new value on the connections its
+/// later transactions get, as with PgBouncer, whether or not it gave it at startup.
+const FOLLOWED: [&str; 7] = [
+    "application_name",
+    "client_encoding",
+    "DateStyle",
+    "IntervalStyle",
+    "TimeZone",
+    "standard_conforming_strings",
+    "default_transaction_read_only",
+];
+
+/// Whether a reported setting is one a client's change of is followed.
+pub fn is_followed(name: &str) -> bool {
+    FOLLOWED.iter().any(|f| f.eq_ignore_ascii_case(name))
+}
 
 /// A settings list, as a client gave it.
 pub type SettingsList = Vec<(String, String)>;
@@ -129,6 +150,16 @@ pub fn with_value(
     status: &ParameterStatus,
 ) -> Option<(SettingsList, u64)> {
     let names = |k: &String| k.eq_ignore_ascii_case(&status.name);
+    if !settings.list.iter().any(|(k, _)| names(k)) {
+        // Not given at startup: a followed setting is added (its startup value is the
+        // default, see `reverted`).
+        if !is_followed(&status.name) {
+            return None;
+        }
+        let mut list = settings.list.clone();
+        list.push((status.name.clone(), status.value.clone()));
+        return Some((list, position_bit(settings.list.len())));
+    }
     if !settings
         .list
         .iter()
@@ -155,39 +186,75 @@ pub fn with_value(
 
 /// `settings` with the entries of `mask` (see [`with_value`]) back at their values in
 /// `startup`, the list `settings` was derived from (`RESET`: the client's startup value
-/// is the default it returns to).
+/// is the default it returns to); entries added since startup are dropped (back at the
+/// server's default).
 pub fn reverted(settings: &ClientSettings, startup: &ClientSettings, mask: u64) -> SettingsList {
     settings
         .list
         .iter()
-        .zip(&startup.list)
         .enumerate()
-        .map(|(i, (now, first))| {
-            if mask & position_bit(i) != 0 {
-                first.clone()
-            } else {
-                now.clone()
+        .filter_map(|(i, now)| {
+            let reset = mask & position_bit(i) != 0;
+            match startup.list.get(i) {
+                Some(first) if reset => Some(first.clone()),
+                None if reset => None,
+                _ => Some(now.clone()),
             }
         })
         .collect()
 }
 
+/// What brings a server connection to a client's settings: the query, and the
+/// settings it returns to their defaults.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Sync {
+    pub query: String,
+    pub resets: Vec<String>,
+}
+
 /// The query that brings `server` to the client's settings, if any differ (none when
-/// the connection was last brought to this very list and has not changed since).
-pub fn sync_query(wanted: &ClientSettings, server: &ServerConn) -> Option<String> {
+/// the connection was last brought to this very list and has not changed since):
+/// the client's values, and defaults for what the connection has from others.
+pub fn sync_query(wanted: &ClientSettings, server: &ServerConn) -> Option<Sync> {
     if wanted.id != 0 && server.synced_with == wanted.id {
         return None;
     }
-    let calls: Vec<String> = wanted
+    let mut calls: Vec<String> = wanted
         .list
         .iter()
         .filter(|(k, v)| server.setting(k) != Some(v.as_str()))
         .map(|(k, v)| format!("set_config({}, {}, false)", literal(k), literal(v)))
         .collect();
+    let resets: Vec<String> = server
+        .settings
+        .iter()
+        .filter(|(k, v)| {
+            let login = server
+                .params
+                .iter()
+                .find(|(p, _)| p.eq_ignore_ascii_case(k))
+                .map(|(_, value)| value);
+            // Reported ones other than [`FOLLOWED`] are the server's own facts
+            // (`in_hot_standby`) or change only with statements that get the
+            // connection a `DISCARD ALL` anyway (`is_superuser`): not reset.
+            login != Some(v)
+                && (login.is_none() || is_followed(k))
+                && !wanted.list.iter().any(|(w, _)| w.eq_ignore_ascii_case(k))
+        })
+        .map(|(k, _)| k.clone())
+        .collect();
+    calls.extend(
+        resets
+            .iter()
+            .map(|k| format!("set_config({}, NULL, false)", literal(k))),
+    );
     if calls.is_empty() {
         None
     } else {
-        Some(format!("SELECT {}", calls.join(", ")))
+        Some(Sync {
+            query: format!("SELECT {}", calls.join(", ")),
+            resets,
+        })
     }
 }
 
@@ -254,9 +321,35 @@ mod tests {
             reverted(&both, &settings, mask2),
             pairs(&[("application_name", "a"), ("DateStyle", "German")])
         );
-        // Same value, or a setting the client did not ask for: nothing to follow.
+        // Same value, or a setting that is not followed: nothing to follow.
         assert_eq!(with_value(&settings, &status("DateStyle", "ISO")), None);
-        assert_eq!(with_value(&settings, &status("TimeZone", "UTC")), None);
+        assert_eq!(with_value(&settings, &status("is_superuser", "on")), None);
+    }
+
+    #[test]
+    fn a_followed_setting_not_given_at_startup_is_added_and_reset_drops_it() {
+        let startup = shared_settings(pairs(&[("application_name", "a")]));
+        let status = ParameterStatus {
+            name: "TimeZone".to_owned(),
+            value: "Asia/Tokyo".to_owned(),
+        };
+        let (added, mask) = with_value(&startup, &status).unwrap();
+        assert_eq!(
+            added,
+            pairs(&[("application_name", "a"), ("TimeZone", "Asia/Tokyo")])
+        );
+        assert_eq!(mask, 0b10);
+        let added = shared_settings(added);
+        // RESET of it: back at the default, i.e. not in the list any more.
+        assert_eq!(
+            reverted(&added, &startup, mask),
+            pairs(&[("application_name", "a")])
+        );
+        // RESET of the other one keeps it.
+        assert_eq!(
+            reverted(&added, &startup, 0b01),
+            pairs(&[("application_name", "a"), ("TimeZone", "Asia/Tokyo")])
+        );
     }
 
     #[test]

@@ -474,13 +474,16 @@ impl Session {
     /// Brings a freshly attached server connection to the client's startup settings.
     async fn apply_settings(&self, checkout: &mut Checkout) -> Result<(), ClientError> {
         let wanted = &self.login.settings;
-        let Some(sql) = params::sync_query(wanted, &checkout.conn) else {
+        let Some(sync) = params::sync_query(wanted, &checkout.conn) else {
             checkout.conn.synced_with = wanted.id;
             return Ok(());
         };
         // Boxed: only clients whose settings differ from the connection's get here.
-        match Box::pin(checkout.conn.simple_query(&sql)).await {
+        match Box::pin(checkout.conn.simple_query(&sync.query)).await {
             Ok(TransactionStatus::Idle) => {
+                for name in &sync.resets {
+                    checkout.conn.restore_default(name);
+                }
                 for (k, v) in &wanted.list {
                     checkout.conn.record_setting(k, v);
                 }

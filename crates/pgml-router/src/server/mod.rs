@@ -111,6 +111,23 @@ impl ServerConn {
         self.synced_with = 0;
     }
 
+    /// A setting back at its default (`RESET`): the login value, or, for one the server
+    /// does not report, nothing known.
+    pub fn restore_default(&mut self, name: &str) {
+        let login = self
+            .params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone());
+        match login {
+            Some(value) => self.record_setting(name, &value),
+            None => {
+                self.settings.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+                self.synced_with = 0;
+            }
+        }
+    }
+
     /// Back to the login values (after `DISCARD ALL`).
     pub fn reset_settings(&mut self) {
         self.settings = self.params.clone();

@@ -95,3 +95,55 @@ async fn options_switches_are_applied_and_bad_values_reported() {
     let again = client_with(port, "").await;
     assert_eq!(show(&again, "search_path").await, "\"$user\", public");
 }
+
+/// Settings one client's startup brought a shared connection to are not another's:
+/// a client that did not ask for them gets the defaults back.
+#[tokio::test]
+async fn another_clients_startup_settings_do_not_leak() {
+    require_postgres!();
+    let port = start_router(RouterOpts {
+        pool_size: 1,
+        ..RouterOpts::default()
+    })
+    .await;
+    let plain = client_with(port, "").await;
+    let default_zone = show(&plain, "TimeZone").await;
+    let default_path = show(&plain, "search_path").await;
+    let tokyo = client_with(
+        port,
+        "options='-c TimeZone=Asia/Tokyo -c search_path=pg_catalog'",
+    )
+    .await;
+    assert_eq!(show(&tokyo, "TimeZone").await, "Asia/Tokyo");
+    assert_eq!(show(&tokyo, "search_path").await, "pg_catalog");
+    // The one connection now has Tokyo's settings; the plain client gets its own.
+    assert_eq!(show(&plain, "TimeZone").await, default_zone);
+    assert_eq!(show(&plain, "search_path").await, default_path);
+    assert_eq!(show(&tokyo, "TimeZone").await, "Asia/Tokyo");
+}
+
+/// A client's own `SET` of a reported setting it did not give at startup (Rails sets
+/// `timezone` once after connecting) follows it to its later transactions, and its
+/// `RESET` returns to the default.
+#[tokio::test]
+async fn a_client_keeps_its_own_set_of_a_reported_setting() {
+    require_postgres!();
+    let port = start_router(RouterOpts {
+        pool_size: 1,
+        ..RouterOpts::default()
+    })
+    .await;
+    let a = client_with(port, "").await;
+    let b = client_with(port, "").await;
+    let default_zone = show(&b, "TimeZone").await;
+    assert_ne!(default_zone, "Asia/Tokyo");
+    a.simple_query("SET TimeZone = 'Asia/Tokyo'").await.unwrap();
+    // b's transaction gets the connection reset (a changed it).
+    assert_eq!(show(&b, "TimeZone").await, default_zone);
+    assert_eq!(show(&a, "TimeZone").await, "Asia/Tokyo");
+    assert_eq!(show(&b, "TimeZone").await, default_zone);
+    a.simple_query("RESET TimeZone").await.unwrap();
+    assert_eq!(show(&a, "TimeZone").await, default_zone);
+    assert_eq!(show(&b, "TimeZone").await, default_zone);
+    assert_eq!(show(&a, "TimeZone").await, default_zone);
+}
