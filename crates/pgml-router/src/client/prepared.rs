@@ -9,7 +9,7 @@
 //! server's ParseCompletes are matched in order, and entries of a batch that ended in
 //! an error (the server skips to the Sync) are dropped at its ReadyForQuery.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::{Bytes, BytesMut};
@@ -35,8 +35,8 @@ pub struct Prepared {
     client: u64,
     next: u64,
     statements: HashMap<String, Statement>,
-    /// Parses sent: (ReadyForQuery-producing messages sent before it, injected?).
-    parses: VecDeque<(u64, bool)>,
+    /// Parses sent and not answered yet, in order.
+    parses: VecDeque<SentParse>,
     z_sent: u64,
     z_received: u64,
 }
@@ -50,6 +50,30 @@ impl Default for Prepared {
             parses: VecDeque::new(),
             z_sent: 0,
             z_received: 0,
+        }
+    }
+}
+
+/// A Parse sent to the server, until its ParseComplete (or the ReadyForQuery of its
+/// batch, when it failed or was skipped after an error).
+#[derive(Debug)]
+struct SentParse {
+    /// ReadyForQuery-producing messages sent before it: its batch.
+    epoch: u64,
+    /// The router's own (a statement the connection lacked): its ParseComplete is not
+    /// the client's.
+    injected: bool,
+    /// A renamed statement: (client's name, server's name), taken back if the Parse
+    /// does not complete.
+    names: Option<(String, String)>,
+}
+
+impl SentParse {
+    fn new(epoch: u64, injected: bool, names: Option<(String, String)>) -> SentParse {
+        SentParse {
+            epoch,
+            injected,
+            names,
         }
     }
 }
@@ -119,37 +143,44 @@ impl Prepared {
                 && std::str::from_utf8(name).is_ok_and(|n| self.statements.contains_key(n));
             if name.is_empty() || (tag != b'P' && !renamed) {
                 if tag == b'P' {
-                    self.parses.push_back((self.z_sent, false));
+                    self.parses
+                        .push_back(SentParse::new(self.z_sent, false, None));
                 }
                 return Ok(Rewrite::Unchanged);
             }
         }
         match tag {
-            b'P' => {
-                self.parses.push_back((self.z_sent, false));
-                match Parse::decode(body) {
-                    Ok(parse) if !parse.name.is_empty() => {
-                        self.next += 1;
-                        let server_name = format!("pgmlr_{}_{}", self.client, self.next);
-                        let renamed = Parse {
-                            name: server_name.clone(),
-                            ..parse.clone()
-                        };
-                        let mut encoded = BytesMut::new();
-                        renamed.encode(&mut encoded)?;
-                        out.extend_from_slice(&encoded);
-                        server.prepared.insert(server_name.clone());
-                        self.statements.insert(
-                            parse.name,
-                            Statement {
-                                server_name,
-                                parse: encoded.freeze(),
-                            },
-                        );
-                    }
-                    _ => return Ok(Rewrite::Unchanged),
+            b'P' => match Parse::decode(body) {
+                Ok(parse) if !parse.name.is_empty() => {
+                    self.next += 1;
+                    let server_name = format!("pgmlr_{}_{}", self.client, self.next);
+                    let renamed = Parse {
+                        name: server_name.clone(),
+                        ..parse.clone()
+                    };
+                    let mut encoded = BytesMut::new();
+                    renamed.encode(&mut encoded)?;
+                    out.extend_from_slice(&encoded);
+                    server.prepared.insert(server_name.clone());
+                    self.parses.push_back(SentParse::new(
+                        self.z_sent,
+                        false,
+                        Some((parse.name.clone(), server_name.clone())),
+                    ));
+                    self.statements.insert(
+                        parse.name,
+                        Statement {
+                            server_name,
+                            parse: encoded.freeze(),
+                        },
+                    );
                 }
-            }
+                _ => {
+                    self.parses
+                        .push_back(SentParse::new(self.z_sent, false, None));
+                    return Ok(Rewrite::Unchanged);
+                }
+            },
             b'B' => match Bind::decode(body) {
                 Ok(bind) if self.statements.contains_key(&bind.statement) => {
                     let name = self.ensure(&bind.statement, server, out);
@@ -196,36 +227,61 @@ impl Prepared {
         if !server.prepared.contains(&statement.server_name) {
             out.extend_from_slice(&statement.parse);
             server.prepared.insert(statement.server_name.clone());
-            self.parses.push_back((self.z_sent, true));
+            self.parses.push_back(SentParse::new(
+                self.z_sent,
+                true,
+                Some((client_name.to_owned(), statement.server_name.clone())),
+            ));
         }
         statement.server_name.clone()
     }
 
-    /// Whether a server message with this tag goes on to the client.
-    pub fn forward_server_message(&mut self, tag: u8) -> bool {
+    /// Whether a server message with this tag goes on to the client. A Parse of a
+    /// finished batch that got no ParseComplete failed or was skipped: the server lacks
+    /// its statement (taken out of `server_statements`, the connection's set), and so
+    /// does the client, as with PostgreSQL, when the Parse was its own.
+    pub fn forward_server_message(
+        &mut self,
+        tag: u8,
+        server_statements: &mut HashSet<String>,
+    ) -> bool {
         match tag {
             b'1' => {
-                while self
-                    .parses
-                    .front()
-                    .is_some_and(|&(epoch, _)| epoch < self.z_received)
-                {
-                    self.parses.pop_front();
-                }
-                !matches!(self.parses.pop_front(), Some((_, true)))
+                self.drop_unanswered(server_statements);
+                !self.parses.pop_front().is_some_and(|p| p.injected)
             }
             b'Z' => {
                 self.z_received += 1;
-                while self
-                    .parses
-                    .front()
-                    .is_some_and(|&(epoch, _)| epoch < self.z_received)
-                {
-                    self.parses.pop_front();
-                }
+                self.drop_unanswered(server_statements);
                 true
             }
             _ => true,
+        }
+    }
+
+    /// Forgets the Parses of answered batches (see [`Prepared::forward_server_message`]).
+    fn drop_unanswered(&mut self, server_statements: &mut HashSet<String>) {
+        while self
+            .parses
+            .front()
+            .is_some_and(|p| p.epoch < self.z_received)
+        {
+            let Some(SentParse {
+                injected,
+                names: Some((client_name, server_name)),
+                ..
+            }) = self.parses.pop_front()
+            else {
+                continue;
+            };
+            server_statements.remove(&server_name);
+            let own = self
+                .statements
+                .get(&client_name)
+                .is_some_and(|s| s.server_name == server_name);
+            if !injected && own {
+                self.statements.remove(&client_name);
+            }
         }
     }
 
@@ -286,26 +342,61 @@ mod tests {
     #[test]
     fn injected_parse_completes_are_swallowed_in_order() {
         let mut p = Prepared::default();
+        let mut on_server = HashSet::new();
+        let mut forward = |p: &mut Prepared, tag| p.forward_server_message(tag, &mut on_server);
         // Batch 1: client Parse, injected Parse, Sync.
-        p.parses.push_back((p.z_sent, false));
-        p.parses.push_back((p.z_sent, true));
+        p.parses.push_back(SentParse::new(p.z_sent, false, None));
+        p.parses.push_back(SentParse::new(p.z_sent, true, None));
         p.note_sent(b'S');
-        assert!(p.forward_server_message(b'1'));
-        assert!(!p.forward_server_message(b'1'));
-        assert!(p.forward_server_message(b'Z'));
+        assert!(forward(&mut p, b'1'));
+        assert!(!forward(&mut p, b'1'));
+        assert!(forward(&mut p, b'Z'));
         // Batch 2 fails before its Parses run: the server skips them to the Sync.
-        p.parses.push_back((p.z_sent, true));
-        p.parses.push_back((p.z_sent, false));
+        p.parses.push_back(SentParse::new(p.z_sent, true, None));
+        p.parses.push_back(SentParse::new(p.z_sent, false, None));
         p.note_sent(b'S');
         // Batch 3: one injected Parse.
-        p.parses.push_back((p.z_sent, true));
+        p.parses.push_back(SentParse::new(p.z_sent, true, None));
         p.note_sent(b'S');
-        assert!(p.forward_server_message(b'E'));
-        assert!(p.forward_server_message(b'Z'));
-        assert!(!p.forward_server_message(b'1'));
-        assert!(p.forward_server_message(b'Z'));
+        assert!(forward(&mut p, b'E'));
+        assert!(forward(&mut p, b'Z'));
+        assert!(!forward(&mut p, b'1'));
+        assert!(forward(&mut p, b'Z'));
         assert!(p.parses.is_empty());
         // A ParseComplete nobody expects is forwarded, not swallowed.
-        assert!(p.forward_server_message(b'1'));
+        assert!(forward(&mut p, b'1'));
+    }
+
+    #[test]
+    fn a_parse_that_does_not_complete_is_taken_back() {
+        let mut p = Prepared::default();
+        let mut on_server: HashSet<String> = ["srv_a", "srv_b"].map(str::to_owned).into();
+        for (client, server) in [("a", "srv_a"), ("b", "srv_b")] {
+            p.statements.insert(
+                client.to_owned(),
+                Statement {
+                    server_name: server.to_owned(),
+                    parse: Bytes::new(),
+                },
+            );
+        }
+        // The batch fails: neither the injected Parse of `a` nor the client's own
+        // Parse of `b` ran.
+        p.parses.push_back(SentParse::new(
+            p.z_sent,
+            true,
+            Some(("a".to_owned(), "srv_a".to_owned())),
+        ));
+        p.parses.push_back(SentParse::new(
+            p.z_sent,
+            false,
+            Some(("b".to_owned(), "srv_b".to_owned())),
+        ));
+        p.note_sent(b'S');
+        assert!(p.forward_server_message(b'Z', &mut on_server));
+        assert!(on_server.is_empty());
+        // `a` is still the client's (prepared again on demand), `b` never came to be.
+        assert!(p.statements.contains_key("a"));
+        assert!(!p.statements.contains_key("b"));
     }
 }

@@ -607,7 +607,7 @@ impl Session {
                     let forward = self
                         .prepared
                         .as_mut()
-                        .is_none_or(|p| p.forward_server_message(b'1'));
+                        .is_none_or(|p| p.forward_server_message(b'1', &mut server.conn.prepared));
                     if !forward {
                         // Forward what came before; drop this one.
                         let before = server.conn.buf.split_to(span.start);
@@ -642,7 +642,7 @@ impl Session {
                         settings::follow_reset(&mut self.login.settings, rare, &server.conn);
                     }
                     if let Some(prepared) = self.prepared.as_mut() {
-                        prepared.forward_server_message(b'Z');
+                        prepared.forward_server_message(b'Z', &mut server.conn.prepared);
                     }
                     let stats = &self.login.pool.stats;
                     if self.in_flight == 0 {

@@ -60,3 +60,40 @@ async fn prepared_statements_follow_the_client_across_server_connections() {
     let row = a.query_one(&again, &[&"hi"]).await.unwrap();
     assert_eq!(row.get::<_, &str>(0), "hi");
 }
+
+/// A statement the router prepares on a connection for the client's Bind, in a batch
+/// the server skips (the transaction had failed), is not on that connection: the
+/// router must not count it as prepared there.
+#[tokio::test]
+async fn a_statement_whose_parse_was_skipped_is_prepared_again() {
+    require_postgres!();
+    let port = start_router(RouterOpts {
+        pool_size: 1,
+        ..RouterOpts::default()
+    })
+    .await;
+    let a = app_client(port).await;
+    let b = app_client(port).await;
+    let stmt = a.prepare("SELECT 7").await.unwrap();
+    // b changes the session state: the connection gets DISCARD ALL before a has it
+    // again, so the statement must be prepared anew there.
+    b.simple_query("SET work_mem = '8MB'").await.unwrap();
+    a.simple_query("BEGIN").await.unwrap();
+    assert_eq!(
+        sqlstate(&a.simple_query("SELECT 1 / 0").await.unwrap_err()),
+        "22012"
+    );
+    // In the failed transaction the router's Parse is refused with the Bind.
+    assert_eq!(sqlstate(&a.query(&stmt, &[]).await.unwrap_err()), "25P02");
+    a.simple_query("ROLLBACK").await.unwrap();
+    let row = a.query_one(&stmt, &[]).await.unwrap();
+    assert_eq!(row.get::<_, i32>(0), 7);
+    // A statement of the client's own whose Parse fails does not exist afterwards, as
+    // with PostgreSQL: its name can be prepared again.
+    assert_eq!(
+        sqlstate(&a.prepare("SELECT * FROM no_such_table").await.unwrap_err()),
+        "42P01"
+    );
+    let row = a.query_one("SELECT 8", &[]).await.unwrap();
+    assert_eq!(row.get::<_, i32>(0), 8);
+}
