@@ -22,6 +22,9 @@ pub use shared_trees::share_trees_in;
 /// What can go wrong.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum Error {
+    /// Training stopped because the caller asked (see `xgboost::train_until`).
+    #[error("training interrupted")]
+    Interrupted,
     /// The library refused (its own message).
     #[error("{library}: {message}")]
     Library {

@@ -137,6 +137,18 @@ pub fn train(
     rounds: usize,
     nthread: usize,
 ) -> Result<Model> {
+    train_until(x, labels, params, rounds, nthread, &|| false)
+}
+
+/// [`train`], asking `stop` before each boosting round; `Error::Interrupted` when it says so.
+pub fn train_until(
+    x: &Matrix<'_>,
+    labels: &[f32],
+    params: &[(String, String)],
+    rounds: usize,
+    nthread: usize,
+    stop: &dyn Fn() -> bool,
+) -> Result<Model> {
     check_labels(x, labels)?;
     let mut all: Vec<(String, String)> = vec![("verbosity".into(), "-1".into())];
     all.extend(params.iter().cloned());
@@ -173,6 +185,9 @@ pub fn train(
     check(unsafe { ffi::LGBM_BoosterCreate(dataset.0, params.as_ptr(), &mut booster) })?;
     let booster = Booster(booster);
     for _ in 0..rounds {
+        if stop() {
+            return Err(Error::Interrupted);
+        }
         let mut finished = 0;
         // SAFETY: a live booster; `finished` is written.
         check(unsafe { ffi::LGBM_BoosterUpdateOneIter(booster.0, &mut finished) })?;

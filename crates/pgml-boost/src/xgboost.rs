@@ -223,6 +223,18 @@ pub fn train(
     rounds: usize,
     nthread: usize,
 ) -> Result<Model> {
+    train_until(x, labels, params, rounds, nthread, &|| false)
+}
+
+/// [`train`], asking `stop` before each boosting round; `Error::Interrupted` when it says so.
+pub fn train_until(
+    x: &Matrix<'_>,
+    labels: &[f32],
+    params: &[(String, String)],
+    rounds: usize,
+    nthread: usize,
+    stop: &dyn Fn() -> bool,
+) -> Result<Model> {
     check_labels(x, labels)?;
     let nthread = nthread.max(1);
     // Thread-local in XGBoost: keeps warnings out of the server log unless asked for.
@@ -238,6 +250,9 @@ pub fn train(
     }
     booster.set("nthread", &nthread.to_string())?;
     for round in 0..rounds {
+        if stop() {
+            return Err(Error::Interrupted);
+        }
         let round = c_int::try_from(round)
             .map_err(|_| Error::Invalid(format!("{rounds} rounds are too many")))?;
         // SAFETY: live booster and matrix handles.

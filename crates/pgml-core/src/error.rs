@@ -35,6 +35,12 @@ pub enum SqlState {
     DataCorrupted,
     /// 54000 program_limit_exceeded
     ProgramLimitExceeded,
+    /// 57014 query_canceled
+    QueryCanceled,
+    /// 42501 insufficient_privilege
+    InsufficientPrivilege,
+    /// 53200 out_of_memory
+    OutOfMemory,
 }
 
 impl SqlState {
@@ -55,6 +61,9 @@ impl SqlState {
             SqlState::UndefinedFile => "58P01",
             SqlState::DataCorrupted => "XX001",
             SqlState::ProgramLimitExceeded => "54000",
+            SqlState::QueryCanceled => "57014",
+            SqlState::InsufficientPrivilege => "42501",
+            SqlState::OutOfMemory => "53200",
         }
     }
 }
@@ -116,6 +125,9 @@ pub enum Error {
     /// A stored model could not be read back (corrupt or from an incompatible version).
     #[error("stored model could not be read: {0}")]
     CorruptModel(String),
+    /// The host asked the work to stop (see [`crate::interrupt`]).
+    #[error("canceling statement: interrupted")]
+    Interrupted,
 }
 
 impl Error {
@@ -129,6 +141,7 @@ impl Error {
             Error::NotSupported { .. } => SqlState::FeatureNotSupported,
             Error::Sql { state, .. } => *state,
             Error::CorruptModel(_) => SqlState::InternalError,
+            Error::Interrupted => SqlState::QueryCanceled,
         }
     }
 
@@ -145,6 +158,7 @@ impl Error {
             Error::CorruptModel(_) => {
                 Some("retrain the model; its stored bytes do not match this pgml version".into())
             }
+            Error::Interrupted => None,
         }
     }
 
@@ -206,6 +220,9 @@ mod tests {
             SqlState::UndefinedFile,
             SqlState::DataCorrupted,
             SqlState::ProgramLimitExceeded,
+            SqlState::QueryCanceled,
+            SqlState::InsufficientPrivilege,
+            SqlState::OutOfMemory,
         ] {
             assert_eq!(state.code().len(), 5, "{state:?}");
             assert!(state.code().chars().all(|c| c.is_ascii_alphanumeric()));

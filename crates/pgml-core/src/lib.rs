@@ -6,10 +6,12 @@
 //! splits, algorithms, metrics and the serialisable model artifact.
 
 pub mod algorithms;
+pub mod alloc;
 pub mod builtin_datasets;
 pub mod dataset;
 pub mod error;
 pub mod hyperparams;
+pub mod interrupt;
 pub mod metrics;
 pub mod model;
 pub mod preprocess;

@@ -224,7 +224,7 @@ impl Preprocessor {
     /// Transforms every row of `columns` into row-major features.
     pub fn transform_all(&self, columns: &[Column]) -> Result<Vec<f32>> {
         let n = columns.first().map_or(0, Column::len);
-        let mut out = Vec::with_capacity(n * self.feature_names().len());
+        let mut out = crate::alloc::with_capacity(n, self.feature_names().len(), "the features")?;
         let mut raw = Vec::with_capacity(columns.len());
         for row in 0..n {
             raw.clear();

@@ -113,13 +113,21 @@ pub fn candidates(
         }
         Value::Object(params)
     };
-    let total: usize = axes.iter().map(|(_, l)| l.len()).product();
     const MAX_CANDIDATES: usize = 1000;
+    // Saturating: 64 keys of 2 values overflow (and would wrap to 0 candidates).
+    let total: usize = axes
+        .iter()
+        .fold(1usize, |n, (_, l)| n.saturating_mul(l.len()));
     match search {
         Search::Grid => {
             if total > MAX_CANDIDATES {
+                let shown = if total == usize::MAX {
+                    "more than 2^64".to_owned()
+                } else {
+                    total.to_string()
+                };
                 return Err(Error::invalid(
-                    format!("grid search over {total} combinations is too large (at most {MAX_CANDIDATES})"),
+                    format!("grid search over {shown} combinations is too large (at most {MAX_CANDIDATES})"),
                     "use search => 'random' with search_args '{\"n_iter\": ...}', or fewer values",
                 ));
             }
@@ -155,7 +163,7 @@ pub fn candidates(
 
 /// Row indices of `k` folds (shuffled with `seed`): each fold's (train, validation) pair.
 pub fn folds(rows: usize, k: usize, seed: u64) -> Result<Vec<(Vec<usize>, Vec<usize>)>> {
-    if rows < k * 2 {
+    if rows / 2 < k {
         return Err(Error::data(
             format!("{rows} training rows are too few for {k}-fold cross-validation"),
             "add rows, lower search_args cv, or leave search out",
@@ -266,6 +274,7 @@ where
     for i in 0..results.params.len() {
         for (fit_rows, validation_rows) in &folds {
             let started = std::time::Instant::now();
+            crate::interrupt::check()?;
             let score = fit_and_score(&results.params[i].clone(), fit_rows, validation_rows)?;
             results.record(i, score, started.elapsed().as_secs_f64());
         }
@@ -276,6 +285,17 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_grid_whose_size_overflows_is_refused() {
+        let args = SearchArgs::parse(&Value::Null).unwrap();
+        let axes: serde_json::Map<String, Value> =
+            (0..64).map(|i| (format!("k{i}"), json!([1, 2]))).collect();
+        let err = candidates(Search::Grid, &json!({}), &Value::Object(axes), &args, 0).unwrap_err();
+        assert_eq!(err.sqlstate(), crate::SqlState::InvalidParameterValue);
+        assert!(err.to_string().contains("more than 2^64"), "{err}");
+        assert!(folds(10, usize::MAX, 0).is_err());
+    }
 
     #[test]
     fn grid_is_the_cartesian_product_over_the_base() {

@@ -46,6 +46,8 @@ pub struct InstalledModel {
 #[derive(Debug, Clone)]
 pub struct ModelStore {
     root: PathBuf,
+    /// Models may be named by absolute path (anywhere the server can read).
+    absolute_paths: bool,
 }
 
 /// How deep below the root a model may sit (`org/name/file.gguf` is 3).
@@ -93,7 +95,20 @@ fn hint_for(root: &Path) -> String {
 
 impl ModelStore {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        ModelStore { root: root.into() }
+        ModelStore {
+            root: root.into(),
+            absolute_paths: true,
+        }
+    }
+
+    /// This store refuses models named by absolute path: the host's rule for users who may
+    /// not read arbitrary server files (PostgreSQL: not superusers, not members of
+    /// `pg_read_server_files`), whose models must lie below the root an administrator set.
+    pub fn without_absolute_paths(self) -> Self {
+        ModelStore {
+            absolute_paths: false,
+            ..self
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -186,6 +201,16 @@ impl ModelStore {
         }
         let given = Path::new(trimmed);
         let path = if given.is_absolute() {
+            if !self.absolute_paths {
+                return Err(Error::sql(
+                    SqlState::InsufficientPrivilege,
+                    format!(
+                        "only superusers and members of pg_read_server_files may name a model \
+                         by absolute path ({trimmed})"
+                    ),
+                    hint_for(&self.root),
+                ));
+            }
             given.to_path_buf()
         } else {
             if given
@@ -315,6 +340,10 @@ mod tests {
             store.resolve(absolute.to_str().unwrap()).unwrap().path,
             absolute
         );
+        let restricted = store.without_absolute_paths();
+        let err = restricted.resolve(absolute.to_str().unwrap()).unwrap_err();
+        assert_eq!(err.sqlstate(), SqlState::InsufficientPrivilege);
+        assert!(restricted.resolve("org/encoder").is_ok());
     }
 
     #[test]

@@ -234,6 +234,22 @@ fn chat_generation_answers_and_stops_at_end_of_turn() {
     assert!(!answer.contains("<|im_end|>"), "{answer:?}");
 }
 
+/// `repetition_penalty` (Hugging Face's: every token seen so far, prompt included, has its
+/// logit divided or multiplied by it) makes a greedy continuation of a list avoid what
+/// it repeated.
+#[test]
+fn repetition_penalty_changes_what_greedy_generation_repeats() {
+    let generator = generator();
+    let prompt = Prompt::Text("One, two, three, four, five, six,".into());
+    let args = |penalty: f64| serde_json::json!({"max_new_tokens": 12, "return_full_text": false, "repetition_penalty": penalty});
+    let plain = run(&generator, &prompt, args(1.0));
+    let penalised = run(&generator, &prompt, args(5.0));
+    assert!(
+        penalised.matches(',').count() < plain.matches(',').count(),
+        "{plain:?} / {penalised:?}"
+    );
+}
+
 #[test]
 fn stop_sequences_limits_and_seeds() {
     let generator = generator();

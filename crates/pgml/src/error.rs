@@ -21,11 +21,19 @@ fn code(state: SqlState) -> PgSqlErrorCode {
         SqlState::UndefinedFile => PgSqlErrorCode::ERRCODE_UNDEFINED_FILE,
         SqlState::DataCorrupted => PgSqlErrorCode::ERRCODE_DATA_CORRUPTED,
         SqlState::ProgramLimitExceeded => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+        SqlState::QueryCanceled => PgSqlErrorCode::ERRCODE_QUERY_CANCELED,
+        SqlState::InsufficientPrivilege => PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        SqlState::OutOfMemory => PgSqlErrorCode::ERRCODE_OUT_OF_MEMORY,
     }
 }
 
 /// Raises `err` as a SQL ERROR; the transaction aborts, so nothing half-written survives.
 pub fn raise(err: Error, function: &'static str) -> ! {
+    if matches!(err, Error::Interrupted) {
+        // PostgreSQL's own error for what was asked (cancel, statement_timeout,
+        // termination), with its message.
+        pgrx::check_for_interrupts!();
+    }
     let mut report = ErrorReport::new(code(err.sqlstate()), err.to_string(), function);
     if let Some(hint) = err.hint() {
         report = report.set_hint(hint);

@@ -47,7 +47,34 @@ pub fn check_for_interrupts() -> Result<()> {
     Ok(())
 }
 
+/// Whether the backend was asked to stop the statement (cancel, `statement_timeout`) or
+/// to end (`pg_terminate_backend`): what the core's long loops poll (see
+/// `pgml_core::interrupt`), from any thread.
+pub fn stop_requested() -> bool {
+    // SAFETY: volatile reads of two `sig_atomic_t` flags that PostgreSQL's signal
+    // handlers set; reading them from any thread is a plain load.
+    unsafe {
+        std::ptr::read_volatile(&raw const pgrx::pg_sys::QueryCancelPending) != 0
+            || std::ptr::read_volatile(&raw const pgrx::pg_sys::ProcDiePending) != 0
+    }
+}
+
 /// The model store named by `pgml.model_path`.
 pub fn store() -> ModelStore {
-    ModelStore::new(guc::model_path())
+    let store = ModelStore::new(guc::model_path());
+    // As with COPY FROM a file: naming any readable file (a model by absolute path) is for
+    // those PostgreSQL lets read server files; others use the folder the superuser set.
+    // SAFETY: catalog checks of the current user, on the backend's thread.
+    let trusted = unsafe {
+        pgrx::pg_sys::superuser()
+            || pgrx::pg_sys::has_privs_of_role(
+                pgrx::pg_sys::GetUserId(),
+                pgrx::pg_sys::Oid::from(pgrx::pg_sys::ROLE_PG_READ_SERVER_FILES),
+            )
+    };
+    if trusted {
+        store
+    } else {
+        store.without_absolute_paths()
+    }
 }

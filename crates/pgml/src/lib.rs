@@ -29,6 +29,7 @@ extension_sql_file!("../sql/schema.sql", name = "schema", bootstrap);
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     guc::init();
+    pgml_core::interrupt::install(inference::stop_requested);
 }
 
 // In-backend tests. `#[pg_schema]` needs an inline module; the tests live in their own file.

@@ -68,3 +68,12 @@ SELECT * FROM pgml.train('diabetes', algorithm => 'naive_bayes');
 DELETE FROM pgml.projects;
 DELETE FROM pgml.snapshots;
 DROP TABLE pgml.iris, pgml.diabetes;
+-- A least-squares system far larger than memory (200,000 features: a 320 GB Gram matrix) is
+-- an error, not an aborted backend.
+CREATE TABLE pgml_wide AS SELECT i::float8 AS y, array_fill(i::float8, ARRAY[200000]) AS x
+    FROM generate_series(1, 10) i;
+\set VERBOSITY terse
+SELECT * FROM pgml.train('wide', 'regression', 'pgml_wide', 'y', 'linear');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+DROP TABLE pgml_wide;

@@ -111,6 +111,18 @@ SELECT * FROM pgml.train('diabetes_boost', algorithm => 'lightgbm', hyperparams 
 \echo :LAST_ERROR_SQLSTATE
 SELECT count(*) AS models_left_by_failed_trains FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
 WHERE p.name = 'diabetes_boost' AND m.id NOT IN (SELECT model_id FROM results);
+-- More threads than cores are capped at the cores (LightGBM would hand any number to OpenMP,
+-- which ends the backend when it cannot start them).
+SELECT algorithm FROM pgml.train('threads_boost', 'regression', 'pgml.diabetes', 'target', 'lightgbm',
+    hyperparams => '{"n_estimators": 5, "n_jobs": 10000000}');
+-- A cancel (here statement_timeout) stops a long training between boosting rounds, with
+-- PostgreSQL's own error, and leaves nothing behind.
+SET statement_timeout = '1s';
+SELECT * FROM pgml.train('endless_boost', 'regression', 'pgml.diabetes', 'target', 'xgboost',
+    hyperparams => '{"n_estimators": 100000000}');
+\echo :LAST_ERROR_SQLSTATE
+RESET statement_timeout;
+SELECT count(*) AS endless_projects FROM pgml.projects WHERE name = 'endless_boost';
 
 DELETE FROM pgml.projects;
 DELETE FROM pgml.snapshots;

@@ -99,3 +99,14 @@ SELECT chunk_index, chunk FROM pgml.chunk('recursive_character',
     'PostgresML is a machine learning extension for PostgreSQL. It lets you train models and run inference with SQL.',
     '{"tokenizer": "HuggingFaceTB/SmolLM2-135M-Instruct", "chunk_size": 8, "chunk_overlap": 2}');
 SELECT kind, name FROM pgml.cached_models() WHERE kind = 'tokenizer' ORDER BY name;
+-- An overlap so close to the chunk size that every character would start a chunk of nearly
+-- chunk_size (about 2.5 GB from 100 KB) is refused, as is a separator list deep enough to
+-- exhaust the stack.
+\set VERBOSITY terse
+SELECT count(*) FROM pgml.chunk('recursive_character', repeat('a', 100000),
+    '{"chunk_size": 50000, "chunk_overlap": 49999}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT count(*) FROM pgml.chunk('recursive_character', 'text',
+    jsonb_build_object('separators', (SELECT jsonb_agg('<' || i || '>') FROM generate_series(0, 300) i)));
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default

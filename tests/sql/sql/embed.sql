@@ -97,3 +97,16 @@ SELECT pgml.embed('bad-weights', 'x');
 \echo :LAST_ERROR_SQLSTATE
 RESET pgml.model_path;
 \! rm -rf /tmp/pgml-broken-models
+-- Naming a model by absolute path (any file the server can read) is for superusers and
+-- members of pg_read_server_files; other users name models below pgml.model_path.
+CREATE ROLE pgml_plain_user;
+GRANT USAGE ON SCHEMA pgml TO pgml_plain_user;
+SET ROLE pgml_plain_user;
+\set VERBOSITY sqlstate
+SELECT pgml.embed(current_setting('pgml.model_path') || '/sentence-transformers/all-MiniLM-L6-v2', 'hello');
+\set VERBOSITY default
+SELECT array_length(pgml.embed('sentence-transformers/all-MiniLM-L6-v2', 'hello'), 1) AS dims;
+RESET ROLE;
+SELECT array_length(pgml.embed(current_setting('pgml.model_path') || '/sentence-transformers/all-MiniLM-L6-v2', 'hello'), 1) AS superuser_dims;
+REVOKE USAGE ON SCHEMA pgml FROM pgml_plain_user;
+DROP ROLE pgml_plain_user;

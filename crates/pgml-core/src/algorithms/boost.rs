@@ -28,6 +28,7 @@ fn library_error(e: pgml_boost::Error) -> Error {
         ),
         pgml_boost::Error::Invalid(message) => Error::data(message, "check the training data"),
         pgml_boost::Error::Model { .. } => Error::CorruptModel(e.to_string()),
+        pgml_boost::Error::Interrupted => Error::Interrupted,
     }
 }
 
@@ -118,7 +119,14 @@ impl Library for xgboost::Model {
         rounds: usize,
         threads: usize,
     ) -> pgml_boost::Result<Self> {
-        xgboost::train(x, labels, params, rounds, threads)
+        xgboost::train_until(
+            x,
+            labels,
+            params,
+            rounds,
+            threads,
+            &crate::interrupt::pending,
+        )
     }
     fn from_native(native: String) -> pgml_boost::Result<Self> {
         xgboost::Model::from_json(native)
@@ -150,7 +158,14 @@ impl Library for lightgbm::Model {
         rounds: usize,
         threads: usize,
     ) -> pgml_boost::Result<Self> {
-        lightgbm::train(x, labels, params, rounds, threads)
+        lightgbm::train_until(
+            x,
+            labels,
+            params,
+            rounds,
+            threads,
+            &crate::interrupt::pending,
+        )
     }
     fn from_native(native: String) -> pgml_boost::Result<Self> {
         lightgbm::Model::from_text(native)

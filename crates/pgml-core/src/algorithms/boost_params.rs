@@ -407,7 +407,9 @@ pub fn settings(
     let threads = match aliased(p, &["n_jobs", "nthread", "num_threads"])? {
         None | Some((Value::Null, _)) => DEFAULT_THREADS.min(cores()),
         Some((v, _)) if v.as_i64() == Some(-1) => cores(),
-        Some((v, key)) => whole(p, &key, v, 1)? as usize,
+        // At most one per core, as XGBoost itself does: LightGBM hands the number to
+        // OpenMP unchecked, which ends the process when it cannot start that many.
+        Some((v, key)) => (whole(p, &key, v, 1)? as usize).min(cores()),
     };
     Ok(BoostSettings {
         params,

@@ -87,13 +87,16 @@ impl Dbscan {
         let mut next = 0i64;
         let mut queue = VecDeque::new();
         let mut found = Vec::new();
+        let mut ticks = crate::interrupt::Countdown::new(256);
         for start in 0..n {
+            ticks.tick()?;
             if !core[start] || labels[start] != NOISE {
                 continue;
             }
             labels[start] = next;
             queue.push_back(start);
             while let Some(i) = queue.pop_front() {
+                ticks.tick()?;
                 neighbourhoods.of(i, &row, eps2, &mut found);
                 for &j in &found {
                     if labels[j] == NOISE {

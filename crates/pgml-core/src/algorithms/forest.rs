@@ -104,6 +104,7 @@ impl Forest {
 
         let all_rows: Vec<usize> = (0..n).collect();
         let fit_one = |i: usize| -> Result<DecisionTree> {
+            crate::interrupt::check()?;
             let mut rng = StdRng::seed_from_u64(tree_seed(seed, i));
             let tree_seed = rng.gen();
             if params.bootstrap {

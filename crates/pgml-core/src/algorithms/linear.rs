@@ -26,10 +26,14 @@ impl LinearRegression {
         } else {
             (vec![0.0; p], 0.0)
         };
-        let mut gram = vec![0.0f64; p * p];
+        let mut gram = crate::alloc::zeros(p, p, "least squares' Gram matrix")?;
+        // The factor of the Cholesky solve, as large.
+        let mut factor = crate::alloc::zeros(p, p, "least squares' Gram matrix")?;
         let mut rhs = vec![0.0f64; p];
         let mut centered = vec![0.0f64; p];
+        let mut ticks = crate::interrupt::Countdown::new(64);
         for i in 0..n {
+            ticks.tick()?;
             for (c, (&v, m)) in centered.iter_mut().zip(data.row(i).iter().zip(&x_mean)) {
                 *c = v as f64 - m;
             }
@@ -47,8 +51,8 @@ impl LinearRegression {
             }
         }
         let trace: f64 = (0..p).map(|a| gram[a * p + a]).sum();
-        let coef = cholesky_solve(&gram, &rhs, p, alpha)
-            .or_else(|| cholesky_solve(&gram, &rhs, p, alpha + 1e-10 * trace.max(1.0)))
+        let coef = cholesky_solve(&gram, &rhs, p, alpha, &mut factor)
+            .or_else(|| cholesky_solve(&gram, &rhs, p, alpha + 1e-10 * trace.max(1.0), &mut factor))
             .ok_or_else(|| {
                 Error::data(
                     "the features are degenerate: the least-squares system has no solution",
@@ -259,10 +263,10 @@ fn standardisation(data: &Dataset) -> (Vec<f64>, Vec<f64>) {
     (mean, scale)
 }
 
-/// Solves `(A + ridge·I) x = b` for symmetric positive (semi)definite `A` (p×p, row-major);
-/// None when the matrix is not positive definite.
-fn cholesky_solve(a: &[f64], b: &[f64], p: usize, ridge: f64) -> Option<Vec<f64>> {
-    let mut l = vec![0.0f64; p * p];
+/// Solves `(A + ridge·I) x = b` for symmetric positive (semi)definite `A` (p×p, row-major),
+/// with `l` (p×p) as the room for the factor; None when the matrix is not positive definite.
+fn cholesky_solve(a: &[f64], b: &[f64], p: usize, ridge: f64, l: &mut [f64]) -> Option<Vec<f64>> {
+    l.fill(0.0);
     for i in 0..p {
         for j in 0..=i {
             let mut sum = a[i * p + j] + if i == j { ridge } else { 0.0 };

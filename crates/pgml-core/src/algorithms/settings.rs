@@ -91,13 +91,13 @@ pub fn forest(p: &Hyperparams<'_>, num_classes: usize, extra: bool) -> Result<Fo
     } else {
         ForestParams::random_forest()
     };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let n_jobs = match p.get("n_jobs") {
         None | Some(Value::Null) => 1,
         // scikit-learn's -1: every core.
-        Some(v) if v.as_i64() == Some(-1) => {
-            std::thread::available_parallelism().map_or(1, |n| n.get())
-        }
-        Some(_) => p.usize("n_jobs", 1, 1)?,
+        Some(v) if v.as_i64() == Some(-1) => cores,
+        // More threads than cores only cost memory (each holds its trees' buffers).
+        Some(_) => p.usize("n_jobs", 1, 1)?.min(cores),
     };
     Ok(ForestParams {
         n_estimators: p.usize("n_estimators", base.n_estimators, 1)?,

@@ -387,6 +387,7 @@ impl KernelSvm {
             upper: vec![params.c; 2 * n],
         };
         let solution = svm_smo::solve(&problem, limits);
+        crate::interrupt::check()?;
         let mut coef = Vec::new();
         for i in 0..n {
             let beta = solution.alpha[i] - solution.alpha[i + n];
@@ -469,6 +470,7 @@ impl KernelSvm {
                     .collect(),
             };
             let solution = svm_smo::solve(&problem, limits);
+            crate::interrupt::check()?;
             if let Some(rng) = folds_rng.as_mut() {
                 let binary = svm_platt::Binary {
                     x: &sub_x,
@@ -479,6 +481,7 @@ impl KernelSvm {
                 };
                 self.platt
                     .push(svm_platt::fit_sigmoid(&binary, limits, rng));
+                crate::interrupt::check()?;
             }
             self.rho.push(solution.rho);
             pair_coef.push(

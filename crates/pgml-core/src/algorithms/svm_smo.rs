@@ -368,6 +368,10 @@ pub(super) fn solve(problem: &Problem<'_>, limits: &Limits) -> Solution {
     // Like libsvm, running out of iterations keeps the current (feasible) point.
     let mut iterations = 0;
     while iterations < max_iter && solver.rows > 0 {
+        // A cancel ends the loop; the caller sees it pending and gives up the result.
+        if iterations % 4096 == 0 && crate::interrupt::pending() {
+            break;
+        }
         let Some((i, j, slot_i)) = solver.select(limits.tol) else {
             break;
         };

@@ -7,7 +7,66 @@
 //! the window; the length function is pure), and the window is a `VecDeque` (Python's
 //! `current_doc[1:]` copies the list on every drop).
 
+use std::cell::Cell;
 use std::collections::VecDeque;
+
+use pgml_core::interrupt::Countdown;
+use pgml_core::{Error, Result, SqlState};
+
+/// What one call of a splitter may still return, and the cancel checks on the way.
+///
+/// Chunks overlap, so the output can be larger than the text; with `chunk_overlap` near
+/// `chunk_size` every piece of the text starts a chunk of nearly `chunk_size`, and a 2 MB
+/// text would become a terabyte. The chunks' total size is bounded by 64 MiB plus 16
+/// times the text (overlaps up to 15/16 of the chunk size fit).
+pub(crate) struct Budget {
+    left: Cell<usize>,
+    limit: usize,
+    text: usize,
+    ticks: Cell<Countdown>,
+}
+
+impl Budget {
+    /// The budget for splitting `text`.
+    pub(crate) fn for_text(text: &str) -> Budget {
+        let limit = (64usize << 20).saturating_add(text.len().saturating_mul(16));
+        Budget {
+            left: Cell::new(limit),
+            limit,
+            text: text.len(),
+            ticks: Cell::new(Countdown::new(1024)),
+        }
+    }
+
+    /// One more step of the work: errors on a cancel.
+    pub(crate) fn step(&self) -> Result<()> {
+        let mut ticks = self.ticks.replace(Countdown::new(0));
+        let checked = ticks.tick();
+        self.ticks.set(ticks);
+        checked
+    }
+
+    /// Counts a chunk against the budget.
+    pub(crate) fn take(&self, chunk: &str) -> Result<()> {
+        self.step()?;
+        match self.left.get().checked_sub(chunk.len()) {
+            Some(left) => {
+                self.left.set(left);
+                Ok(())
+            }
+            None => Err(Error::sql(
+                SqlState::ProgramLimitExceeded,
+                format!(
+                    "pgml.chunk would return more than {} MB of chunks for a text of {} bytes",
+                    self.limit >> 20,
+                    self.text
+                ),
+                "chunk_overlap close to chunk_size repeats most of the text in every chunk; \
+                 lower chunk_overlap",
+            )),
+        }
+    }
+}
 
 /// A piece of text and its length under the splitter's length function.
 pub(crate) type Piece<'a> = (&'a str, usize);
@@ -22,7 +81,8 @@ pub(crate) fn merge_splits<'a>(
     chunk_size: usize,
     chunk_overlap: usize,
     strip_whitespace: bool,
-) -> Vec<String> {
+    budget: &Budget,
+) -> Result<Vec<String>> {
     let mut docs = Vec::new();
     let mut current: VecDeque<Piece<'a>> = VecDeque::new();
     let mut total: usize = 0;
@@ -34,8 +94,10 @@ pub(crate) fn merge_splits<'a>(
                 separator_len
             }
         };
+        budget.step()?;
         if total + len + joined(&current) > chunk_size && !current.is_empty() {
             if let Some(doc) = join_docs(&current, separator, strip_whitespace) {
+                budget.take(&doc)?;
                 docs.push(doc);
             }
             // Drop pieces from the front while the window is longer than the overlap, or
@@ -54,9 +116,10 @@ pub(crate) fn merge_splits<'a>(
         total += len + if current.len() > 1 { separator_len } else { 0 };
     }
     if let Some(doc) = join_docs(&current, separator, strip_whitespace) {
+        budget.take(&doc)?;
         docs.push(doc);
     }
-    docs
+    Ok(docs)
 }
 
 /// `separator.join(pieces)`, stripped of Python whitespace when asked; `None` when empty.
@@ -97,7 +160,9 @@ mod tests {
             size,
             overlap,
             true,
+            &Budget::for_text(""),
         )
+        .unwrap()
     }
 
     #[test]

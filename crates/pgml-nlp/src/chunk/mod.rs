@@ -191,14 +191,20 @@ impl TextSplitter {
     /// The chunks of `text`, lengths measured by `length` (see [`chars`]). Errors only for a
     /// separator regex that fails at run time.
     pub fn split_text(&self, text: &str, length: &dyn Fn(&str) -> usize) -> Result<Vec<String>> {
+        let budget = merge::Budget::for_text(text);
         match self.splitter {
-            Splitter::Character => self.split_character(text, length),
-            _ => self.split_recursive(text, &self.patterns, length),
+            Splitter::Character => self.split_character(text, length, &budget),
+            _ => self.split_recursive(text, &self.patterns, length, &budget),
         }
     }
 
     /// CharacterTextSplitter.split_text.
-    fn split_character(&self, text: &str, length: &dyn Fn(&str) -> usize) -> Result<Vec<String>> {
+    fn split_character(
+        &self,
+        text: &str,
+        length: &dyn Fn(&str) -> usize,
+        budget: &merge::Budget,
+    ) -> Result<Vec<String>> {
         let Some(pattern) = self.patterns.first() else {
             return Ok(Vec::new());
         };
@@ -214,11 +220,12 @@ impl TextSplitter {
         } else {
             pattern.source()
         };
-        Ok(self.merge(
+        self.merge(
             splits.iter().map(|s| (s.as_ref(), length(s))),
             separator,
             length,
-        ))
+            budget,
+        )
     }
 
     /// RecursiveCharacterTextSplitter._split_text.
@@ -227,6 +234,7 @@ impl TextSplitter {
         text: &str,
         patterns: &[Pattern],
         length: &dyn Fn(&str) -> usize,
+        budget: &merge::Budget,
     ) -> Result<Vec<String>> {
         // The first separator found in the text (or the empty one, which always splits); the
         // ones after it are for pieces that are still too long.
@@ -253,22 +261,24 @@ impl TextSplitter {
         let mut chunks = Vec::new();
         let mut good: Vec<(&str, usize)> = Vec::new();
         for split in &splits {
+            budget.step()?;
             let len = length(split);
             if len < self.options.chunk_size {
                 good.push((split, len));
                 continue;
             }
             if !good.is_empty() {
-                chunks.extend(self.merge(good.drain(..), separator, length));
+                chunks.extend(self.merge(good.drain(..), separator, length, budget)?);
             }
             if rest.is_empty() {
+                budget.take(split)?;
                 chunks.push(split.to_string());
             } else {
-                chunks.extend(self.split_recursive(split, rest, length)?);
+                chunks.extend(self.split_recursive(split, rest, length, budget)?);
             }
         }
         if !good.is_empty() {
-            chunks.extend(self.merge(good, separator, length));
+            chunks.extend(self.merge(good, separator, length, budget)?);
         }
         Ok(chunks)
     }
@@ -278,7 +288,8 @@ impl TextSplitter {
         splits: impl IntoIterator<Item = (&'a str, usize)>,
         separator: &str,
         length: &dyn Fn(&str) -> usize,
-    ) -> Vec<String> {
+        budget: &merge::Budget,
+    ) -> Result<Vec<String>> {
         merge::merge_splits(
             splits,
             separator,
@@ -286,6 +297,7 @@ impl TextSplitter {
             self.options.chunk_size,
             self.options.chunk_overlap,
             self.options.strip_whitespace,
+            budget,
         )
     }
 }

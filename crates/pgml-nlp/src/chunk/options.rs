@@ -5,6 +5,9 @@
 use pgml_core::{Error, Result};
 use serde_json::{Map, Value};
 
+/// Most separators `recursive_character` takes (see `separators`).
+pub const MAX_SEPARATORS: usize = 256;
+
 use super::Splitter;
 
 /// LangChain's `TextSplitter` defaults (`chunk_size=4000, chunk_overlap=200`).
@@ -112,6 +115,18 @@ impl Options {
                 "separators" if splitter == Splitter::RecursiveCharacter => {
                     // LangChain: `separators or ["\n\n", "\n", " ", ""]`.
                     let given = ctx.strings(value)?;
+                    if given.len() > MAX_SEPARATORS {
+                        // Each separator is one more level of recursion for pieces still
+                        // too long: the list bounds the depth.
+                        return Err(Error::invalid(
+                            format!(
+                                "separators has {} entries; at most {MAX_SEPARATORS} are accepted",
+                                given.len()
+                            ),
+                            "LangChain's own lists have fewer than 30; a regex alternative \
+                             (\"is_separator_regex\": true) matches several separators at once",
+                        ));
+                    }
                     if !given.is_empty() {
                         options.separators = given;
                     }

@@ -185,3 +185,50 @@ fn one_megabyte_is_fast_and_lossless() {
         (((1 << 19) - 1000) as f64 / 900.0).ceil() as usize + 1
     );
 }
+
+#[test]
+fn an_overlap_that_would_multiply_the_text_is_refused() {
+    // After the first chunk every character starts a chunk of nearly chunk_size: about
+    // 2.5 GB of chunks for a text of 100 KB.
+    let text = "a".repeat(100_000);
+    let err = chunk(
+        "recursive_character",
+        &text,
+        &json!({"chunk_size": 50_000, "chunk_overlap": 49_999}),
+        no_tokenizer,
+    )
+    .unwrap_err();
+    assert_eq!(err.sqlstate(), SqlState::ProgramLimitExceeded);
+    assert!(err.hint().unwrap().contains("chunk_overlap"), "{err}");
+    // An ordinary overlap of the same text is fine.
+    let chunks = split(
+        "recursive_character",
+        &text,
+        json!({"chunk_size": 1000, "chunk_overlap": 200}),
+    );
+    assert!(chunks.len() > 100);
+}
+
+#[test]
+fn separators_are_bounded() {
+    let many: Vec<String> = (0..=super::options::MAX_SEPARATORS)
+        .map(|i| format!("<{i}>"))
+        .collect();
+    let err = chunk(
+        "recursive_character",
+        "text",
+        &json!({"separators": many}),
+        no_tokenizer,
+    )
+    .unwrap_err();
+    assert_eq!(err.sqlstate(), SqlState::InvalidParameterValue);
+    let enough = &many[..super::options::MAX_SEPARATORS];
+    assert_eq!(
+        split(
+            "recursive_character",
+            "a<1>b",
+            json!({"separators": enough, "chunk_size": 1, "chunk_overlap": 0})
+        ),
+        vec!["a", "<1>b"]
+    );
+}

@@ -279,11 +279,14 @@ impl LlamaGenerator {
     fn sampler(&self, params: &GenerationParams, prompt: &[LlamaToken]) -> LlamaSampler {
         let mut chain = Vec::new();
         if params.repetition_penalty != 1.0 {
-            // Like Hugging Face, penalise every token seen so far, prompt included.
+            // Like Hugging Face, penalise every token seen so far, prompt included: the
+            // window is the whole context (llama.cpp takes -1 as 0, which disables the
+            // penalty; its `common` layer, not the sampler, reads -1 as the context size).
             let n_vocab = self.model.n_vocab();
+            let window = i32::try_from(self.model.n_ctx_train()).unwrap_or(i32::MAX);
             chain.push(LlamaSampler::penalties(
                 n_vocab,
-                -1,
+                window.max(1),
                 params.repetition_penalty,
                 0.0,
                 0.0,
