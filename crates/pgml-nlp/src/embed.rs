@@ -322,6 +322,7 @@ impl Embedder {
 
     /// Token ids of one input as the model sees it (special tokens added, truncated).
     pub fn token_ids(&self, text: &str) -> Result<Vec<u32>> {
+        let text = leading_words(text, self.max_seq_length + 1);
         let encoding = self.tokenizer.encode(text, true).map_err(inference)?;
         Ok(encoding.get_ids().to_vec())
     }
@@ -390,9 +391,13 @@ impl Embedder {
     }
 
     fn embed_batch(&self, texts: &[&str], normalize: bool) -> Result<Vec<Vec<f32>>> {
+        let texts: Vec<&str> = texts
+            .iter()
+            .map(|t| leading_words(t, self.max_seq_length + 1))
+            .collect();
         let encodings = self
             .tokenizer
-            .encode_batch(texts.to_vec(), true)
+            .encode_batch(texts, true)
             .map_err(inference)?;
         let rows = encodings.len();
         let width = encodings.first().map_or(0, |e| e.get_ids().len());
@@ -545,9 +550,48 @@ fn pool(hidden: &Tensor, mask: &Tensor, pooling: Pooling) -> candle_core::Result
     }
 }
 
+/// The start of `text` up to the end of its first `words` whitespace-separated words that
+/// have a letter, digit or ASCII punctuation mark (all of `text` if it has fewer).
+///
+/// The tokenizer truncates only after it has tokenized the whole input, so a 500 MB text
+/// would cost gigabytes to keep 256 tokens. BERT's pre-tokenizer splits at whitespace, and
+/// each such word survives normalisation and gives at least one token: once the text
+/// holds more words than the model's window has tokens, the rest cannot change the tokens
+/// kept, and is dropped before tokenizing.
+fn leading_words(text: &str, words: usize) -> &str {
+    let mut seen = 0;
+    let mut in_word = false;
+    let mut counts = false;
+    for (at, c) in text.char_indices() {
+        if c.is_whitespace() {
+            if in_word && counts {
+                seen += 1;
+                if seen >= words {
+                    return text.get(..at).unwrap_or(text);
+                }
+            }
+            in_word = false;
+            counts = false;
+        } else {
+            in_word = true;
+            counts |= c.is_alphanumeric() || c.is_ascii_punctuation();
+        }
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leading_words_stop_after_the_words_that_count() {
+        assert_eq!(leading_words("a b  c d", 2), "a b");
+        assert_eq!(leading_words("a\u{1} \u{1} b c", 2), "a\u{1} \u{1} b");
+        assert_eq!(leading_words("  a b", 5), "  a b");
+        assert_eq!(leading_words("", 1), "");
+        assert_eq!(leading_words("\u{e9}t\u{e9} ! x", 2), "\u{e9}t\u{e9} !");
+    }
     use serde_json::json;
 
     #[test]

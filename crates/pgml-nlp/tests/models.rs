@@ -119,6 +119,24 @@ fn embeddings_match_reference(precision: Precision, threshold: f64) {
     eprintln!("{precision:?}: worst cosine similarity vs sentence-transformers: {worst:.6}");
 }
 
+/// Inputs longer than the model's window: only the start counts, and a very long text is
+/// cut before tokenizing (its tokens and embedding are those of its first words).
+#[test]
+fn long_inputs_are_truncated_to_the_window() {
+    let embedder = embedder();
+    let words: Vec<String> = (0..200_000).map(|i| format!("w{}", i % 97)).collect();
+    let long = words.join(" ");
+    let start = words[..400].join(" ");
+    let ids = embedder.token_ids(&long).unwrap();
+    assert_eq!(ids.len(), embedder.max_seq_length());
+    assert_eq!(ids, embedder.token_ids(&start).unwrap());
+    let none = EmbedOptions::default();
+    let both = embedder
+        .embed(&[&long, &start], &none, 1, &mut || Ok(()))
+        .unwrap();
+    assert_eq!(both[0], both[1]);
+}
+
 #[test]
 fn batches_equal_single_embeddings_in_input_order() {
     let embedder = embedder();

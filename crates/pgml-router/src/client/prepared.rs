@@ -12,8 +12,8 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use bytes::{Bytes, BytesMut};
-use pgwire::frontend::{Bind, Close, Describe, Parse, Target};
+use bytes::{BufMut, Bytes, BytesMut};
+use pgwire::frontend::{Bind, Close, Describe, Target};
 
 use crate::server::ServerConn;
 
@@ -150,37 +150,34 @@ impl Prepared {
             }
         }
         match tag {
-            b'P' => match Parse::decode(body) {
-                Ok(parse) if !parse.name.is_empty() => {
-                    self.next += 1;
-                    let server_name = format!("pgmlr_{}_{}", self.client, self.next);
-                    let renamed = Parse {
-                        name: server_name.clone(),
-                        ..parse.clone()
-                    };
-                    let mut encoded = BytesMut::new();
-                    renamed.encode(&mut encoded)?;
-                    out.extend_from_slice(&encoded);
-                    server.prepared.insert(server_name.clone());
-                    self.parses.push_back(SentParse::new(
-                        self.z_sent,
-                        false,
-                        Some((parse.name.clone(), server_name.clone())),
-                    ));
-                    self.statements.insert(
-                        parse.name,
-                        Statement {
-                            server_name,
-                            parse: encoded.freeze(),
-                        },
-                    );
+            b'P' => {
+                match renamed_parse(body, &format!("pgmlr_{}_{}", self.client, self.next + 1)) {
+                    // Renamed by splicing bytes: only the name is read, so a statement whose text
+                    // is not UTF-8 (a client_encoding such as LATIN1) is renamed as well.
+                    Some((client_name, server_name, encoded)) => {
+                        self.next += 1;
+                        out.extend_from_slice(&encoded);
+                        server.prepared.insert(server_name.clone());
+                        self.parses.push_back(SentParse::new(
+                            self.z_sent,
+                            false,
+                            Some((client_name.clone(), server_name.clone())),
+                        ));
+                        self.statements.insert(
+                            client_name,
+                            Statement {
+                                server_name,
+                                parse: encoded,
+                            },
+                        );
+                    }
+                    None => {
+                        self.parses
+                            .push_back(SentParse::new(self.z_sent, false, None));
+                        return Ok(Rewrite::Unchanged);
+                    }
                 }
-                _ => {
-                    self.parses
-                        .push_back(SentParse::new(self.z_sent, false, None));
-                    return Ok(Rewrite::Unchanged);
-                }
-            },
+            }
             b'B' => match Bind::decode(body) {
                 Ok(bind) if self.statements.contains_key(&bind.statement) => {
                     let name = self.ensure(&bind.statement, server, out);
@@ -299,6 +296,26 @@ impl Prepared {
     }
 }
 
+/// A Parse body with a non-empty UTF-8 statement name, renamed to `server_name`: (client's
+/// name, server's name, the whole renamed message). The rest of the body (statement text,
+/// parameter types) is copied as it is.
+fn renamed_parse(body: &[u8], server_name: &str) -> Option<(String, String, Bytes)> {
+    let end = body.iter().position(|&c| c == 0)?;
+    let name = std::str::from_utf8(body.get(..end)?).ok()?;
+    if name.is_empty() {
+        return None;
+    }
+    let rest = body.get(end + 1..)?;
+    let len = u32::try_from(pgwire::HEADER_LEN - 1 + server_name.len() + 1 + rest.len()).ok()?;
+    let mut encoded = BytesMut::with_capacity(1 + len as usize);
+    encoded.put_u8(b'P');
+    encoded.put_u32(len);
+    encoded.put_slice(server_name.as_bytes());
+    encoded.put_u8(0);
+    encoded.put_slice(rest);
+    Some((name.to_owned(), server_name.to_owned(), encoded.freeze()))
+}
+
 /// The statement name a Parse, Bind, Describe or Close body names, read without decoding
 /// the rest; `None` for portals and malformed bodies (the full decoders handle those).
 pub(super) fn named_statement(tag: u8, body: &[u8]) -> Option<&[u8]> {
@@ -322,6 +339,26 @@ pub(super) fn named_statement(tag: u8, body: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parse_is_renamed_by_splicing_whatever_its_text_encoding() {
+        // Statement "s1", text "SELECT 'caf\xe9'" (LATIN1, not UTF-8), one parameter type.
+        let mut body = b"s1\0SELECT 'caf\xe9'\0".to_vec();
+        body.extend_from_slice(&[0, 1, 0, 0, 0, 25]);
+        let (client, server, encoded) = renamed_parse(&body, "pgmlr_1_1").unwrap();
+        assert_eq!((client.as_str(), server.as_str()), ("s1", "pgmlr_1_1"));
+        let mut expected = b"pgmlr_1_1\0SELECT 'caf\xe9'\0".to_vec();
+        expected.extend_from_slice(&[0, 1, 0, 0, 0, 25]);
+        assert_eq!(encoded[0], b'P');
+        assert_eq!(
+            u32::from_be_bytes([encoded[1], encoded[2], encoded[3], encoded[4]]) as usize,
+            4 + expected.len()
+        );
+        assert_eq!(&encoded[5..], &expected[..]);
+        // The unnamed statement and malformed bodies are not renamed.
+        assert!(renamed_parse(b"\0SELECT 1\0\0\0", "x").is_none());
+        assert!(renamed_parse(b"no terminator", "x").is_none());
+    }
 
     #[test]
     fn statement_names_are_read_without_decoding() {
