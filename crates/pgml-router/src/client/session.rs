@@ -471,50 +471,6 @@ impl Session {
         Ok(())
     }
 
-    /// Brings a freshly attached server connection to the client's startup settings.
-    async fn apply_settings(&self, checkout: &mut Checkout) -> Result<(), ClientError> {
-        let wanted = &self.login.settings;
-        let Some(sync) = params::sync_query(wanted, &checkout.conn) else {
-            checkout.conn.synced_with = wanted.id;
-            return Ok(());
-        };
-        // Boxed: only clients whose settings differ from the connection's get here.
-        match Box::pin(checkout.conn.simple_query(&sync.query)).await {
-            Ok(TransactionStatus::Idle) => {
-                for name in &sync.resets {
-                    checkout.conn.restore_default(name);
-                }
-                for (k, v) in &wanted.list {
-                    checkout.conn.record_setting(k, v);
-                }
-                checkout.conn.synced_with = wanted.id;
-                Ok(())
-            }
-            Ok(_) => Err(ClientError::fatal(
-                SqlState::INTERNAL_ERROR,
-                format!(
-                    "pool {}: server connection not idle after applying settings",
-                    self.login.pool.name()
-                ),
-            )),
-            Err(QueryError::Server(resp)) => Err(ClientError::fatal(
-                resp.code().unwrap_or(SqlState::INVALID_PARAMETER_VALUE),
-                format!(
-                    "pool {}: cannot apply the client's startup parameters: {}",
-                    self.login.pool.name(),
-                    resp.message().unwrap_or("server error")
-                ),
-            )),
-            Err(QueryError::Broken(e)) => Err(ClientError::fatal(
-                SqlState::CONNECTION_FAILURE,
-                format!(
-                    "server connection of pool {} was lost: {e}",
-                    self.login.pool.name()
-                ),
-            )),
-        }
-    }
-
     /// Counts a client message about to be forwarded; false for a Sync the server
     /// ignores (inside a COPY IN), which gets no ReadyForQuery.
     fn count_client_message(&mut self, tag: u8) -> bool {

@@ -9,10 +9,15 @@ use std::sync::Arc;
 
 use pgwire::backend::ParameterStatus;
 
-use super::Rare;
+use pgwire::backend::TransactionStatus;
+use pgwire::SqlState;
+
+use super::{Rare, Session};
 use crate::client::params::{self, ClientSettings};
 use crate::client::reset::Effect;
-use crate::server::ServerConn;
+use crate::error::ClientError;
+use crate::pool::Checkout;
+use crate::server::{QueryError, ServerConn};
 
 /// A ParameterStatus from the attached server: a new value of a setting the client
 /// gave at startup becomes its own. True when the client's settings changed.
@@ -71,5 +76,51 @@ pub(super) fn follow_reset(settings: &mut Arc<ClientSettings>, rare: &mut Rare, 
             }
         }
         _ => {}
+    }
+}
+
+impl Session {
+    /// Brings a freshly attached server connection to the client's startup settings.
+    pub(super) async fn apply_settings(&self, checkout: &mut Checkout) -> Result<(), ClientError> {
+        let wanted = &self.login.settings;
+        let Some(sync) = params::sync_query(wanted, &checkout.conn) else {
+            checkout.conn.synced_with = wanted.id;
+            return Ok(());
+        };
+        // Boxed: only clients whose settings differ from the connection's get here.
+        match Box::pin(checkout.conn.simple_query(&sync.query)).await {
+            Ok(TransactionStatus::Idle) => {
+                for name in &sync.resets {
+                    checkout.conn.restore_default(name);
+                }
+                for (k, v) in &wanted.list {
+                    checkout.conn.record_setting(k, v);
+                }
+                checkout.conn.synced_with = wanted.id;
+                Ok(())
+            }
+            Ok(_) => Err(ClientError::fatal(
+                SqlState::INTERNAL_ERROR,
+                format!(
+                    "pool {}: server connection not idle after applying settings",
+                    self.login.pool.name()
+                ),
+            )),
+            Err(QueryError::Server(resp)) => Err(ClientError::fatal(
+                resp.code().unwrap_or(SqlState::INVALID_PARAMETER_VALUE),
+                format!(
+                    "pool {}: cannot apply the client's startup parameters: {}",
+                    self.login.pool.name(),
+                    resp.message().unwrap_or("server error")
+                ),
+            )),
+            Err(QueryError::Broken(e)) => Err(ClientError::fatal(
+                SqlState::CONNECTION_FAILURE,
+                format!(
+                    "server connection of pool {} was lost: {e}",
+                    self.login.pool.name()
+                ),
+            )),
+        }
     }
 }
