@@ -229,15 +229,11 @@ pub fn sync_query(wanted: &ClientSettings, server: &ServerConn) -> Option<Sync> 
         .settings
         .iter()
         .filter(|(k, v)| {
-            let login = server
-                .params
-                .iter()
-                .find(|(p, _)| p.eq_ignore_ascii_case(k))
-                .map(|(_, value)| value);
+            let login = server.login_value(k);
             // Reported ones other than [`FOLLOWED`] are the server's own facts
             // (`in_hot_standby`) or change only with statements that get the
             // connection a `DISCARD ALL` anyway (`is_superuser`): not reset.
-            login != Some(v)
+            login != Some(v.as_str())
                 && (login.is_none() || is_followed(k))
                 && !wanted.list.iter().any(|(w, _)| w.eq_ignore_ascii_case(k))
         })

@@ -111,15 +111,19 @@ impl ServerConn {
         self.synced_with = 0;
     }
 
+    /// The value the server reported for a setting at login, its default (names are
+    /// case-insensitive); `None` for settings the server does not report.
+    pub fn login_value(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     /// A setting back at its default (`RESET`): the login value, or, for one the server
     /// does not report, nothing known.
     pub fn restore_default(&mut self, name: &str) {
-        let login = self
-            .params
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.clone());
-        match login {
+        match self.login_value(name).map(str::to_owned) {
             Some(value) => self.record_setting(name, &value),
             None => {
                 self.settings.retain(|(k, _)| !k.eq_ignore_ascii_case(name));

@@ -63,10 +63,7 @@ pub(super) fn follow_reset(settings: &mut Arc<ClientSettings>, rare: &mut Rare, 
             let mut mask = 0u64;
             for (i, (name, value)) in settings.list.iter().enumerate() {
                 let bit = params::position_bit(i);
-                let at_default = conn
-                    .params
-                    .iter()
-                    .any(|(k, v)| k.eq_ignore_ascii_case(name) && v == value);
+                let at_default = conn.login_value(name) == Some(value.as_str());
                 if reported & bit != 0 && at_default {
                     mask |= bit;
                 }
