@@ -35,7 +35,7 @@ pub fn check() -> Result<()> {
 
 /// Calls [`check`] every `every` calls of [`Countdown::tick`]: for loops whose steps are
 /// too short to check each time.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub struct Countdown {
     every: u32,
     left: u32,

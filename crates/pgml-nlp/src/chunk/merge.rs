@@ -40,7 +40,7 @@ impl Budget {
 
     /// One more step of the work: errors on a cancel.
     pub(crate) fn step(&self) -> Result<()> {
-        let mut ticks = self.ticks.replace(Countdown::new(0));
+        let mut ticks = self.ticks.get();
         let checked = ticks.tick();
         self.ticks.set(ticks);
         checked
