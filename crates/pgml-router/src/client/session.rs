@@ -20,15 +20,17 @@ use std::time::{Instant, SystemTime};
 use bytes::{Buf, BytesMut};
 use pgwire::backend::{ParameterStatus, TransactionStatus};
 use pgwire::SqlState;
-use tokio::io::AsyncReadExt;
 use tracing::{debug, info, warn};
 
 mod copy_in;
 mod duplex;
 mod mirrors;
+mod reads;
 mod routed;
 mod settings;
 mod stop;
+
+use reads::{read_client, read_server, FIRST_READ, READ_CHUNK};
 
 use super::params;
 use super::prepared::{Prepared, MAX_SERVER_STATEMENTS};
@@ -121,6 +123,9 @@ struct Rare {
     /// The client ran `RESET` (`Effect::SettingsReset`) or `DISCARD ALL`
     /// (`Effect::Discarded`) since the last ReadyForQuery.
     reset: Option<Effect>,
+    /// A `RESET` or `DISCARD ALL` put the server's settings back at the router's login
+    /// values: the client's are applied again at the next quiet ReadyForQuery.
+    restore: bool,
 }
 
 fn client_inspect_session(tag: u8) -> Option<usize> {
@@ -150,8 +155,10 @@ fn client_inspect_routed_session(tag: u8) -> Option<usize> {
     }
 }
 
+/// CommandComplete too: a `RESET` or `DISCARD ALL` brings back the router's login
+/// settings (see `settings::restore_after_reset`).
 fn server_inspect_session(tag: u8) -> Option<usize> {
-    matches!(tag, b'Z' | b'S').then_some(MAX_CONTROL_MESSAGE)
+    matches!(tag, b'Z' | b'S' | b'C').then_some(MAX_CONTROL_MESSAGE)
 }
 
 /// CommandComplete too: its tag tells whether the client changed the session state
@@ -552,10 +559,14 @@ impl Session {
                     let effect = self.watch.command_complete(body);
                     settings::note_reset(&mut self.rare, effect);
                     match (effect, &self.prepared) {
-                        (Effect::None, _) | (_, None) => {}
+                        (Effect::None, _) => {}
                         (effect, Some(prepared)) => {
                             reset::apply(effect, &mut server.conn, prepared.client_id());
                         }
+                        (Effect::SettingsReset | Effect::Discarded, None) => {
+                            server.conn.reset_settings();
+                        }
+                        (_, None) => {}
                     }
                 }
                 b'1' => {
@@ -621,6 +632,21 @@ impl Session {
         }
         if at > 0 {
             out.unsplit(server.conn.buf.split_to(at));
+        }
+        let quiet = self.in_flight == 0 && !self.unsynced && server.conn.buf.is_empty();
+        if let Some(rare) = self.rare.as_mut().filter(|r| r.restore && quiet) {
+            // Boxed: only after a RESET or DISCARD ALL.
+            let restore = settings::restore_after_reset(
+                &self.login.settings,
+                &mut server.conn,
+                &self.login.pool,
+                self.status,
+                &mut out,
+            );
+            match Box::pin(restore).await {
+                Ok(done) => rare.restore = !done,
+                Err(e) => return Some(End::Refused(e)),
+            }
         }
         let idle_now = self.in_flight == 0
             && !self.unsynced
@@ -740,40 +766,4 @@ impl Session {
 
 fn micros(d: std::time::Duration) -> u64 {
     u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
-}
-
-/// How much room a socket read gets.
-const READ_CHUNK: usize = 16 * 1024;
-
-/// How much room a client's first read after it was idle gets (larger messages grow
-/// the buffer as they come).
-const FIRST_READ: usize = 2 * 1024;
-
-/// Reads more of what the client sent into `buf`, with at least `room` bytes free. On
-/// plain TCP the buffer grows only once the socket is readable, so an idle client
-/// whose buffer was dropped (see `pump`) holds no buffer while it waits. The read
-/// itself is tokio's `read_buf` (readiness is there, so it reads at once), which also
-/// notes a short read as "drained": with `try_read_buf` instead, every wakeup cost one
-/// more `recvfrom` failing with EAGAIN. TLS clients read through rustls as before.
-async fn read_client(
-    client: &mut Stream,
-    buf: &mut BytesMut,
-    room: usize,
-) -> std::io::Result<usize> {
-    if let Stream::Plain(tcp) = client {
-        std::future::poll_fn(|cx| tcp.poll_read_ready(cx)).await?;
-    }
-    buf.reserve(room);
-    client.read_buf(buf).await
-}
-
-async fn read_server(server: &mut Option<Checkout>) -> std::io::Result<usize> {
-    match server {
-        Some(checkout) => {
-            let conn = &mut checkout.conn;
-            conn.buf.reserve(READ_CHUNK);
-            conn.stream.read_buf(&mut conn.buf).await
-        }
-        None => std::future::pending().await,
-    }
 }

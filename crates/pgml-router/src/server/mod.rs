@@ -25,6 +25,15 @@ pub enum QueryError {
     Broken(String),
 }
 
+/// What a router-issued query keeps of the server's answer besides its status.
+enum Collect<'a> {
+    Nothing,
+    /// Data rows, as text.
+    Rows(&'a mut Vec<Vec<Option<String>>>),
+    /// ParameterStatus messages, whole.
+    Reports(&'a mut BytesMut),
+}
+
 /// What a client's CancelRequest must be sent to for this connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CancelTarget {
@@ -173,20 +182,30 @@ impl ServerConn {
     /// Runs one simple query and waits for its ReadyForQuery; returns the transaction
     /// status, or the server's error message.
     pub async fn simple_query(&mut self, sql: &str) -> Result<TransactionStatus, QueryError> {
-        self.run_query(sql, None).await
+        self.run_query(sql, Collect::Nothing).await
     }
 
     /// Runs one simple query and returns its rows as text (NULL is `None`).
     pub async fn query_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, QueryError> {
         let mut rows = Vec::new();
-        self.run_query(sql, Some(&mut rows)).await?;
+        self.run_query(sql, Collect::Rows(&mut rows)).await?;
         Ok(rows)
+    }
+
+    /// Runs one simple query and appends the ParameterStatus messages the server sends
+    /// (settings it changed) to `reports`, as they came, for the client.
+    pub async fn query_reporting(
+        &mut self,
+        sql: &str,
+        reports: &mut BytesMut,
+    ) -> Result<TransactionStatus, QueryError> {
+        self.run_query(sql, Collect::Reports(reports)).await
     }
 
     async fn run_query(
         &mut self,
         sql: &str,
-        mut rows: Option<&mut Vec<Vec<Option<String>>>>,
+        mut collect: Collect<'_>,
     ) -> Result<TransactionStatus, QueryError> {
         let broken = |e: String| QueryError::Broken(e);
         let mut out = BytesMut::new();
@@ -219,9 +238,9 @@ impl ServerConn {
                         None => Ok(status),
                     };
                 }
-                tag::DATA_ROW if rows.is_some() => {
+                tag::DATA_ROW if matches!(collect, Collect::Rows(_)) => {
                     let row = DataRow::decode(frame.body()).map_err(|e| broken(e.to_string()))?;
-                    if let Some(rows) = rows.as_mut() {
+                    if let Collect::Rows(rows) = &mut collect {
                         rows.push(
                             row.values
                                 .iter()
@@ -230,6 +249,11 @@ impl ServerConn {
                                 })
                                 .collect(),
                         );
+                    }
+                }
+                tag::PARAMETER_STATUS if matches!(collect, Collect::Reports(_)) => {
+                    if let Collect::Reports(reports) = &mut collect {
+                        reports.extend_from_slice(frame.as_bytes());
                     }
                 }
                 _ if frame.as_bytes().len() > MAX_LOGIN_MESSAGE => {

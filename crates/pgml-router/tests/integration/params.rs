@@ -147,3 +147,58 @@ async fn a_client_keeps_its_own_set_of_a_reported_setting() {
     assert_eq!(show(&b, "TimeZone").await, default_zone);
     assert_eq!(show(&a, "TimeZone").await, default_zone);
 }
+
+/// `RESET ALL`, `RESET x` and `DISCARD ALL` return the client's startup settings to
+/// their startup values, as on a connection of its own, in both pool modes and at once
+/// (inside the same transaction too), not the values the router logged in with.
+#[tokio::test]
+async fn resets_return_to_the_clients_startup_values_at_once() {
+    require_postgres!();
+    for mode in ["transaction", "session"] {
+        let port = start_router(RouterOpts {
+            pool_size: 1,
+            pool_mode: mode,
+            ..RouterOpts::default()
+        })
+        .await;
+        let c = client_with(
+            port,
+            "application_name=alpha options='-c search_path=pg_catalog -c TimeZone=Asia/Tokyo'",
+        )
+        .await;
+        let check = |what: &'static str| {
+            let c = &c;
+            async move {
+                assert_eq!(show(c, "application_name").await, "alpha", "{mode}: {what}");
+                assert_eq!(show(c, "search_path").await, "pg_catalog", "{mode}: {what}");
+                assert_eq!(show(c, "TimeZone").await, "Asia/Tokyo", "{mode}: {what}");
+            }
+        };
+        let change = "SET application_name = 'x'; SET search_path = public; SET TimeZone = 'UTC'";
+        c.batch_execute(change).await.unwrap();
+        c.batch_execute("BEGIN; RESET ALL").await.unwrap();
+        check("RESET ALL, same transaction").await;
+        c.batch_execute("COMMIT").await.unwrap();
+        check("RESET ALL, next transaction").await;
+        c.batch_execute(change).await.unwrap();
+        c.batch_execute("DISCARD ALL").await.unwrap();
+        check("DISCARD ALL").await;
+        c.batch_execute(change).await.unwrap();
+        c.batch_execute("RESET search_path; RESET application_name; RESET TimeZone")
+            .await
+            .unwrap();
+        check("RESET of each").await;
+        // A reset that fails with its transaction is rolled back with it.
+        c.batch_execute("BEGIN; SET search_path = public")
+            .await
+            .unwrap();
+        let err = c.batch_execute("RESET ALL; SELECT 1/0").await.unwrap_err();
+        assert_eq!(sqlstate(&err), "22012");
+        c.batch_execute("ROLLBACK").await.unwrap();
+        check("rolled back").await;
+        // Extended protocol: the same through Parse/Bind/Execute.
+        c.batch_execute(change).await.unwrap();
+        c.execute("RESET ALL", &[]).await.unwrap();
+        check("RESET ALL, extended protocol").await;
+    }
+}
