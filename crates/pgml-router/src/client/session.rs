@@ -134,7 +134,7 @@ fn client_inspect_session(tag: u8) -> Option<usize> {
 
 fn client_inspect_transaction(tag: u8) -> Option<usize> {
     match tag {
-        b'X' => Some(MAX_CONTROL_MESSAGE),
+        b'X' | b'H' => Some(MAX_CONTROL_MESSAGE),
         b'P' | b'B' | b'D' | b'C' => Some(MAX_MESSAGE),
         _ => None,
     }
@@ -340,6 +340,11 @@ impl Session {
                 }
             }
             match &piece {
+                // A Flush with nothing pending (one after a Sync): nothing to flush, and
+                // no reason to take a server connection that no answer would give back.
+                Piece::Inspect { tag: b'H', .. } if self.server.is_none() && !self.unsynced => {
+                    continue
+                }
                 Piece::Inspect { tag: b'X', .. } => {
                     end = Some(End::Terminate);
                     break;
@@ -500,7 +505,8 @@ impl Session {
                 self.unsynced = false;
                 stats.query_count.inc();
             }
-            b'P' | b'B' | b'D' | b'E' | b'C' | b'H' => self.unsynced = true,
+            // Not Flush: it asks for nothing a Sync must end.
+            b'P' | b'B' | b'D' | b'E' | b'C' => self.unsynced = true,
             _ => {}
         }
         true

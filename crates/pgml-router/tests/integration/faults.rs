@@ -384,3 +384,55 @@ async fn a_pipeline_larger_than_the_socket_buffers_completes() {
         assert_eq!(row.get::<_, &str>(1).len(), 131072);
     }
 }
+
+/// A Flush after a Sync, or on its own between transactions, asks for nothing: the
+/// server connection goes back to the pool at the ReadyForQuery all the same (it was
+/// held until the client's next Sync).
+#[tokio::test]
+async fn a_flush_with_nothing_pending_does_not_hold_the_connection() {
+    require_postgres!();
+    let port = start_router(RouterOpts {
+        pool_size: 1,
+        query_wait_timeout: 1000,
+        ..RouterOpts::default()
+    })
+    .await;
+    let mut s = raw_login(port).await;
+    let mut out = BytesMut::new();
+    pgwire::frontend::Parse {
+        query: "SELECT 1".to_owned(),
+        ..Default::default()
+    }
+    .encode(&mut out)
+    .unwrap();
+    pgwire::frontend::Bind::default().encode(&mut out).unwrap();
+    pgwire::frontend::Execute::default()
+        .encode(&mut out)
+        .unwrap();
+    out.extend_from_slice(b"S\x00\x00\x00\x04");
+    out.extend_from_slice(b"H\x00\x00\x00\x04");
+    s.write_all(&out).await.unwrap();
+    let mut buf = BytesMut::new();
+    loop {
+        match pgwire::split_frame(&mut buf, 1 << 20).unwrap() {
+            Some(f) if f.tag() == b'Z' => break,
+            Some(_) => {}
+            None => assert!(s.read_buf(&mut buf).await.unwrap() > 0, "closed"),
+        }
+    }
+    let other = app_client(port).await;
+    other.simple_query("SELECT 1").await.unwrap();
+    // A lone Flush between transactions.
+    s.write_all(b"H\x00\x00\x00\x04").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    other.simple_query("SELECT 2").await.unwrap();
+    // The raw client still works.
+    s.write_all(&out).await.unwrap();
+    loop {
+        match pgwire::split_frame(&mut buf, 1 << 20).unwrap() {
+            Some(f) if f.tag() == b'Z' => break,
+            Some(_) => {}
+            None => assert!(s.read_buf(&mut buf).await.unwrap() > 0, "closed"),
+        }
+    }
+}
