@@ -118,6 +118,13 @@ impl Router {
             let shared = Arc::clone(&shared);
             tokio::spawn(async move { shared.pools.maintain().await })
         };
+        let stats_periods = {
+            let shared = Arc::clone(&shared);
+            tokio::spawn(async move {
+                let period = || shared.loaded().config.general.stats_period();
+                shared.pools.refresh_stats(period).await
+            })
+        };
         let exporter = metrics.map(|l| tokio::spawn(prometheus::serve(l, Arc::clone(&shared))));
         let mut stop = shared::stop_past(shared.stop_watch(), Stop::Running);
         tokio::pin!(shutdown);
@@ -153,6 +160,7 @@ impl Router {
         }
         drop(listener);
         upkeep.abort();
+        stats_periods.abort();
         if let Some(exporter) = exporter {
             exporter.abort();
         }

@@ -27,129 +27,130 @@ struct Family {
     name: &'static str,
     kind: &'static str,
     help: &'static str,
-    value: fn(&Pool) -> u64,
+    /// The pool, and how long the oldest client now waiting in it has waited.
+    value: fn(&Pool, Duration) -> u64,
 }
 
 const POOL_FAMILIES: &[Family] = &[
     Family {
         name: "pgcat_pools_cl_active",
         kind: "gauge",
-        help: "Clients logged into the pool.",
-        value: |p| p.stats.cl_active.get(),
+        help: "Clients logged into the pool and not waiting for a server connection.",
+        value: |p, _| p.stats.cl_active.get().saturating_sub(p.stats.cl_waiting.get()),
     },
     Family {
         name: "pgcat_pools_cl_waiting",
         kind: "gauge",
         help: "Clients waiting for a server connection.",
-        value: |p| p.stats.cl_waiting.get(),
+        value: |p, _| p.stats.cl_waiting.get(),
     },
     Family {
         name: "pgcat_pools_sv_active",
         kind: "gauge",
         help: "Server connections checked out by a client.",
-        value: |p| p.stats.sv_active.get(),
+        value: |p, _| p.stats.sv_active.get(),
     },
     Family {
         name: "pgcat_pools_sv_idle",
         kind: "gauge",
         help: "Server connections idle in the pool.",
-        value: |p| p.idle_count() as u64,
+        value: |p, _| p.idle_count() as u64,
     },
     Family {
         name: "pgcat_pools_maxwait_us",
         kind: "gauge",
-        help: "Longest wait of a client for a server connection, microseconds.",
-        value: |p| p.stats.max_wait_us.get(),
+        help: "How long the oldest client now waiting for a server connection has waited, microseconds.",
+        value: |_, waited| u64::try_from(waited.as_micros()).unwrap_or(u64::MAX),
     },
     Family {
         name: "pgcat_pools_paused",
         kind: "gauge",
         help: "1 while the pool is paused (admin PAUSE).",
-        value: |p| u64::from(p.is_paused()),
+        value: |p, _| u64::from(p.is_paused()),
     },
     Family {
         name: "pgcat_databases_pool_size",
         kind: "gauge",
         help: "Most server connections of the pool (pool_size).",
-        value: |p| p.pool_size() as u64,
+        value: |p, _| p.pool_size() as u64,
     },
     Family {
         name: "pgcat_databases_current_connections",
         kind: "gauge",
         help: "Open server connections of the pool.",
-        value: |p| p.stats.sv_active.get() + p.idle_count() as u64,
+        value: |p, _| p.stats.sv_active.get() + p.idle_count() as u64,
     },
     Family {
         name: "pgcat_stats_total_xact_count",
         kind: "counter",
         help: "Transactions completed.",
-        value: |p| p.stats.xact_count.get(),
+        value: |p, _| p.stats.xact_count.get(),
     },
     Family {
         name: "pgcat_stats_total_query_count",
         kind: "counter",
         help: "Queries (Query and Sync messages) sent.",
-        value: |p| p.stats.query_count.get(),
+        value: |p, _| p.stats.query_count.get(),
     },
     Family {
         name: "pgcat_stats_total_received",
         kind: "counter",
         help: "Bytes received from clients.",
-        value: |p| p.stats.received.get(),
+        value: |p, _| p.stats.received.get(),
     },
     Family {
         name: "pgcat_stats_total_sent",
         kind: "counter",
         help: "Bytes sent to clients.",
-        value: |p| p.stats.sent.get(),
+        value: |p, _| p.stats.sent.get(),
     },
     Family {
         name: "pgcat_stats_total_xact_time",
         kind: "counter",
         help: "Microseconds spent in transactions, idle in transaction included.",
-        value: |p| p.stats.xact_time_us.get(),
+        value: |p, _| p.stats.xact_time_us.get(),
     },
     Family {
         name: "pgcat_stats_total_query_time",
         kind: "counter",
         help: "Microseconds spent running queries.",
-        value: |p| p.stats.query_time_us.get(),
+        value: |p, _| p.stats.query_time_us.get(),
     },
     Family {
         name: "pgcat_stats_total_wait_time",
         kind: "counter",
         help: "Microseconds clients spent waiting for a server connection.",
-        value: |p| p.stats.wait_time_us.get(),
+        value: |p, _| p.stats.wait_time_us.get(),
     },
     Family {
         name: "pgcat_stats_total_server_connections",
         kind: "counter",
         help: "Server connections opened.",
-        value: |p| p.stats.sv_opened.get(),
+        value: |p, _| p.stats.sv_opened.get(),
     },
     Family {
         name: "pgml_router_server_resets_total",
         kind: "counter",
         help: "Server connections reset (DISCARD ALL) in transaction mode because a client changed their session state.",
-        value: |p| p.stats.resets.get(),
+        value: |p, _| p.stats.resets.get(),
     },
     Family {
         name: "pgml_router_model_affinity_hits_total",
         kind: "counter",
         help: "Checkouts (model_affinity) that got an idle connection which had served their model.",
-        value: |p| p.stats.affinity_hits.get(),
+        value: |p, _| p.stats.affinity_hits.get(),
     },
     Family {
         name: "pgml_router_model_affinity_misses_total",
         kind: "counter",
         help: "Checkouts (model_affinity) for a model no idle connection had served.",
-        value: |p| p.stats.affinity_misses.get(),
+        value: |p, _| p.stats.affinity_misses.get(),
     },
     Family {
         name: "pgml_router_model_affinity_waits_total",
         kind: "counter",
         help: "Checkouts (model_affinity_wait) that waited for a busy connection holding their model.",
-        value: |p| p.stats.affinity_waits.get(),
+        value: |p, _| p.stats.affinity_waits.get(),
     },
 ];
 
@@ -170,6 +171,7 @@ fn escape(value: &str) -> String {
 /// The whole `/metrics` body.
 pub fn render(shared: &Shared) -> String {
     let pools = shared.pools.all();
+    let waits = crate::admin::pools::current_max_waits(shared);
     let mut out = String::new();
     for f in POOL_FAMILIES {
         let _ = writeln!(out, "# HELP {} {}", f.name, f.help);
@@ -181,7 +183,13 @@ pub fn render(shared: &Shared) -> String {
                 f.name,
                 escape(&p.database),
                 escape(&p.user),
-                (f.value)(p)
+                (f.value)(
+                    p,
+                    waits
+                        .get(&(p.database.clone(), p.user.clone()))
+                        .copied()
+                        .unwrap_or_default()
+                )
             );
         }
     }

@@ -64,6 +64,8 @@ pub struct Shared {
     pub cancels: Arc<CancelMap>,
     /// Logged-in pool clients, for `SHOW CLIENTS`.
     pub clients: Registry<ClientInfo>,
+    /// Connections in their startup phase (TLS, authentication), for `SHOW LISTS`.
+    pub logging_in: crate::pool::Counter,
     config_path: Mutex<Option<PathBuf>>,
     signal: watch::Sender<Signal>,
 }
@@ -78,6 +80,7 @@ impl Shared {
             loaded: RwLock::new(Arc::new(loaded)),
             cancels: Arc::new(CancelMap::default()),
             clients: Registry::default(),
+            logging_in: Default::default(),
             config_path: Mutex::new(None),
             signal: watch::Sender::new(Signal {
                 stop: Stop::Running,
@@ -321,8 +324,12 @@ mod cheap_signal_tests {
             database: "db".to_owned(),
             user: "u".to_owned(),
             addr: "127.0.0.1:1".parse().unwrap(),
+            local: None,
+            tls: false,
             connect_time: SystemTime::now(),
             state: StateCell::new(ConnState::Idle),
+            request: Default::default(),
+            settings: std::sync::Mutex::new(crate::client::params::shared_settings(Vec::new())),
             signal_waker: WakerSlot::default(),
         })
     }

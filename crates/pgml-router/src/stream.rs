@@ -29,6 +29,16 @@ impl Stream {
         matches!(self, Stream::ClientTls(_) | Stream::ServerTls(_))
     }
 
+    /// The socket's local address (`None` while detached).
+    pub fn local_addr(&self) -> Option<std::net::SocketAddr> {
+        match self {
+            Stream::Plain(tcp) => tcp.local_addr().ok(),
+            Stream::ClientTls(tls) => tls.get_ref().0.local_addr().ok(),
+            Stream::ServerTls(tls) => tls.get_ref().0.local_addr().ok(),
+            Stream::Detached => None,
+        }
+    }
+
     /// Takes the plain TCP stream out for a TLS handshake, leaving [`Stream::Detached`].
     pub fn take_plain(&mut self) -> Option<TcpStream> {
         match std::mem::replace(self, Stream::Detached) {

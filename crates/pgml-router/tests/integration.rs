@@ -7,6 +7,8 @@
 mod common;
 #[path = "integration/admin.rs"]
 mod admin;
+#[path = "integration/admin_show.rs"]
+mod admin_show;
 #[path = "integration/affinity.rs"]
 mod affinity;
 #[path = "integration/auth_query.rs"]
@@ -432,10 +434,18 @@ async fn psql_admin_console_show_pools_and_version() {
     assert!(stdout.contains("md5user"), "{stdout}");
     assert!(stdout.contains("transaction"), "{stdout}");
     assert!(stdout.contains("pgml-router"), "{stdout}");
-    // SHOW CLIENTS lists the connected idle client, SHOW SERVERS its idle server.
-    assert!(stdout.contains("cl_idle"), "{stdout}");
-    assert!(stdout.contains("sv_idle"), "{stdout}");
+    // SHOW CLIENTS lists the connected client (PgBouncer's `active`: logged in, not
+    // waiting), SHOW SERVERS its idle server.
+    assert!(
+        stdout.contains(" C    | md5user | app      | active"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(" S    | md5user | app      | idle"),
+        "{stdout}"
+    );
     assert!(stdout.contains("total_query_count"), "{stdout}");
+    assert!(stdout.contains("avg_xact_count"), "{stdout}");
     assert!(stdout.contains("query_wait_timeout"), "{stdout}");
     assert!(stdout.contains("force_user"), "{stdout}");
     // Wrong admin password is refused.

@@ -1,7 +1,7 @@
 //! `SHOW BANS`: servers left out of their pool's choices after a failed connection
 //! (pools of several servers; see `ban_time`).
 
-use super::ShowCommand;
+use super::{Column, ShowCommand, Type::*};
 use crate::Shared;
 
 /// Banned servers of every pool.
@@ -12,15 +12,15 @@ impl ShowCommand for Bans {
         "BANS"
     }
 
-    fn columns(&self) -> &'static [&'static str] {
+    fn columns(&self) -> &'static [Column] {
         &[
-            "database",
-            "user",
-            "addr",
-            "port",
-            "shard",
-            "role",
-            "seconds_left",
+            ("database", Text),
+            ("user", Text),
+            ("addr", Text),
+            ("port", Int4),
+            ("shard", Int4),
+            ("role", Text),
+            ("seconds_left", Int4),
         ]
     }
 

@@ -1,6 +1,6 @@
 //! `SHOW CONFIG`: the implemented `[general]` options.
 
-use super::ShowCommand;
+use super::{Column, ShowCommand, Type::*};
 use crate::Shared;
 
 /// Option values, PgBouncer's columns.
@@ -11,8 +11,13 @@ impl ShowCommand for ShowConfig {
         "CONFIG"
     }
 
-    fn columns(&self) -> &'static [&'static str] {
-        &["key", "value", "default", "changeable"]
+    fn columns(&self) -> &'static [Column] {
+        &[
+            ("key", Text),
+            ("value", Text),
+            ("default", Text),
+            ("changeable", Text),
+        ]
     }
 
     fn rows(&self, shared: &Shared) -> Vec<Vec<String>> {

@@ -1,7 +1,7 @@
 //! `SHOW DATABASES`: one row per server of each (database, user) pool (a pool of replicas
 //! or shards has several), as PgCat lists them.
 
-use super::ShowCommand;
+use super::{Column, ShowCommand, Type::*};
 use crate::Shared;
 
 /// Configured databases and where they point.
@@ -12,21 +12,21 @@ impl ShowCommand for Databases {
         "DATABASES"
     }
 
-    fn columns(&self) -> &'static [&'static str] {
+    fn columns(&self) -> &'static [Column] {
         &[
-            "name",
-            "host",
-            "port",
-            "database",
-            "force_user",
-            "pool_size",
-            "min_pool_size",
-            "reserve_pool",
-            "pool_mode",
-            "max_connections",
-            "current_connections",
-            "paused",
-            "disabled",
+            ("name", Text),
+            ("host", Text),
+            ("port", Int4),
+            ("database", Text),
+            ("force_user", Text),
+            ("pool_size", Int4),
+            ("min_pool_size", Int4),
+            ("reserve_pool", Int4),
+            ("pool_mode", Text),
+            ("max_connections", Int4),
+            ("current_connections", Int4),
+            ("paused", Int4),
+            ("disabled", Int4),
         ]
     }
 

@@ -11,8 +11,9 @@ mod databases;
 mod disable;
 mod enable;
 mod kill;
+mod lists;
 mod pause;
-mod pools;
+pub(crate) mod pools;
 mod reconnect;
 mod reload;
 mod resume;
@@ -40,15 +41,34 @@ use crate::Shared;
 /// Largest message the console accepts.
 const MAX_ADMIN_MESSAGE: usize = 1024 * 1024;
 
-/// OID of `text`: every console column is text.
-const TEXT_OID: u32 = 25;
+/// A column's type, as PgBouncer declares it (tools with typed drivers read counts as
+/// integers, `SHOW STATS` figures as numeric).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Type {
+    Text,
+    Int4,
+    Numeric,
+}
+
+impl Type {
+    fn oid_and_size(self) -> (u32, i16) {
+        match self {
+            Type::Text => (25, -1),
+            Type::Int4 => (23, 4),
+            Type::Numeric => (1700, -1),
+        }
+    }
+}
+
+/// A column: name and type.
+pub type Column = (&'static str, Type);
 
 /// One `SHOW <name>` command.
 pub trait ShowCommand: Sync {
     /// The word after SHOW, upper case.
     fn name(&self) -> &'static str;
-    /// Column names, as PgBouncer prints them.
-    fn columns(&self) -> &'static [&'static str];
+    /// Column names and types, as PgBouncer prints them.
+    fn columns(&self) -> &'static [Column];
     /// The rows, one string per column.
     fn rows(&self, shared: &Shared) -> Vec<Vec<String>>;
     /// The rows as sent, `None` being NULL; commands with NULL columns override it.
@@ -61,9 +81,10 @@ pub trait ShowCommand: Sync {
 }
 
 /// Every command the console knows.
-pub fn commands() -> [&'static dyn ShowCommand; 9] {
+pub fn commands() -> [&'static dyn ShowCommand; 13] {
     [
         &bans::Bans,
+        &lists::Lists,
         &pools::Pools,
         &version::Version,
         &config::ShowConfig,
@@ -71,6 +92,9 @@ pub fn commands() -> [&'static dyn ShowCommand; 9] {
         &clients::Clients,
         &servers::Servers,
         &stats::Stats,
+        &stats::StatsTotals,
+        &stats::StatsAverages,
+        &stats::ShowTotals,
         &users::Users,
     ]
 }
@@ -192,6 +216,24 @@ pub async fn answer(shared: &Shared, sql: &str, out: &mut BytesMut) {
     }
 }
 
+/// `SHOW HELP`: the commands, as a NOTICE (as PgBouncer answers it).
+fn help(out: &mut BytesMut) {
+    let shows: Vec<&str> = commands().iter().map(|c| c.name()).collect();
+    let detail = format!(
+        "\n\tSHOW HELP|{}\n\t{}",
+        shows.join("|"),
+        ACTIONS.join("\n\t")
+    );
+    let notice = NoticeResponse::new(
+        Severity::Notice,
+        SqlState::SUCCESSFUL_COMPLETION,
+        "Console usage",
+    )
+    .with_detail(detail);
+    let _ = notice.encode(out);
+    let _ = CommandComplete::new("SHOW").encode(out);
+}
+
 fn unsupported(text: &str) -> ClientError {
     let known: Vec<String> = commands()
         .iter()
@@ -231,7 +273,11 @@ fn show(shared: &Shared, text: &str, args: &[&str], out: &mut BytesMut) {
         _ => None,
     };
     let Some(command) = command else {
-        unsupported(text).encode(out);
+        if matches!(args, [name] if name.eq_ignore_ascii_case("HELP")) {
+            help(out);
+        } else {
+            unsupported(text).encode(out);
+        }
         return;
     };
     if let Err(e) = encode_table(command.columns(), &command.cells(shared), out) {
@@ -244,7 +290,7 @@ fn show(shared: &Shared, text: &str, args: &[&str], out: &mut BytesMut) {
 }
 
 pub(crate) fn encode_table(
-    columns: &[&str],
+    columns: &[(&str, Type)],
     rows: &[Vec<Option<String>>],
     out: &mut BytesMut,
 ) -> Result<(), pgwire::Error> {
@@ -253,12 +299,15 @@ pub(crate) fn encode_table(
         RowDescription {
             fields: columns
                 .iter()
-                .map(|name| FieldDescription {
-                    name: (*name).to_owned(),
-                    type_oid: TEXT_OID,
-                    type_size: -1,
-                    type_modifier: -1,
-                    ..FieldDescription::default()
+                .map(|(name, ty)| {
+                    let (type_oid, type_size) = ty.oid_and_size();
+                    FieldDescription {
+                        name: (*name).to_owned(),
+                        type_oid,
+                        type_size,
+                        type_modifier: -1,
+                        ..FieldDescription::default()
+                    }
                 })
                 .collect(),
         }

@@ -1,8 +1,8 @@
-//! `SHOW SERVERS`: one row per open server connection (a subset of PgBouncer's
-//! columns).
+//! `SHOW SERVERS`: one row per open server connection, PgBouncer's columns.
 
-use super::ShowCommand;
-use crate::registry::epoch_seconds;
+use super::clients::SOCKET_COLUMNS;
+use super::{Column, ShowCommand};
+use crate::registry::utc_timestamp;
 use crate::Shared;
 
 /// Open server connections of every pool.
@@ -13,17 +13,8 @@ impl ShowCommand for Servers {
         "SERVERS"
     }
 
-    fn columns(&self) -> &'static [&'static str] {
-        &[
-            "type",
-            "user",
-            "database",
-            "state",
-            "addr",
-            "port",
-            "connect_time",
-            "remote_pid",
-        ]
+    fn columns(&self) -> &'static [Column] {
+        SOCKET_COLUMNS
     }
 
     fn rows(&self, shared: &Shared) -> Vec<Vec<String>> {
@@ -33,15 +24,33 @@ impl ShowCommand for Servers {
             .iter()
             .flat_map(|p| p.server_infos())
             .map(|s| {
+                let (local_addr, local_port) = match s.local {
+                    Some(a) => (a.ip().to_string(), a.port().to_string()),
+                    None => (String::new(), "0".to_owned()),
+                };
+                let connected = utc_timestamp(s.connect_time);
                 vec![
                     "S".to_owned(),
                     s.user.clone(),
                     s.database.clone(),
-                    s.state.label("sv_"),
+                    s.state.server_label().to_owned(),
                     s.host.clone(),
                     s.port.to_string(),
-                    epoch_seconds(s.connect_time).to_string(),
+                    local_addr,
+                    local_port,
+                    connected.clone(),
+                    s.request
+                        .wall_clock()
+                        .map(utc_timestamp)
+                        .unwrap_or(connected),
+                    "0".to_owned(),
+                    "0".to_owned(),
+                    "0".to_owned(),
+                    format!("{:#x}", std::ptr::from_ref(&*s) as usize),
+                    String::new(),
                     s.backend_pid.to_string(),
+                    if s.tls { "TLS" } else { "" }.to_owned(),
+                    String::new(),
                 ]
             })
             .collect()

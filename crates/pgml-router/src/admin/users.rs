@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::ShowCommand;
+use super::{Column, ShowCommand, Type::*};
 use crate::config::PoolMode;
 use crate::Shared;
 
@@ -42,8 +42,8 @@ impl ShowCommand for Users {
         "USERS"
     }
 
-    fn columns(&self) -> &'static [&'static str] {
-        &["name", "pool_mode"]
+    fn columns(&self) -> &'static [Column] {
+        &[("name", Text), ("pool_mode", Text)]
     }
 
     /// NULL `pool_mode` is the empty string here; [`ShowCommand::cells`] has the NULLs.

@@ -1,6 +1,6 @@
 //! `SHOW VERSION`.
 
-use super::ShowCommand;
+use super::{Column, ShowCommand, Type::*};
 use crate::Shared;
 
 /// The router's name and version.
@@ -11,8 +11,8 @@ impl ShowCommand for Version {
         "VERSION"
     }
 
-    fn columns(&self) -> &'static [&'static str] {
-        &["version"]
+    fn columns(&self) -> &'static [Column] {
+        &[("version", Text)]
     }
 
     fn rows(&self, _shared: &Shared) -> Vec<Vec<String>> {

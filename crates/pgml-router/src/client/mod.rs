@@ -52,11 +52,14 @@ async fn start(shared: &Arc<Shared>, tcp: TcpStream, peer: SocketAddr) -> Option
     let mut stream = Stream::Plain(tcp);
     let mut buf = BytesMut::new();
     let deadline = shared.loaded().config.general.connect_timeout();
-    let login = tokio::time::timeout(
-        deadline,
-        startup::negotiate(shared, &mut stream, &mut buf, peer),
-    )
-    .await;
+    let login = {
+        let _logging_in = shared.logging_in.hold();
+        tokio::time::timeout(
+            deadline,
+            startup::negotiate(shared, &mut stream, &mut buf, peer),
+        )
+        .await
+    };
     let outcome = match login {
         Err(_elapsed) => {
             info!(%peer, timeout_ms = deadline.as_millis() as u64,

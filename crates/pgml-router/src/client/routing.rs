@@ -280,8 +280,12 @@ fn set_done(out: &mut BytesMut) -> Result<(), ClientError> {
 }
 
 fn show(out: &mut BytesMut, column: &str, value: String) -> Result<(), ClientError> {
-    crate::admin::encode_table(&[column], &[vec![Some(value)]], out)
-        .map_err(|e| ClientError::error(SqlState::INTERNAL_ERROR, e.to_string()))
+    crate::admin::encode_table(
+        &[(column, crate::admin::Type::Text)],
+        &[vec![Some(value)]],
+        out,
+    )
+    .map_err(|e| ClientError::error(SqlState::INTERNAL_ERROR, e.to_string()))
 }
 
 /// Whether the statement of a Parse frame pins the sharding key to a parameter, so

@@ -174,8 +174,12 @@ impl Session {
             database: login.pool.database.clone(),
             user: login.pool.user.clone(),
             addr: login.peer,
+            local: client.local_addr(),
+            tls: client.is_tls(),
             connect_time: SystemTime::now(),
             state: StateCell::new(ConnState::Idle),
+            request: Default::default(),
+            settings: std::sync::Mutex::new(Arc::clone(&login.settings)),
             signal_waker: WakerSlot::default(),
         });
         let transaction = login.pool.mode == PoolMode::Transaction;
@@ -429,13 +433,14 @@ impl Session {
     /// Checks out a server connection of the route's servers and attaches it to this
     /// client.
     async fn attach(&mut self, route: Route) -> Result<(), End> {
-        self.info.state.set(ConnState::Waiting);
         // The clock was read when the transaction's first message came (just now),
         // unless that was a Parse held back until its Bind (which comes when it comes).
         let now = match self.query_started {
             Some(at) if self.deferred().is_none() => at,
             _ => Instant::now(),
         };
+        self.info.request.set(now);
+        self.info.state.set(ConnState::Waiting);
         let mut checkout = self.login.pool.checkout_at(route, now).await;
         // A reload replaced the pool (while idle or waiting): go on in the new one.
         if self.login.pool.is_retired() {
@@ -596,6 +601,7 @@ impl Session {
                         if settings::reported(&mut self.login.settings, &mut self.rare, &p) {
                             // The connection has the client's new settings.
                             server.conn.synced_with = self.login.settings.id;
+                            self.info.set_settings(&self.login.settings);
                         }
                     }
                 }
@@ -612,7 +618,9 @@ impl Session {
                     self.status = status;
                     self.in_flight = self.in_flight.saturating_sub(1);
                     if let Some(rare) = self.rare.as_mut() {
-                        settings::follow_reset(&mut self.login.settings, rare, &server.conn);
+                        if settings::follow_reset(&mut self.login.settings, rare, &server.conn) {
+                            self.info.set_settings(&self.login.settings);
+                        }
                     }
                     if let Some(prepared) = self.prepared.as_mut() {
                         prepared.forward_server_message(b'Z', &mut server.conn.prepared);

@@ -111,6 +111,11 @@ pub struct General {
     /// choices while others can serve (default 60, as PgCat).
     #[serde(default = "default_ban_time")]
     pub ban_time: u64,
+    /// Seconds between the snapshots `SHOW STATS` averages over (PgBouncer's
+    /// `stats_period`, default 60): the `avg_*` columns cover the last one or two
+    /// periods.
+    #[serde(default = "default_stats_period")]
+    pub stats_period: u64,
     /// PgCat option, accepted and ignored (connections are always logged at info).
     pub log_client_connections: Option<toml::Value>,
     /// PgCat option, accepted and ignored.
@@ -209,6 +214,11 @@ impl General {
         millis(self.healthcheck_delay)
     }
 
+    /// [`General::stats_period`] as a duration (at least a second).
+    pub fn stats_period(&self) -> Duration {
+        Duration::from_secs(self.stats_period.max(1))
+    }
+
     /// [`General::ban_time`] as a duration.
     pub fn ban_time(&self) -> Duration {
         Duration::from_secs(self.ban_time)
@@ -294,6 +304,11 @@ impl General {
                 "ban_time",
                 self.ban_time.to_string(),
                 default_ban_time().to_string(),
+            ),
+            (
+                "stats_period",
+                self.stats_period.to_string(),
+                default_stats_period().to_string(),
             ),
             (
                 "tls_certificate",
@@ -388,6 +403,9 @@ fn default_healthcheck_delay() -> u64 {
     30_000
 }
 fn default_ban_time() -> u64 {
+    60
+}
+fn default_stats_period() -> u64 {
     60
 }
 fn default_prometheus_exporter_port() -> u16 {

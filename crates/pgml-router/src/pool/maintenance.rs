@@ -89,6 +89,18 @@ impl Pools {
             .clamp(Duration::from_millis(50), Duration::from_secs(1))
     }
 
+    /// Runs forever: starts a new stats period of every pool (for `SHOW STATS`'s
+    /// averages) each `period()`.
+    pub async fn refresh_stats(&self, period: impl Fn() -> Duration) {
+        loop {
+            tokio::time::sleep(period()).await;
+            let now = Instant::now();
+            for pool in self.all().iter() {
+                pool.stats.new_period(now);
+            }
+        }
+    }
+
     /// Runs forever: reaps and tops up every pool at each interval (recomputed each
     /// time, since a reload may change the timeouts).
     pub async fn maintain(&self) {

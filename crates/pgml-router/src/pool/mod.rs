@@ -39,7 +39,7 @@ pub use member::Member;
 pub use mirror::MirrorLink;
 pub use pools::{Pools, ReloadReport};
 pub use route::Route;
-pub use stats::PoolStats;
+pub use stats::{Counter, PoolStats, Totals};
 
 /// Timeouts a pool applies.
 #[derive(Debug, Clone, Copy)]
@@ -236,7 +236,7 @@ impl Pool {
             members,
             shards: pool.shards.len().max(1),
             routing: pool.routing(),
-            stats: PoolStats::default(),
+            stats: PoolStats::new(),
             timeouts: live,
             params: Mutex::new(None),
             paused: AtomicBool::new(false),
@@ -477,6 +477,7 @@ impl Pool {
                     error,
                     server_failed: false,
                 })?;
+                let _login = self.stats.sv_login.hold();
                 Box::pin(self.open(member, credential))
                     .await
                     .map_err(|error| MemberError {
@@ -486,6 +487,7 @@ impl Pool {
             }
         };
         if let Some(info) = &conn.info {
+            info.request.set(now);
             info.state.set(ConnState::Active);
         }
         let mut conn = conn;
@@ -652,8 +654,11 @@ impl Pool {
                     host: t.host.clone(),
                     port: t.port,
                     backend_pid: conn.cancel.process_id,
+                    local: conn.stream.local_addr(),
+                    tls: conn.stream.is_tls(),
                     connect_time: SystemTime::now(),
                     state: StateCell::new(ConnState::Active),
+                    request: Default::default(),
                 });
                 m.servers.register(&server_info);
                 conn.info = Some(server_info);

@@ -53,16 +53,25 @@ pub(super) fn note_reset(rare: &mut Option<Box<Rare>>, effect: Effect) {
 /// startup: `DISCARD ALL` returns all of them to their startup values, `RESET` the
 /// ones it reported back at the connection's own defaults (as on a connection of the
 /// client's own, where the startup values are the defaults); `SET` keeps the new ones.
-/// The server connection is then brought back to them (`restore_after_reset`).
-pub(super) fn follow_reset(settings: &mut Arc<ClientSettings>, rare: &mut Rare, conn: &ServerConn) {
+/// The server connection is then brought back to them (`restore_after_reset`). True
+/// when the client's settings changed.
+pub(super) fn follow_reset(
+    settings: &mut Arc<ClientSettings>,
+    rare: &mut Rare,
+    conn: &ServerConn,
+) -> bool {
     let reported = std::mem::take(&mut rare.reported);
     let reset = rare.reset.take();
     rare.restore |= reset.is_some();
     let Some(startup) = &rare.startup_settings else {
-        return;
+        return false;
     };
     match reset {
-        Some(Effect::Discarded) => *settings = Arc::clone(startup),
+        Some(Effect::Discarded) => {
+            let changed = !Arc::ptr_eq(settings, startup);
+            *settings = Arc::clone(startup);
+            changed
+        }
         Some(_) if reported != 0 => {
             let mut mask = 0u64;
             for (i, (name, value)) in settings.list.iter().enumerate() {
@@ -75,8 +84,9 @@ pub(super) fn follow_reset(settings: &mut Arc<ClientSettings>, rare: &mut Rare, 
             if mask != 0 {
                 *settings = params::shared_settings(params::reverted(settings, startup, mask));
             }
+            mask != 0
         }
-        _ => {}
+        _ => false,
     }
 }
 
