@@ -95,9 +95,15 @@ async fn login_errors_carry_sqlstate() {
         .unwrap_err();
     assert_eq!(sqlstate(&err), "3D000");
     assert!(message(&err).contains("nosuchdb"), "{}", message(&err));
+    // A user not configured gets the password exchange, then the wrong-password error,
+    // so user names cannot be probed; so does a non-admin user on the admin console.
     let err = connect(port, "nobody", "x", "app").await.unwrap_err();
-    assert_eq!(sqlstate(&err), "28000");
+    assert_eq!(sqlstate(&err), "28P01");
     assert!(message(&err).contains("nobody"), "{}", message(&err));
+    let err = connect(port, MD5_USER, MD5_PASS, "pgbouncer")
+        .await
+        .unwrap_err();
+    assert_eq!(sqlstate(&err), "28P01", "{}", message(&err));
 }
 
 #[tokio::test]

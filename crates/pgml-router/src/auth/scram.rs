@@ -5,11 +5,16 @@
 //! successful exchange also yields the client's ClientKey, which logs into the server
 //! in turn (SCRAM pass-through, see `scram_client`).
 //!
-//! The password is used as UTF-8 bytes without SASLprep normalisation; ASCII passwords
-//! (the usual case) are unaffected.
+//! Passwords are normalised with SASLprep (RFC 4013), as libpq and PostgreSQL do, and
+//! used as they are when SASLprep refuses them (as PostgreSQL does). A configured
+//! password's verifier is derived once per process (its salt is then fixed, as a stored
+//! one is), not at every login.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
@@ -56,7 +61,7 @@ impl std::fmt::Debug for ScramSecret {
 impl ScramSecret {
     /// Derives the verifier of a plaintext password.
     pub fn from_password(password: &str, salt: &[u8], iterations: u32) -> ScramSecret {
-        let salted = hi(password.as_bytes(), salt, iterations);
+        let salted = hi(&normalize(password), salt, iterations);
         let client_key = hmac(&salted, b"Client Key");
         ScramSecret {
             iterations,
@@ -81,6 +86,43 @@ impl ScramSecret {
         })
     }
 
+    /// The verifier of a configured password: derived at its first use with a random
+    /// salt, then reused (PBKDF2's 4096 rounds are paid once, not at every login).
+    pub fn of_configured(password: &str) -> ScramSecret {
+        /// More distinct passwords than this (reloads that changed them) start afresh.
+        const MAX_CACHED: usize = 4096;
+        static CACHE: LazyLock<Mutex<HashMap<String, ScramSecret>>> =
+            LazyLock::new(|| Mutex::new(HashMap::new()));
+        if let Some(found) = CACHE
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(password)
+        {
+            return found.clone();
+        }
+        let salt: [u8; 16] = random_bytes();
+        let secret = ScramSecret::from_password(password, &salt, ITERATIONS);
+        let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        cache.entry(password.to_owned()).or_insert(secret).clone()
+    }
+
+    /// A verifier no password matches, for a user that does not exist: its salt is
+    /// derived from the user name with a key of this process, so repeated attempts see
+    /// the same salt, as for a real user (PostgreSQL's `scram_mock_salt`).
+    pub fn mock(user: &str) -> ScramSecret {
+        static KEY: LazyLock<[u8; 32]> = LazyLock::new(random_bytes);
+        let salt = hmac(&*KEY, user.as_bytes());
+        ScramSecret {
+            iterations: ITERATIONS,
+            salt: salt[..16].to_vec(),
+            stored_key: random_bytes(),
+            server_key: random_bytes(),
+        }
+    }
+
     /// Whether a cleartext password matches (for `auth_method = "password"`).
     pub fn matches_password(&self, password: &str) -> bool {
         let derived = ScramSecret::from_password(password, &self.salt, self.iterations);
@@ -100,14 +142,10 @@ pub struct ScramServer {
 }
 
 impl ScramServer {
-    /// Reads the client-first message and builds the server-first answer, with a
-    /// verifier derived from `password` (fresh salt).
+    /// Reads the client-first message and builds the server-first answer, with the
+    /// verifier of the configured `password`.
     pub fn start(password: &str, client_first: &[u8]) -> Result<(ScramServer, String), ScramError> {
-        let salt: [u8; 16] = random_bytes();
-        Self::start_with_secret(
-            &ScramSecret::from_password(password, &salt, ITERATIONS),
-            client_first,
-        )
+        Self::start_with_secret(&ScramSecret::of_configured(password), client_first)
     }
 
     /// Reads the client-first message and builds the server-first answer, with a
@@ -229,13 +267,31 @@ pub(crate) fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
 }
 
 /// PBKDF2-HMAC-SHA-256 with one output block: SCRAM's `Hi()`.
+/// SASLprep of a password, or its bytes as they are where SASLprep refuses it
+/// (PostgreSQL's `pg_saslprep` fallback).
+fn normalize(password: &str) -> Vec<u8> {
+    match stringprep::saslprep(password) {
+        Ok(prepared) => prepared.into_owned().into_bytes(),
+        Err(_) => password.as_bytes().to_vec(),
+    }
+}
+
 fn hi(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 32] {
+    // Keyed once; each round clones the keyed state instead of hashing the key again.
+    let Ok(keyed) = Hmac::<Sha256>::new_from_slice(password) else {
+        return [0; 32];
+    };
+    let round = |data: &[u8]| -> [u8; 32] {
+        let mut mac = keyed.clone();
+        mac.update(data);
+        mac.finalize().into_bytes().into()
+    };
     let mut first = salt.to_vec();
     first.extend_from_slice(&1u32.to_be_bytes());
-    let mut prev = hmac(password, &first);
+    let mut prev = round(&first);
     let mut out = prev;
     for _ in 1..iterations {
-        prev = hmac(password, &prev);
+        prev = round(&prev);
         for (o, p) in out.iter_mut().zip(prev) {
             *o ^= p;
         }
@@ -261,6 +317,39 @@ mod tests {
     #[test]
     fn accepts_right_password_against_rust_postgres_client() {
         exchange("s3cret", "s3cret").unwrap();
+        // The same verifier (salt) at every login of a configured password.
+        assert_eq!(
+            ScramSecret::of_configured("s3cret").salt,
+            ScramSecret::of_configured("s3cret").salt
+        );
+    }
+
+    /// Passwords are SASLprep-normalised on both sides, as libpq and PostgreSQL do: a
+    /// no-break space is a space, a soft hyphen is nothing.
+    #[test]
+    fn passwords_are_saslprepped() {
+        exchange("pass\u{a0}word\u{ad}", "pass word").unwrap();
+        assert!(ScramSecret::from_password("pass\u{a0}word", b"salt", 4096)
+            .matches_password("pass word"));
+        // SASLprep refuses unassigned code points: the bytes are used as they are.
+        exchange("\u{0221}x", "\u{0221}x").unwrap();
+    }
+
+    /// Unknown users get a verifier whose salt does not change between attempts.
+    #[test]
+    fn mock_verifiers_have_a_stable_salt_per_user() {
+        assert_eq!(
+            ScramSecret::mock("ghost").salt,
+            ScramSecret::mock("ghost").salt
+        );
+        assert_ne!(
+            ScramSecret::mock("ghost").salt,
+            ScramSecret::mock("other").salt
+        );
+        assert_ne!(
+            ScramSecret::mock("ghost").stored_key,
+            ScramSecret::mock("ghost").stored_key
+        );
     }
 
     #[test]

@@ -38,6 +38,13 @@ pub async fn authenticate(
     };
     let cleartext = method == AuthMethod::Password;
     match secret {
+        // A stored md5 hash cannot be checked with SCRAM, and scram-sha-256 was asked
+        // for: refused, as PostgreSQL's pg_hba `scram-sha-256` refuses md5 passwords.
+        Secret::Md5(_) if method == AuthMethod::ScramSha256 => {
+            tracing::warn!(%user, "auth_query returned an md5 hash and auth_method is \
+                           scram-sha-256: login refused (store the password as SCRAM)");
+            Err(failed())
+        }
         Secret::Plain(password) if cleartext => {
             let given = read_cleartext(stream, buf).await?;
             let ok = constant_time_eq(given.as_bytes(), password.as_bytes());
@@ -94,11 +101,16 @@ pub async fn authenticate(
     }
 }
 
+/// The cleartext password the client sends; an empty one never matches (PostgreSQL
+/// and PgBouncer refuse empty passwords), whatever the secret.
 async fn read_cleartext(stream: &mut Stream, buf: &mut BytesMut) -> Result<String, ClientError> {
     send(stream, Authentication::CleartextPassword).await?;
     match read_auth(stream, buf, AuthStage::Password).await? {
-        AuthMessage::Password(p) => Ok(p.password),
-        _ => Ok(String::new()),
+        AuthMessage::Password(p) if !p.password.is_empty() => Ok(p.password),
+        _ => Err(ClientError::fatal(
+            SqlState::INVALID_PASSWORD,
+            "empty password returned by client",
+        )),
     }
 }
 

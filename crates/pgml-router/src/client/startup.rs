@@ -80,7 +80,13 @@ pub async fn negotiate(
             "no PostgreSQL user name specified in startup packet",
         ));
     }
-    let database = startup.database().unwrap_or(&user).to_owned();
+    // An empty database name means the user's, as in PostgreSQL.
+    let database = startup
+        .database()
+        .filter(|d| !d.is_empty())
+        .unwrap_or(&user)
+        .to_owned();
+    negotiate_version(stream, &startup).await?;
     let loaded = shared.loaded();
     let general = &loaded.config.general;
     if general.client_tls_required && !stream.is_tls() {
@@ -96,12 +102,10 @@ pub async fn negotiate(
 
     if ADMIN_DATABASES.contains(&database.as_str()) {
         if user != general.admin_username {
-            return Err(ClientError::fatal(
-                SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
-                format!(
-                    "user \"{user}\" is not the admin user of the admin console \"{database}\""
-                ),
-            ));
+            // The same exchange as for the admin user, then the same error: user names
+            // cannot be probed.
+            info!(%peer, %user, "admin console login with an unknown user name");
+            return Err(refuse_unknown(stream, buf, general.auth_method, &user).await);
         }
         let secret = Secret::Plain(general.admin_password.clone());
         authenticate(stream, buf, general.auth_method, &user, &secret).await?;
@@ -125,33 +129,31 @@ pub async fn negotiate(
     }
 
     let Some(pool) = shared.pools.get(&database, &user) else {
-        return Err(if shared.pools.has_database(&database) {
-            ClientError::fatal(
-                SqlState::INVALID_AUTHORIZATION_SPECIFICATION,
-                format!("no user \"{user}\" is configured for pool \"{database}\""),
-            )
-        } else {
-            ClientError::fatal(
-                SqlState::INVALID_CATALOG_NAME,
-                format!(
-                    "database \"{database}\" does not exist (no pool \"{database}\" is configured)"
-                ),
-            )
-        });
+        if shared.pools.has_database(&database) {
+            // Challenged like a configured user, refused like a wrong password, so user
+            // names cannot be probed; the log says why.
+            info!(%peer, %user, %database, "login with a user not configured for the pool");
+            return Err(refuse_unknown(stream, buf, general.auth_method, &user).await);
+        }
+        return Err(ClientError::fatal(
+            SqlState::INVALID_CATALOG_NAME,
+            format!(
+                "database \"{database}\" does not exist (no pool \"{database}\" is configured)"
+            ),
+        ));
     };
     let password = loaded
         .config
         .user(&database, &user)
         .and_then(|(_, u)| u.password.clone());
     let secret = pool.client_secret(password.as_deref()).await?;
-    match authenticate(stream, buf, general.auth_method, &user, &secret).await {
-        Ok(Some(credential)) => pool.learn_credential(credential),
-        Ok(None) => {}
-        Err(e) => {
-            if password.is_none() {
-                pool.forget_secret();
+    match authenticate(stream, buf, general.auth_method, &user, &secret).await? {
+        Some(credential) => pool.learn_credential(credential),
+        // A plaintext password `auth_query` returned logs into the server too.
+        None => {
+            if let (None, Secret::Plain(plain)) = (&password, &secret) {
+                pool.learn_credential(crate::auth::Credential::Password(plain.clone()));
             }
-            return Err(e);
         }
     }
     if pool.is_disabled() {
@@ -252,4 +254,58 @@ pub(super) fn encode_error(e: pgwire::Error) -> ClientError {
         SqlState::INTERNAL_ERROR,
         format!("cannot encode reply: {e}"),
     )
+}
+
+/// The password exchange a configured user would get (SCRAM with a verifier whose
+/// salt is stable per name, or md5 / cleartext), then the wrong-password error.
+async fn refuse_unknown(
+    stream: &mut Stream,
+    buf: &mut BytesMut,
+    method: crate::config::AuthMethod,
+    user: &str,
+) -> ClientError {
+    let secret = match method {
+        crate::config::AuthMethod::ScramSha256 => {
+            Secret::Scram(crate::auth::scram::ScramSecret::mock(user))
+        }
+        _ => {
+            let random: [u8; 24] = crate::auth::random_bytes();
+            Secret::Plain(random.iter().map(|b| format!("{b:02x}")).collect())
+        }
+    };
+    match authenticate(stream, buf, method, user, &secret).await {
+        Err(e) => e,
+        // Cannot happen (nothing matches the secret); refused all the same.
+        Ok(_) => ClientError::fatal(
+            SqlState::INVALID_PASSWORD,
+            format!("password authentication failed for user \"{user}\""),
+        ),
+    }
+}
+
+/// NegotiateProtocolVersion (as PostgreSQL sends it) when the client asked for a
+/// newer 3.x minor version than 3.2 or for protocol options (`_pq_.*`), none of which
+/// the router knows: the client then knows what it got.
+async fn negotiate_version(
+    stream: &mut Stream,
+    startup: &pgwire::frontend::StartupMessage,
+) -> Result<(), ClientError> {
+    const NEWEST_MINOR: u16 = 2;
+    let options: Vec<String> = startup
+        .parameters
+        .iter()
+        .filter(|(k, _)| k.starts_with("_pq_."))
+        .map(|(k, _)| k.clone())
+        .collect();
+    if startup.version.minor <= NEWEST_MINOR && options.is_empty() {
+        return Ok(());
+    }
+    let mut out = BytesMut::new();
+    pgwire::backend::NegotiateProtocolVersion {
+        newest_minor: i32::from(startup.version.minor.min(NEWEST_MINOR)),
+        unrecognized_options: options,
+    }
+    .encode(&mut out)
+    .map_err(encode_error)?;
+    stream.send(&out).await.map_err(io_error)
 }

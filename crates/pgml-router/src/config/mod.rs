@@ -100,6 +100,20 @@ impl Config {
             }
             _ => {}
         }
+        if g.admin_password.is_empty() {
+            return Err(
+                "admin_password is empty; it would let anyone who knows admin_username into \
+                 the admin console"
+                    .to_owned(),
+            );
+        }
+        if g.verify_server_certificate && !g.server_tls {
+            return Err(
+                "verify_server_certificate = true needs server_tls = true (without it the \
+                 server connections are not encrypted and no certificate is checked)"
+                    .to_owned(),
+            );
+        }
         for (db, pool) in &self.pools {
             if ADMIN_DATABASES.contains(&db.as_str()) {
                 return Err(format!(

@@ -303,6 +303,13 @@ impl PoolConfig {
             return Err(format!("pool \"{db}\": auth_query needs auth_query_user"));
         }
         for user in self.users.values() {
+            if user.password.as_deref() == Some("") {
+                return Err(format!(
+                    "pool \"{db}\", user \"{}\": password is empty; an empty password \
+                     would let anyone in (as PgBouncer, empty passwords are refused)",
+                    user.username
+                ));
+            }
             if user.password.is_none() && !has_query {
                 return Err(format!(
                     "pool \"{db}\", user \"{}\": password is required unless auth_query is set",

@@ -214,3 +214,30 @@ fn mirrors_name_a_server_of_their_shard() {
         .to_string();
     assert!(err.contains("mirrors server 2"), "{err}");
 }
+
+/// Empty passwords would let anyone in (PgBouncer refuses them too); certificate
+/// checks without server TLS would check nothing.
+#[test]
+fn empty_passwords_and_unencrypted_verification_are_refused() {
+    let err = Config::parse(
+        &GOOD.replace("admin_password = \"secret\"", "admin_password = \"\""),
+        "t",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("admin_password is empty"), "{err}");
+    let err = Config::parse(&GOOD.replace("password = \"pw\"", "password = \"\""), "t")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("user \"alice\": password is empty"), "{err}");
+    let err = Config::parse(
+        &GOOD.replace(
+            "healthcheck_timeout = 1000",
+            "healthcheck_timeout = 1000\nverify_server_certificate = true",
+        ),
+        "t",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("needs server_tls"), "{err}");
+}

@@ -28,7 +28,7 @@ use pgwire::SqlState;
 use tokio::sync::{Notify, OwnedSemaphorePermit};
 use tracing::{debug, info, warn};
 
-use crate::auth::{Credential, Secret};
+use crate::auth::Credential;
 use crate::config::{AuthQuery, PoolConfig, PoolMode, Routing, UserConfig};
 use crate::error::ClientError;
 use crate::registry::{ConnState, ServerInfo, StateCell};
@@ -131,7 +131,9 @@ pub struct Pool {
     retired: AtomicBool,
     /// Fetches the secret of a user configured without password.
     pub auth_query: Option<AuthQuery>,
-    auth_cache: Mutex<Option<Secret>>,
+    /// The connection `auth_query` runs on (as `auth_query_user`), kept open; one
+    /// query at a time, so logins can never open more than this one connection.
+    auth_conn: tokio::sync::Mutex<Option<crate::server::ServerConn>>,
     /// How to log into the server when no password is configured (learned from
     /// clients).
     learned: Mutex<Option<Credential>>,
@@ -246,7 +248,7 @@ impl Pool {
             kills: AtomicU64::new(0),
             retired: AtomicBool::new(false),
             auth_query,
-            auth_cache: Mutex::new(None),
+            auth_conn: tokio::sync::Mutex::new(None),
             learned: Mutex::new(None),
         })
     }

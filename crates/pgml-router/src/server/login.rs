@@ -146,6 +146,7 @@ async fn login(target: &ServerTarget, credential: &Credential) -> Result<ServerC
 
     let mut buf = BytesMut::new();
     let mut scram: Option<Scram> = None;
+    let mut scram_verified = false;
     let mut params = Vec::new();
     let mut key = None;
     loop {
@@ -154,6 +155,16 @@ async fn login(target: &ServerTarget, credential: &Credential) -> Result<ServerC
             b'R' => {
                 let mut out = BytesMut::new();
                 match Authentication::decode(frame.body())? {
+                    // Once SCRAM started, only a server that proved it knows the password
+                    // (its signature, in SASLFinal) may say Ok: a server, or a man in the
+                    // middle, that says Ok earlier is not the one the password is for.
+                    Authentication::Ok if scram.is_some() && !scram_verified => {
+                        return Err(LoginError::Unsupported(
+                            "server said AuthenticationOk before completing SCRAM-SHA-256 \
+                             (no server signature): refusing it"
+                                .to_owned(),
+                        ))
+                    }
                     Authentication::Ok => continue,
                     Authentication::CleartextPassword => PasswordMessage {
                         password: match credential {
@@ -229,6 +240,7 @@ async fn login(target: &ServerTarget, credential: &Credential) -> Result<ServerC
                         checked.map_err(|e| {
                             LoginError::Unsupported(format!("SCRAM server signature: {e}"))
                         })?;
+                        scram_verified = true;
                         continue;
                     }
                     other => {

@@ -42,6 +42,13 @@ async fn auth_query_with_md5_and_scram_stored_passwords() {
         })
         .await;
         for (user, pass) in [(MD5_USER, MD5_PASS), (SCRAM_USER, SCRAM_PASS)] {
+            if method == "scram-sha-256" && user == MD5_USER {
+                // An md5-stored password cannot be checked with SCRAM: refused, as
+                // PostgreSQL's scram-sha-256 refuses it.
+                let err = connect(port, user, pass, "aq").await.unwrap_err();
+                assert_eq!(sqlstate(&err), "28P01", "{}", message(&err));
+                continue;
+            }
             let client = connect(port, user, pass, "aq")
                 .await
                 .unwrap_or_else(|e| panic!("{method} {user}: {}", message(&e)));
@@ -74,8 +81,10 @@ async fn auth_query_with_md5_and_scram_stored_passwords() {
     assert!(ok && out.contains(SCRAM_USER), "{out}");
 }
 
+/// `auth_query` runs at every login, as in PgBouncer: a changed password, `NOLOGIN`
+/// or a dropped role applies at the next login, not after some failed one.
 #[tokio::test]
-async fn auth_query_sees_a_changed_password_after_one_failure() {
+async fn auth_query_sees_a_changed_password_at_once() {
     require_postgres!();
     let pg = postgres().port;
     psql_superuser(
@@ -83,21 +92,36 @@ async fn auth_query_sees_a_changed_password_after_one_failure() {
         "DROP ROLE IF EXISTS aqrot; SET password_encryption = 'scram-sha-256'; \
          CREATE ROLE aqrot LOGIN PASSWORD 'first'",
     );
+    // A database of its own, so that the auth_query connection is this test's alone.
+    fresh_database("aqrot_db", "");
     let port = start_router(RouterOpts {
         auth_method: "scram-sha-256",
-        extra: aq_pool(&["aqrot"]),
+        extra: aq_pool(&["aqrot", "aqrot_gone"])
+            .replace("database = \"postgres\"", "database = \"aqrot_db\""),
         ..RouterOpts::default()
     })
     .await;
     let client = connect(port, "aqrot", "first", "aq").await.unwrap();
     assert_eq!(current_user(&client).await, "aqrot");
     psql_superuser(pg, "ALTER ROLE aqrot PASSWORD 'second'");
-    // The cached verifier refuses the new password once, then is fetched again.
-    let err = connect(port, "aqrot", "second", "aq").await.unwrap_err();
+    let err = connect(port, "aqrot", "first", "aq").await.unwrap_err();
     assert_eq!(sqlstate(&err), "28P01");
     let client = connect(port, "aqrot", "second", "aq").await.unwrap();
     assert_eq!(current_user(&client).await, "aqrot");
-    let err = connect(port, "aqrot", "first", "aq").await.unwrap_err();
+    // Many logins at once share the one auth_query connection: the server sees one
+    // connection of the auth_query user, however many clients log in.
+    let logins = (0..20).map(|_| connect(port, "aqrot", "second", "aq"));
+    for login in futures_util::future::join_all(logins).await {
+        login.unwrap();
+    }
+    let auth_backends = psql_superuser(
+        pg,
+        "SELECT count(*) FROM pg_stat_activity WHERE usename = 'postgres' \
+         AND datname = 'aqrot_db'",
+    );
+    assert_eq!(auth_backends.trim(), "1", "{auth_backends}");
+    psql_superuser(pg, "DROP ROLE IF EXISTS aqrot_gone");
+    let err = connect(port, "aqrot_gone", "x", "aq").await.unwrap_err();
     assert_eq!(sqlstate(&err), "28P01");
 }
 
@@ -126,4 +150,25 @@ fn users_without_password_need_auth_query() {
         "auth_query = \"SELECT $1\"\nauth_query_user = \"pgml\"",
     );
     pgml_router::config::Config::parse(&ok, "t").unwrap();
+}
+
+/// An `auth_query` that returns the plaintext password: the client is checked against
+/// it and the server login uses it (it was never learned before: every checkout failed
+/// with "no password for the server login").
+#[tokio::test]
+async fn a_plaintext_auth_query_password_logs_into_the_server() {
+    require_postgres!();
+    let pool = aq_pool(&[]).replace(
+        "SELECT usename, passwd FROM pg_shadow WHERE usename = '$1'",
+        &format!("SELECT usename, '{MD5_PASS}' FROM pg_user WHERE usename = '$1'"),
+    );
+    let port = start_router(RouterOpts {
+        extra: pool,
+        ..RouterOpts::default()
+    })
+    .await;
+    let client = connect(port, MD5_USER, MD5_PASS, "aq").await.unwrap();
+    assert_eq!(current_user(&client).await, MD5_USER);
+    let err = connect(port, MD5_USER, "wrong", "aq").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "28P01");
 }

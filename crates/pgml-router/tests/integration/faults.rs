@@ -436,3 +436,112 @@ async fn a_flush_with_nothing_pending_does_not_hold_the_connection() {
         }
     }
 }
+
+/// A fake server that starts SCRAM-SHA-256, then says AuthenticationOk without proving
+/// it knows the password (no SASLFinal): a man in the middle would do just that.
+async fn scram_skipping_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = BytesMut::new();
+                while pgwire::split_startup_frame(&mut buf, 10_000)
+                    .unwrap()
+                    .is_none()
+                {
+                    if s.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                }
+                let mut out = BytesMut::new();
+                Authentication::Sasl {
+                    mechanisms: vec!["SCRAM-SHA-256".to_owned()],
+                }
+                .encode(&mut out)
+                .unwrap();
+                s.write_all(&out).await.unwrap();
+                // The SASLInitialResponse.
+                while pgwire::split_frame(&mut buf, 10_000).unwrap().is_none() {
+                    if s.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                }
+                let mut out = BytesMut::new();
+                Authentication::Ok.encode(&mut out).unwrap();
+                BackendKeyData {
+                    process_id: 4242,
+                    secret_key: pgwire::SecretKey::from_i32(7),
+                }
+                .encode(&mut out);
+                ReadyForQuery {
+                    status: TransactionStatus::Idle,
+                }
+                .encode(&mut out);
+                let _ = s.write_all(&out).await;
+                let _ = s.read_buf(&mut buf).await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_server_that_skips_the_scram_proof_is_refused() {
+    let server_port = scram_skipping_server().await;
+    let port = start_router(RouterOpts {
+        server_port: Some(server_port),
+        ..RouterOpts::default()
+    })
+    .await;
+    // The client's login needs the server's parameters, so it is the login that fails.
+    let err = connect(port, MD5_USER, MD5_PASS, "app").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "08001", "{}", message(&err));
+    assert!(message(&err).contains("SCRAM"), "{}", message(&err));
+}
+
+/// A client asking for protocol 3.5 and a protocol option gets NegotiateProtocolVersion
+/// (3.2, the option named) before the password request, as PostgreSQL answers; an empty
+/// cleartext password is refused.
+#[tokio::test]
+async fn newer_protocol_versions_are_negotiated_down() {
+    require_postgres!();
+    let port = start_router(RouterOpts {
+        auth_method: "password",
+        ..RouterOpts::default()
+    })
+    .await;
+    let mut s = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let mut out = BytesMut::new();
+    let mut startup = StartupMessage::new([
+        ("user", MD5_USER),
+        ("database", "app"),
+        ("_pq_.compression", "on"),
+    ]);
+    startup.version = pgwire::frontend::ProtocolVersion { major: 3, minor: 5 };
+    startup.encode(&mut out).unwrap();
+    s.write_all(&out).await.unwrap();
+    let mut buf = BytesMut::new();
+    let mut next = async || loop {
+        if let Some(f) = pgwire::split_frame(&mut buf, 1 << 20).unwrap() {
+            return f;
+        }
+        assert!(s.read_buf(&mut buf).await.unwrap() > 0, "closed");
+    };
+    let first = next().await;
+    assert_eq!(first.tag(), b'v');
+    let negotiated = pgwire::backend::NegotiateProtocolVersion::decode(first.body()).unwrap();
+    assert_eq!(negotiated.newest_minor, 2);
+    assert_eq!(negotiated.unrecognized_options, vec!["_pq_.compression"]);
+    let request = next().await;
+    assert_eq!(request.tag(), b'R');
+    // An empty password.
+    s.write_all(b"p\x00\x00\x00\x05\x00").await.unwrap();
+    let mut reply = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(3), s.read_to_end(&mut reply)).await;
+    assert_eq!(reply.first(), Some(&b'E'), "{reply:?}");
+    assert!(String::from_utf8_lossy(&reply).contains("28P01"));
+}
