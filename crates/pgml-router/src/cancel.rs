@@ -104,9 +104,17 @@ impl CancelMap {
         }
         .encode(&mut out);
         let sent = async {
-            let mut s = TcpStream::connect((target.host.as_str(), target.port)).await?;
-            s.write_all(&out).await?;
-            s.shutdown().await
+            let tcp = TcpStream::connect((target.host.as_str(), target.port))
+                .await
+                .map_err(|e| e.to_string())?;
+            let mut stream = match &target.tls {
+                Some(tls) => crate::server::start_tls(tcp, &target.host, tls)
+                    .await
+                    .map_err(|e| e.to_string())?,
+                None => crate::stream::Stream::Plain(tcp),
+            };
+            stream.send(&out).await.map_err(|e| e.to_string())?;
+            stream.shutdown().await.map_err(|e| e.to_string())
         };
         match sent.await {
             Ok(()) => info!(

@@ -94,9 +94,9 @@ pub async fn connect(
 
 /// Asks for TLS (SSLRequest) and runs the handshake; a server that answers `N` is an
 /// error, since `server_tls` was asked for.
-async fn start_tls(
+pub async fn start_tls(
     mut tcp: TcpStream,
-    target: &ServerTarget,
+    host: &str,
     tls: &ServerTls,
 ) -> Result<Stream, LoginError> {
     let mut out = BytesMut::new();
@@ -118,7 +118,7 @@ async fn start_tls(
             )))
         }
     }
-    let name = ServerTls::server_name(&target.host).map_err(LoginError::Tls)?;
+    let name = ServerTls::server_name(host).map_err(LoginError::Tls)?;
     let stream = tls
         .connector
         .connect(name, tcp)
@@ -131,7 +131,7 @@ async fn login(target: &ServerTarget, credential: &Credential) -> Result<ServerC
     let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
     tcp.set_nodelay(true)?;
     let mut stream = match &target.tls {
-        Some(tls) => start_tls(tcp, target, tls).await?,
+        Some(tls) => start_tls(tcp, &target.host, tls).await?,
         None => Stream::Plain(tcp),
     };
     let mut out = BytesMut::new();
@@ -273,6 +273,7 @@ async fn login(target: &ServerTarget, credential: &Credential) -> Result<ServerC
             port: target.port,
             process_id: key.process_id,
             secret_key: key.secret_key,
+            tls: target.tls.clone(),
         }),
         settings: params.clone(),
         synced_with: 0,

@@ -12,7 +12,7 @@ use bytes::BytesMut;
 use pgwire::backend::{tag, DataRow, ErrorResponse, TransactionStatus};
 use pgwire::frontend::Query;
 
-pub use login::{connect, LoginError, ServerTarget};
+pub use login::{connect, start_tls, LoginError, ServerTarget};
 
 /// Why a router-issued query failed.
 #[derive(Debug, thiserror::Error)]
@@ -35,7 +35,7 @@ enum Collect<'a> {
 }
 
 /// What a client's CancelRequest must be sent to for this connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct CancelTarget {
     /// Server host.
     pub host: String,
@@ -45,6 +45,9 @@ pub struct CancelTarget {
     pub process_id: i32,
     /// The server backend's secret key.
     pub secret_key: pgwire::SecretKey,
+    /// `server_tls`: the cancel goes over TLS too, so the key never crosses the network
+    /// in clear.
+    pub tls: Option<Arc<crate::tls::ServerTls>>,
 }
 
 /// How many models a server connection remembers having served.

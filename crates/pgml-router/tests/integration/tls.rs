@@ -217,6 +217,13 @@ async fn server_tls_reaches_a_hostssl_only_user() {
         .await
         .unwrap();
     assert_eq!(first_value(&rows).as_deref(), Some("t"));
+    // A cancel reaches the backend over TLS too (the key is not sent in clear).
+    let token = client.cancel_token();
+    let sleeper = tokio::spawn(async move { client.simple_query("SELECT pg_sleep(10)").await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    token.cancel_query(tokio_postgres::NoTls).await.unwrap();
+    let err = sleeper.await.unwrap().unwrap_err();
+    assert_eq!(sqlstate(&err), "57014", "{}", message(&err));
 
     // Unverified TLS (PgCat's default) also works.
     let port = start_router(RouterOpts {
