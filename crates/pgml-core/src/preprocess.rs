@@ -494,6 +494,45 @@ pub fn describe(pre: &Preprocessor) -> Value {
     Value::from(out)
 }
 
+/// The `preprocess` jsonb that asks for the same preprocessing again, read back from a
+/// snapshot's `columns` (as [`describe`] writes them; PostgresML's own rows name the key
+/// `preprocessor`): what retraining on a project's last snapshot uses. Label columns, columns
+/// left at the defaults and entries that are not objects are skipped.
+pub fn plans_from_description(columns: Option<&Value>) -> Value {
+    let mut plans = serde_json::Map::new();
+    for column in columns.and_then(Value::as_array).into_iter().flatten() {
+        if column.get("label").and_then(Value::as_bool) == Some(true) {
+            continue;
+        }
+        let name = column.get("name").and_then(Value::as_str);
+        let plan = column
+            .get("preprocess")
+            .or_else(|| column.get("preprocessor"))
+            .and_then(Value::as_object);
+        let (Some(name), Some(plan)) = (name, plan) else {
+            continue;
+        };
+        let is_default = |key: &str, default: &str| {
+            plan.get(key)
+                .and_then(Value::as_str)
+                .is_none_or(|v| v == default)
+        };
+        if is_default("encode", "native")
+            && is_default("impute", "error")
+            && is_default("scale", "preserve")
+        {
+            continue;
+        }
+        let plan: serde_json::Map<String, Value> = plan
+            .iter()
+            .filter(|(key, value)| VALID_KEYS.contains(&key.as_str()) && value.is_string())
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        plans.insert(name.to_owned(), Value::Object(plan));
+    }
+    Value::Object(plans)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -660,5 +699,50 @@ mod tests {
         assert_eq!(out, vec![2.0, 1.0]);
         let described = describe(&p);
         assert_eq!(described[1]["categories"], json!(["x", "y"]));
+    }
+
+    #[test]
+    fn preprocessing_reads_back_from_the_description() {
+        let cols = [
+            numeric("a", &[Some(1.0), None, Some(3.0), Some(8.0)]),
+            text("color", &[Some("x"), Some("y"), None, Some("x")]),
+            numeric("plain", &[Some(1.0), Some(2.0), Some(3.0), Some(4.0)]),
+        ];
+        let plans = json!({
+            "a": {"impute": "median", "scale": "min_max"},
+            "color": {"encode": "one_hot", "impute": "mode"},
+        });
+        let all = [0, 1, 2, 3];
+        let labels = [0.0; 4];
+        let fitted = Preprocessor::fit(&cols, &labels, &all, &plans).unwrap();
+        let mut described = describe(&fitted);
+        if let Value::Array(list) = &mut described {
+            list.push(json!({"name": "y", "label": true}));
+        }
+        let again = plans_from_description(Some(&described));
+        assert_eq!(
+            again,
+            json!({
+                "a": {"encode": "native", "impute": "median", "scale": "min_max"},
+                "color": {"encode": "one_hot", "impute": "mode", "scale": "preserve"},
+            })
+        );
+        let refitted = Preprocessor::fit(&cols, &labels, &all, &again).unwrap();
+        assert_eq!(refitted, fitted);
+        // PostgresML's rows: key "preprocessor", "label" on every column.
+        let theirs = json!([
+            {"name": "a", "label": false, "preprocessor": {"encode": "native", "impute": "mean", "scale": "preserve"}},
+            {"name": "b", "label": false, "preprocessor": {"encode": "native", "impute": "error", "scale": "preserve"}},
+            {"name": "y", "label": true, "preprocessor": {"encode": "native", "impute": "zero", "scale": "standard"}},
+        ]);
+        assert_eq!(
+            plans_from_description(Some(&theirs)),
+            json!({"a": {"encode": "native", "impute": "mean", "scale": "preserve"}})
+        );
+        assert_eq!(plans_from_description(None), json!({}));
+        assert_eq!(
+            plans_from_description(Some(&json!({"not": "a list"}))),
+            json!({})
+        );
     }
 }

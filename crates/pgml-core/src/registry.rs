@@ -13,7 +13,7 @@ use crate::error::Error;
 macro_rules! registry_enum {
     (
         $(#[$meta:meta])*
-        $name:ident, $sql:literal, { $($variant:ident => $text:literal),+ $(,)? }
+        $name:ident, $sql:literal, { $($variant:ident => $text:literal $(| $alias:literal)*),+ $(,)? }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,10 +63,11 @@ macro_rules! registry_enum {
         impl FromStr for $name {
             type Err = Error;
 
-            /// Exact match on the SQL spelling; anything else is an error listing the valid values.
+            /// Exact match on the SQL spelling (or one of the other spellings PostgresML's
+            /// parser accepts); anything else is an error listing the valid values.
             fn from_str(s: &str) -> Result<Self, Error> {
                 match s {
-                    $($text => Ok($name::$variant),)+
+                    $($text $(| $alias)* => Ok($name::$variant),)+
                     _ => Err(Error::UnknownVariant {
                         kind: $sql,
                         value: s.to_owned(),
@@ -79,20 +80,21 @@ macro_rules! registry_enum {
 }
 
 registry_enum!(
-    /// What a project learns to do.
+    /// What a project learns to do. PostgresML's parser also takes Hugging Face's hyphenated
+    /// spellings of four tasks (`'text-classification'`, ...); they mean the same values.
     Task, "pgml.task", {
         Regression => "regression",
         Classification => "classification",
         Decomposition => "decomposition",
         Clustering => "clustering",
-        QuestionAnswering => "question_answering",
+        QuestionAnswering => "question_answering" | "question-answering",
         Summarization => "summarization",
         Translation => "translation",
-        TextClassification => "text_classification",
-        TextGeneration => "text_generation",
+        TextClassification => "text_classification" | "text-classification",
+        TextGeneration => "text_generation" | "text-generation",
         Text2Text => "text2text",
         Embedding => "embedding",
-        TextPairClassification => "text_pair_classification",
+        TextPairClassification => "text_pair_classification" | "text-pair-classification",
         Conversation => "conversation",
     }
 );
@@ -232,6 +234,35 @@ mod tests {
         // Case and whitespace are not guessed at: SQL enums are exact too.
         assert!("Regression".parse::<Task>().is_err());
         assert!(" regression".parse::<Task>().is_err());
+    }
+
+    #[test]
+    fn tasks_take_postgresml_hyphenated_spellings() {
+        // PostgresML's Task::from_str: these four, and no others, also take hyphens.
+        for (hyphenated, task) in [
+            ("question-answering", Task::QuestionAnswering),
+            ("text-classification", Task::TextClassification),
+            ("text-generation", Task::TextGeneration),
+            ("text-pair-classification", Task::TextPairClassification),
+        ] {
+            assert_eq!(hyphenated.parse::<Task>(), Ok(task));
+            assert_eq!(task.as_str(), hyphenated.replace('-', "_"));
+        }
+        for other in [
+            "text-2-text",
+            "text2-text",
+            "conver-sation",
+            "text_pair-classification",
+        ] {
+            assert!(other.parse::<Task>().is_err(), "{other}");
+        }
+        // The hint lists the SQL enum's values only.
+        let hint = "nope"
+            .parse::<Task>()
+            .unwrap_err()
+            .hint()
+            .unwrap_or_default();
+        assert!(!hint.contains('-'), "{hint}");
     }
 
     /// Parses `CREATE TYPE <name> AS ENUM ('a', 'b', ...);` out of the extension's schema.

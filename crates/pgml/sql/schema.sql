@@ -51,6 +51,21 @@ BEGIN
 END;
 $$;
 
+-- PostgresML's helper: (re)creates the updated_at trigger <table>_auto_updated_at on a table.
+CREATE FUNCTION pgml.auto_updated_at(tbl regclass) RETURNS VOID
+LANGUAGE plpgsql AS $$
+    DECLARE name_parts TEXT[];
+    DECLARE name TEXT;
+BEGIN
+    name_parts := string_to_array(tbl::TEXT, '.');
+    name := name_parts[array_upper(name_parts, 1)];
+
+    EXECUTE format('DROP TRIGGER IF EXISTS %s_auto_updated_at ON %s', name, tbl);
+    EXECUTE format('CREATE TRIGGER %s_auto_updated_at BEFORE UPDATE ON %s
+                    FOR EACH ROW EXECUTE PROCEDURE pgml.set_updated_at()', name, tbl);
+END;
+$$;
+
 ---
 --- Projects organize work: one task per project, fixed by the first train.
 ---
@@ -143,6 +158,18 @@ CREATE TRIGGER files_auto_updated_at BEFORE UPDATE ON pgml.files
     FOR EACH ROW EXECUTE FUNCTION pgml.set_updated_at();
 
 ---
+--- Logs: PostgresML's table for training logs (its fine-tuning writes them; pgml keeps the
+--- table so PostgresML's SQL and dumps that name it work).
+---
+CREATE TABLE pgml.logs (
+    id         SERIAL PRIMARY KEY,
+    model_id   BIGINT,
+    project_id BIGINT,
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    logs       JSONB
+);
+
+---
 --- Views
 ---
 CREATE VIEW pgml.overview AS
@@ -214,3 +241,5 @@ SELECT pg_catalog.pg_extension_config_dump('pgml.deployments', '');
 SELECT pg_catalog.pg_extension_config_dump('pgml.deployments_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('pgml.files', '');
 SELECT pg_catalog.pg_extension_config_dump('pgml.files_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.logs', '');
+SELECT pg_catalog.pg_extension_config_dump('pgml.logs_id_seq', '');

@@ -37,13 +37,13 @@ SELECT array_length(pgml.predict_proba('iris', ARRAY[6.7, 3.0, 5.2, 2.3]::real[]
 SELECT * FROM pgml.deploy('diabetes', 'most_recent', 'random_forest');
 SELECT pgml.predict('diabetes', ARRAY[0.04, 0.05, 0.06, 0.02, -0.04, -0.03, -0.04, 0.0, 0.02, -0.02]::real[]) BETWEEN 25 AND 346 AS in_target_range;
 
--- random_state makes forests reproducible (with a deterministic split).
-SELECT deployed FROM pgml.train('diabetes', algorithm => 'random_forest', test_sampling => 'last',
+-- random_state makes forests reproducible (retrains reuse the last snapshot's seeded split).
+SELECT deployed FROM pgml.train('diabetes', algorithm => 'random_forest',
     hyperparams => '{"n_estimators": 10, "random_state": 7}', automatic_deploy => false);
-SELECT deployed FROM pgml.train('diabetes', algorithm => 'random_forest', test_sampling => 'last',
+SELECT deployed FROM pgml.train('diabetes', algorithm => 'random_forest',
     hyperparams => '{"n_estimators": 10, "random_state": 7}', automatic_deploy => false);
 SELECT count(DISTINCT metrics->>'r2') AS distinct_scores FROM (SELECT metrics FROM pgml.models ORDER BY id DESC LIMIT 2) m;
-SELECT deployed FROM pgml.train('diabetes', algorithm => 'random_forest', test_sampling => 'last',
+SELECT deployed FROM pgml.train('diabetes', algorithm => 'random_forest',
     hyperparams => '{"n_estimators": 10, "random_state": 8}', automatic_deploy => false);
 SELECT count(DISTINCT metrics->>'r2') AS distinct_scores FROM (SELECT metrics FROM pgml.models ORDER BY id DESC LIMIT 2) m;
 

@@ -32,16 +32,19 @@ SELECT count(*) FROM pgml.predict_batch('mvcc_two', ARRAY[1, 2, 3]::real[]);
 SELECT count(*) AS two_rows FROM pgml.predict_batch('mvcc_two', ARRAY[1, 2, 3, 4]::real[]);
 
 -- materialize_snapshot copies the rows; retraining without a relation uses the copy, even
--- after the source table changed.
+-- after the source table changed (the same snapshot row: no new one).
 SELECT deployed FROM pgml.train('mat', 'regression', 'mvcc_rows', 'y', materialize_snapshot => true);
 SELECT relation_name, materialized, analysis->'samples' AS samples FROM pgml.snapshots ORDER BY id DESC LIMIT 1;
 SELECT count(*) AS materialized_tables FROM pg_tables WHERE schemaname = 'pgml' AND tablename LIKE 'snapshot\_%';
 DELETE FROM mvcc_rows WHERE x > 10;
 SELECT deployed IS NOT NULL AS retrained FROM pgml.train('mat');
-SELECT relation_name LIKE 'pgml.snapshot\_%' AS from_the_copy, analysis->'samples' AS samples
+SELECT relation_name, materialized, analysis->'samples' AS samples_from_the_copy,
+       (SELECT count(DISTINCT snapshot_id) FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
+        WHERE p.name = 'mat') AS snapshots_used
 FROM pgml.snapshots ORDER BY id DESC LIMIT 1;
--- pgml.snapshot: the copy and its statistics, without training.
-SELECT relation LIKE 'pgml.snapshot\_%' AS copied, y_column_name FROM pgml.snapshot('mvcc_two', 'y', preprocess => '{"b": {"scale": "min_max"}}');
+-- pgml.snapshot: the copy and its statistics, without training; returns the relation as given.
+SELECT relation, y_column_name FROM pgml.snapshot('mvcc_two', 'y', preprocess => '{"b": {"scale": "min_max"}}');
+SELECT to_regclass('pgml.snapshot_' || max(id)) IS NOT NULL AS copied FROM pgml.snapshots;
 SELECT materialized, test_sampling, analysis, jsonb_array_length(columns) AS columns,
        columns->1->'preprocess'->>'scale' AS b_scale, (columns->0->'statistics'->>'max')::float8 AS a_max
 FROM pgml.snapshots ORDER BY id DESC LIMIT 1;

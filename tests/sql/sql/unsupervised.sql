@@ -28,6 +28,15 @@ SELECT pgml.predict('iris_pca', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]);
 \echo :LAST_ERROR_SQLSTATE
 SELECT pgml.decompose('iris_clusters', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]);
 \echo :LAST_ERROR_SQLSTATE
+-- The default algorithm ('linear') means kmeans for clustering and pca for decomposition,
+-- as in PostgresML's pgml.train.
+SELECT project, task, algorithm FROM pgml.train('default_clusters', 'clustering', 'iris_features',
+    hyperparams => '{"n_clusters": 3, "random_state": 1}');
+SELECT project, task, algorithm FROM pgml.train('default_pca', 'decomposition', 'iris_features',
+    hyperparams => '{"n_components": 2}');
+SELECT p.name, m.algorithm FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
+WHERE p.name LIKE 'default\_%' ORDER BY m.id;
+SELECT array_length(pgml.decompose('default_pca', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]), 1) AS components;
 
 -- Supervised additions.
 SELECT table_name FROM pgml.load_dataset('diabetes');
@@ -62,8 +71,6 @@ SELECT * FROM pgml.train('bad_regression', 'regression', 'pgml.iris');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pgml.train('bad_clusters', 'clustering', 'iris_features', algorithm => 'kmeans', hyperparams => '{"n_clusters": 500}');
 \echo :LAST_ERROR_SQLSTATE
-SELECT * FROM pgml.train('bad_clusters', 'clustering', 'iris_features', algorithm => 'linear');
-\echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pgml.train('diabetes', algorithm => 'svm', hyperparams => '{"kernel": "precomputed"}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pgml.train('diabetes', algorithm => 'svm', hyperparams => '{"kernel": "rbf", "gamma": -1}');
@@ -74,6 +81,18 @@ SELECT * FROM pgml.train('iris_svm', algorithm => 'linear_svm', hyperparams => '
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pgml.train('diabetes', algorithm => 'elastic_net', hyperparams => '{"l1_ratio": 2}');
 \echo :LAST_ERROR_SQLSTATE
+
+-- A cancel (here statement_timeout) stops k-means between Lloyd iterations (and L-BFGS
+-- between its iterations), with PostgreSQL's own error, and leaves nothing behind.
+CREATE TABLE kmeans_points AS
+SELECT random() AS a, random() AS b, random() AS c, random() AS d FROM generate_series(1, 50000);
+SET statement_timeout = '3s';
+SELECT * FROM pgml.train('endless_kmeans', 'clustering', 'kmeans_points', algorithm => 'kmeans',
+    hyperparams => '{"n_clusters": 400, "n_init": 100000, "max_iter": 1000000, "tol": 0}');
+\echo :LAST_ERROR_SQLSTATE
+RESET statement_timeout;
+SELECT count(*) AS endless_projects FROM pgml.projects WHERE name = 'endless_kmeans';
+DROP TABLE kmeans_points;
 
 DELETE FROM pgml.projects;
 DELETE FROM pgml.snapshots;

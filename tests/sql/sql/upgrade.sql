@@ -9,3 +9,5 @@ SELECT pgml.version() = (SELECT default_version FROM pg_available_extensions WHE
 \ir include/upgrade_from.psql
 \set from 0.4.0
 \ir include/upgrade_from.psql
+\set from 0.5.0
+\ir include/upgrade_from.psql

@@ -86,7 +86,7 @@ impl KMeans {
         let mut best: Option<KMeans> = None;
         for _ in 0..params.n_init {
             let seeds = kmeans_plus_plus(&x, &all, params.n_clusters, &mut rng);
-            let model = lloyd(&x, seeds, params.max_iter, tol);
+            let model = lloyd(&x, seeds, params.max_iter, tol)?;
             if best.as_ref().is_none_or(|b| model.inertia < b.inertia) {
                 best = Some(model);
             }
@@ -115,7 +115,9 @@ impl KMeans {
         let mut batch_counts = vec![0.0f64; k];
         let (mut ewa, mut ewa_min, mut no_improvement) = (0.0f64, f64::INFINITY, 0usize);
         let smoothing = (2.0 * batch_size as f64 / (x.n as f64 + 1.0)).min(1.0);
+        let mut ticks = crate::interrupt::Countdown::new(16);
         for step in 0..steps {
+            ticks.tick()?;
             sums.iter_mut()
                 .for_each(|s| s.iter_mut().for_each(|v| *v = 0.0));
             batch_counts.iter_mut().for_each(|c| *c = 0.0);
@@ -319,11 +321,13 @@ fn draw_weighted(weights: &[f64], total: f64, rng: &mut StdRng) -> usize {
 }
 
 /// Lloyd iterations from `centers`; empty clusters move to the rows farthest from their centers.
-fn lloyd(x: &Matrix, mut centers: Vec<Vec<f64>>, max_iter: usize, tol: f64) -> KMeans {
+fn lloyd(x: &Matrix, mut centers: Vec<Vec<f64>>, max_iter: usize, tol: f64) -> Result<KMeans> {
     let k = centers.len();
     let mut labels = vec![0usize; x.n];
     let mut distances = vec![0.0f64; x.n];
     for _ in 0..max_iter {
+        // Each iteration visits every row.
+        crate::interrupt::check()?;
         assign(x, &centers, &mut labels, &mut distances);
         let mut sums = vec![vec![0.0f64; x.p]; k];
         let mut counts = vec![0usize; k];
@@ -369,10 +373,10 @@ fn lloyd(x: &Matrix, mut centers: Vec<Vec<f64>>, max_iter: usize, tol: f64) -> K
     }
     // Labels and inertia must describe the final centers.
     assign(x, &centers, &mut labels, &mut distances);
-    KMeans {
+    Ok(KMeans {
         centers,
         inertia: distances.iter().sum(),
-    }
+    })
 }
 
 fn assign(x: &Matrix, centers: &[Vec<f64>], labels: &mut [usize], distances: &mut [f64]) {

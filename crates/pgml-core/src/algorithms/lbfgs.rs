@@ -2,7 +2,7 @@
 
 /// Minimises `f` from `x0`. `f(x, grad)` returns the value and writes the gradient. Stops after
 /// `max_iter` iterations, or when the largest gradient component is below `tol`.
-pub fn minimize<F>(mut f: F, x0: Vec<f64>, max_iter: usize, tol: f64) -> Vec<f64>
+pub fn minimize<F>(mut f: F, x0: Vec<f64>, max_iter: usize, tol: f64) -> crate::Result<Vec<f64>>
 where
     F: FnMut(&[f64], &mut [f64]) -> f64,
 {
@@ -15,6 +15,8 @@ where
     let mut x_new = vec![0.0; n];
     let mut g_new = vec![0.0; n];
     for _ in 0..max_iter {
+        // Each iteration evaluates the objective over every row at least once.
+        crate::interrupt::check()?;
         if g.iter().fold(0.0f64, |m, v| m.max(v.abs())) < tol {
             break;
         }
@@ -68,7 +70,7 @@ where
                 fx = f_new;
                 accepted = true;
                 if improvement.abs() <= 1e-12 * fx.abs().max(1.0) {
-                    return x;
+                    return Ok(x);
                 }
                 break;
             }
@@ -78,7 +80,7 @@ where
             break;
         }
     }
-    x
+    Ok(x)
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -101,7 +103,7 @@ mod tests {
             g[1] = 200.0 * (b - a * a);
             (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
         };
-        let x = super::minimize(f, vec![-1.2, 1.0], 500, 1e-10);
+        let x = super::minimize(f, vec![-1.2, 1.0], 500, 1e-10).unwrap();
         assert!(
             (x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4,
             "{x:?}"

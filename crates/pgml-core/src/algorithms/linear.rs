@@ -156,7 +156,7 @@ impl LogisticRegression {
             }
             loss
         };
-        let theta = lbfgs::minimize(objective, vec![0.0; k * width], params.max_iter, params.tol);
+        let theta = lbfgs::minimize(objective, vec![0.0; k * width], params.max_iter, params.tol)?;
         let mut coef = Vec::with_capacity(k);
         let mut intercept = Vec::with_capacity(k);
         for c in 0..k {

@@ -100,7 +100,7 @@ impl LinearSvm {
                 } else {
                     0.0
                 };
-                solve(&x, &y, p, params, Loss::EpsilonInsensitive, start)
+                solve(&x, &y, p, params, Loss::EpsilonInsensitive, start)?
             } else {
                 // Binary: class 1 is positive; one-vs-rest: `class` is positive.
                 let positive = if outputs == 1 { 1.0 } else { class as f32 };
@@ -108,7 +108,7 @@ impl LinearSvm {
                     .iter()
                     .map(|&v| if v == positive { 1.0 } else { -1.0 })
                     .collect();
-                solve(&x, &y, p, params, Loss::SquaredHinge, 0.0)
+                solve(&x, &y, p, params, Loss::SquaredHinge, 0.0)?
             };
             let w: Vec<f64> = (0..p).map(|j| theta[j] / scale[j]).collect();
             let b = theta[p] - (0..p).map(|j| w[j] * mean[j]).sum::<f64>();
@@ -172,7 +172,7 @@ fn solve(
     params: &LinearSvmParams,
     loss: Loss,
     b0: f64,
-) -> Vec<f64> {
+) -> Result<Vec<f64>> {
     let n = y.len();
     let use_b = params.fit_intercept;
     let objective = |theta: &[f64], grad: &mut [f64]| -> f64 {
@@ -221,11 +221,11 @@ fn solve(
     };
     let mut start = vec![0.0; p + 1];
     start[p] = b0;
-    let mut theta = lbfgs::minimize(objective, start, params.max_iter, params.tol);
+    let mut theta = lbfgs::minimize(objective, start, params.max_iter, params.tol)?;
     if !use_b {
         theta[p] = 0.0;
     }
-    theta
+    Ok(theta)
 }
 
 fn validate(params: &LinearSvmParams) -> Result<()> {

@@ -14,6 +14,9 @@ use crate::registry::{Algorithm, Sampling, Search, Task};
 use crate::search::{self, SearchArgs};
 
 mod joint;
+mod policy;
+
+pub use policy::{key_metric, replaces_deployed, resolve_algorithm};
 
 /// Bumped whenever the serialised layout changes incompatibly.
 const FORMAT: u32 = 2;
@@ -126,16 +129,6 @@ pub struct Trained {
     pub hyperparams: Value,
     /// With a search: every candidate's cross-validation scores (`cv_results_` shape).
     pub search_results: Option<Value>,
-}
-
-/// The metric by which models of a task are compared (higher is better): PostgresML's.
-pub fn key_metric(task: Task) -> &'static str {
-    match task {
-        Task::Classification => "f1",
-        Task::Clustering => "silhouette",
-        Task::Decomposition => "cumulative_explained_variance",
-        _ => "r2",
-    }
 }
 
 fn score(estimator: &Estimator, data: &Dataset, task: Task, num_classes: usize) -> Metrics {

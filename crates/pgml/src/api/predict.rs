@@ -1,3 +1,4 @@
+use pgml_core::model::Model;
 use pgml_core::{Error, Result};
 use pgrx::prelude::*;
 use pgrx::Array;
@@ -72,7 +73,50 @@ fn predict_bool(project_name: &str, features: Array<'_, bool>) -> f32 {
 /// `pgml.predict(model_id, features real[])`: a specific model, deployed or not.
 #[pg_extern(stable, strict, parallel_safe, name = "predict")]
 fn predict_model(model_id: i64, features: Array<'_, f32>) -> f32 {
-    (|| cache::model(model_id)?.predict(&reals(features)?))().or_raise("pgml.predict")
+    predict_by_id(model_id, features.iter().map(|v| v.map(f64::from)))
+}
+
+/// A specific model's prediction for one row of numbers: the model_id overloads.
+fn predict_by_id(model_id: i64, values: impl Iterator<Item = Option<f64>>) -> f32 {
+    (|| cache::model(model_id)?.predict(&features(values)?))().or_raise("pgml.predict")
+}
+
+// The other array types for `model_id` too: with `predict(model_id, row anyelement)` beside
+// `predict(model_id, real[])`, an integer array (`pgml.predict(5, ARRAY[1, 2])`) matched
+// neither better and was ambiguous; an exact overload per type resolves it, as the
+// project_name overloads do.
+
+/// `pgml.predict(model_id, features float8[])`.
+#[pg_extern(stable, strict, parallel_safe, name = "predict")]
+fn predict_model_f64(model_id: i64, features: Array<'_, f64>) -> f32 {
+    predict_by_id(model_id, features.iter())
+}
+
+/// `pgml.predict(model_id, features int4[])`.
+#[pg_extern(stable, strict, parallel_safe, name = "predict")]
+fn predict_model_i32(model_id: i64, features: Array<'_, i32>) -> f32 {
+    predict_by_id(model_id, features.iter().map(|v| v.map(f64::from)))
+}
+
+/// `pgml.predict(model_id, features int8[])`.
+#[pg_extern(stable, strict, parallel_safe, name = "predict")]
+fn predict_model_i64(model_id: i64, features: Array<'_, i64>) -> f32 {
+    predict_by_id(model_id, features.iter().map(|v| v.map(|v| v as f64)))
+}
+
+/// `pgml.predict(model_id, features int2[])`.
+#[pg_extern(stable, strict, parallel_safe, name = "predict")]
+fn predict_model_i16(model_id: i64, features: Array<'_, i16>) -> f32 {
+    predict_by_id(model_id, features.iter().map(|v| v.map(f64::from)))
+}
+
+/// `pgml.predict(model_id, features bool[])`.
+#[pg_extern(stable, strict, parallel_safe, name = "predict")]
+fn predict_model_bool(model_id: i64, features: Array<'_, bool>) -> f32 {
+    predict_by_id(
+        model_id,
+        features.iter().map(|v| v.map(|b| f64::from(u8::from(b)))),
+    )
 }
 
 /// `pgml.predict_proba(project_name, features real[])`: class probabilities, ascending label
@@ -98,19 +142,42 @@ fn decompose(project_name: &str, vector: Array<'_, f32>) -> Vec<f32> {
     (|| cache::deployed(project_name)?.decompose(&reals(vector)?))().or_raise("pgml.decompose")
 }
 
+/// A model's predictions for rows back to back in `features`.
+fn batch(model: &Model, features: Array<'_, f32>) -> Result<Vec<f32>> {
+    let threads = guc::predict_batch_threads();
+    // Zero-copy when the array holds no NULL (else the copy names the NULL's position).
+    match features.as_slice() {
+        Ok(values) => model.predict_batch(values, threads),
+        Err(_) => model.predict_batch(&reals(features)?, threads),
+    }
+}
+
 /// `pgml.predict_batch(project_name, features real[])`: `features` holds several rows back to
 /// back (the model's feature count each); one prediction per row, in order.
 #[pg_extern(stable, strict, parallel_safe)]
 fn predict_batch(project_name: &str, features: Array<'_, f32>) -> SetOfIterator<'static, f32> {
-    let predictions = (|| {
-        let model = cache::deployed(project_name)?;
-        let threads = guc::predict_batch_threads();
-        // Zero-copy when the array holds no NULL (else the copy names the NULL's position).
-        match features.as_slice() {
-            Ok(values) => model.predict_batch(values, threads),
-            Err(_) => model.predict_batch(&reals(features)?, threads),
-        }
-    })()
-    .or_raise("pgml.predict_batch");
+    let predictions =
+        (|| batch(&*cache::deployed(project_name)?, features))().or_raise("pgml.predict_batch");
     SetOfIterator::new(predictions)
+}
+
+// PostgresML's overloads that name a model by id (deployed or not) instead of a project.
+
+/// `pgml.predict_proba(model_id, features real[])`.
+#[pg_extern(stable, strict, parallel_safe, name = "predict_proba")]
+fn predict_model_proba(model_id: i64, features: Array<'_, f32>) -> Vec<f32> {
+    (|| cache::model(model_id)?.predict_proba(&reals(features)?))().or_raise("pgml.predict_proba")
+}
+
+/// `pgml.predict_joint(model_id, features real[])`.
+#[pg_extern(stable, strict, parallel_safe, name = "predict_joint")]
+fn predict_model_joint(model_id: i64, features: Array<'_, f32>) -> Vec<f32> {
+    (|| cache::model(model_id)?.predict_joint(&reals(features)?))().or_raise("pgml.predict_joint")
+}
+
+/// `pgml.predict_batch(model_id, features real[])`: as PostgresML's, one array of
+/// predictions (where the project overload returns a set).
+#[pg_extern(stable, strict, parallel_safe, name = "predict_batch")]
+fn predict_model_batch(model_id: i64, features: Array<'_, f32>) -> Vec<f32> {
+    (|| batch(&*cache::model(model_id)?, features))().or_raise("pgml.predict_batch")
 }

@@ -1,10 +1,11 @@
-//! `pgml.predict(project, ROW(...))`: predictions from composite rows, which can carry text
-//! columns (categorical features) and NULLs (imputed as the model was trained).
+//! `pgml.predict(project, ROW(...))` and `pgml.predict(model_id, ROW(...))`: predictions from
+//! composite rows, which can carry text columns (categorical features) and NULLs (imputed as
+//! the model was trained).
 //!
 //! The row reaches Rust as JSON (`to_json(row)` keeps attribute order and turns every
 //! attribute into a number, a string, a boolean or null, whatever its SQL type, including the
-//! `unknown` type of quoted literals in `ROW('red', 1)`). `pgml.predict_json(project, json)` is
-//! also callable directly with a JSON object or array.
+//! `unknown` type of quoted literals in `ROW('red', 1)`). `pgml.predict_json(project | model_id,
+//! json)` is also callable directly with a JSON object or array.
 
 use pgml_core::preprocess::RawValue;
 use pgml_core::{Error, Result};
@@ -59,6 +60,12 @@ fn predict_proba_json(project_name: &str, row: Json) -> Vec<f32> {
         .or_raise("pgml.predict_proba")
 }
 
+/// `pgml.predict_json(model_id, row json)`: a specific model's prediction for one row.
+#[pg_extern(stable, strict, parallel_safe, name = "predict_json")]
+fn predict_model_json(model_id: i64, row: Json) -> f32 {
+    (|| cache::model(model_id)?.predict_row(&raw(&row.0)?))().or_raise("pgml.predict")
+}
+
 extension_sql!(
     r#"
 CREATE FUNCTION pgml.predict(project_name TEXT, "row" anyelement) RETURNS real
@@ -70,4 +77,14 @@ CREATE FUNCTION pgml.predict_proba(project_name TEXT, "row" anyelement) RETURNS 
 "#,
     name = "predict_row",
     requires = [predict_json, predict_proba_json]
+);
+
+extension_sql!(
+    r#"
+CREATE FUNCTION pgml.predict(model_id bigint, "row" anyelement) RETURNS real
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    AS $$ SELECT pgml.predict_json(model_id, to_json("row")) $$;
+"#,
+    name = "predict_model_row",
+    requires = [predict_model_json]
 );

@@ -11,22 +11,16 @@ use crate::spi;
 
 /// `pgml.snapshot(relation_name, y_column_name, test_size, test_sampling, preprocess)`: copies
 /// the relation into `pgml.snapshot_<id>` and records its columns' statistics, without
-/// training. Returns the copy's name and the label column.
-#[pg_extern(volatile, parallel_unsafe)]
+/// training. Like PostgresML's, STRICT, and returns the relation and label column as given.
+#[pg_extern(volatile, strict, parallel_unsafe)]
 fn snapshot(
     relation_name: &str,
-    y_column_name: Option<&str>,
+    y_column_name: &str,
     test_size: default!(f32, 0.25),
     test_sampling: default!(&str, "'stratified'"),
     preprocess: default!(JsonB, "'{}'"),
-) -> TableIterator<
-    'static,
-    (
-        name!(relation, String),
-        name!(y_column_name, Option<String>),
-    ),
-> {
-    let row = take(
+) -> TableIterator<'static, (name!(relation, String), name!(y_column_name, String))> {
+    take(
         relation_name,
         y_column_name,
         test_size,
@@ -34,20 +28,20 @@ fn snapshot(
         &preprocess.0,
     )
     .or_raise("pgml.snapshot");
-    TableIterator::once(row)
+    TableIterator::once((relation_name.to_owned(), y_column_name.to_owned()))
 }
 
 fn take(
     relation: &str,
-    y_column: Option<&str>,
+    y_column: &str,
     test_size: f32,
     test_sampling: &str,
     preprocess: &serde_json::Value,
-) -> Result<(String, Option<String>)> {
+) -> Result<()> {
     let sampling: Sampling = test_sampling.parse()?;
     // The same checks training would apply, so a snapshot is always trainable.
     pgml_core::dataset::test_rows(test_size, usize::MAX / 2)?;
-    let y_columns: Vec<String> = y_column.map(str::to_owned).into_iter().collect();
+    let y_columns = vec![y_column.to_owned()];
     spi::check_label(relation, &y_columns)?;
     let snapshot_id = spi::insert_snapshot(relation, &y_columns, test_size, sampling)?;
     let table = spi::materialize_snapshot(snapshot_id, relation)?;
@@ -66,13 +60,13 @@ fn take(
     let all: Vec<usize> = (0..rows).collect();
     let pre = Preprocessor::fit(&data.columns, &labels, &all, preprocess)?;
     let mut columns = describe(&pre);
-    if let (serde_json::Value::Array(list), Some(y)) = (&mut columns, y_column) {
-        list.push(json!({"name": y, "label": true}));
+    if let serde_json::Value::Array(list) = &mut columns {
+        list.push(json!({"name": y_column, "label": true}));
     }
     spi::describe_snapshot(
         snapshot_id,
         columns,
         json!({"samples": rows, "features": pre.feature_names().len()}),
     )?;
-    Ok((table, y_column.map(str::to_owned)))
+    Ok(())
 }

@@ -1,5 +1,7 @@
-use pgml_core::model::{key_metric, train as train_model, TrainSpec};
-use pgml_core::preprocess::describe;
+use pgml_core::model::{
+    key_metric, replaces_deployed, resolve_algorithm, train as train_model, TrainSpec,
+};
+use pgml_core::preprocess::{describe, plans_from_description};
 use pgml_core::registry::{Algorithm, Runtime, Sampling, Search, Strategy, Task};
 use pgml_core::{Error, Result, SqlState};
 use pgrx::prelude::*;
@@ -8,6 +10,10 @@ use serde_json::{json, Value};
 
 use crate::error::OrRaise;
 use crate::spi;
+
+/// The defaults of `test_size` and `test_sampling` in the signatures below.
+const DEFAULT_TEST_SIZE: f32 = 0.25;
+const DEFAULT_TEST_SAMPLING: Sampling = Sampling::Stratified;
 
 /// `pgml.train`: PostgresML 2.x's signature and defaults.
 #[allow(clippy::too_many_arguments)]
@@ -205,46 +211,47 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
             ))
         }
     };
-    // The label may be absent: clustering and decomposition learn without one (core checks).
-    let (relation, y_columns) = match req.relation_name {
-        Some(relation) => (relation.to_owned(), req.y_column_names.clone()),
-        None => {
-            let previous = match &existing {
-                Some(project) => spi::latest_snapshot(project.id)?,
-                None => None,
+    // PostgresML's default algorithm 'linear' means kmeans / pca for unlabelled tasks.
+    let algorithm = resolve_algorithm(task, algorithm);
+    let snapshot = match req.relation_name {
+        // The label may be absent: clustering and decomposition learn without one (core checks).
+        Some(relation) => {
+            let snapshot_id =
+                spi::insert_snapshot(relation, &req.y_column_names, req.test_size, sampling)?;
+            // A materialized snapshot copies the rows into pgml.snapshot_<id> first and trains
+            // on the copy, so later retrains see exactly the same data.
+            let source = if req.materialize_snapshot {
+                spi::materialize_snapshot(snapshot_id, relation)?
+            } else {
+                relation.to_owned()
             };
-            previous.ok_or_else(|| {
-                Error::invalid(
-                    format!(
-                        "project \"{}\" has no earlier snapshot to retrain on",
-                        req.project_name
-                    ),
-                    "pass relation_name (and y_column_name for supervised tasks)",
-                )
-            })?
+            Snapshot {
+                id: snapshot_id,
+                relation: relation.to_owned(),
+                source,
+                y_columns: req.y_column_names.clone(),
+                test_size: req.test_size,
+                test_sampling: sampling,
+                preprocess: req.preprocess.clone(),
+            }
         }
+        None => reuse_last_snapshot(req, existing.as_ref(), sampling)?,
     };
-
-    let snapshot_id = spi::insert_snapshot(&relation, &y_columns, req.test_size, sampling)?;
-    // A materialized snapshot copies the rows into pgml.snapshot_<id> first and trains on the
-    // copy, so later retrains see exactly the same data.
-    let source = if req.materialize_snapshot {
-        spi::materialize_snapshot(snapshot_id, &relation)?
-    } else {
-        relation.clone()
-    };
-    let data = spi::read_training_data(&source, &y_columns, req.joint)?;
+    let (relation, y_columns) = (&snapshot.relation, &snapshot.y_columns);
+    let snapshot_id = snapshot.id;
+    let source = &snapshot.source;
+    let data = spi::read_training_data(source, y_columns, req.joint)?;
     let spec = TrainSpec {
         task,
         algorithm,
         hyperparams: req.hyperparams,
-        preprocess: req.preprocess,
+        preprocess: &snapshot.preprocess,
         search,
         search_params: req.search_params,
         search_args: req.search_args,
-        test_size: req.test_size,
-        test_sampling: sampling,
-        seed: split_seed(req.project_name, &relation),
+        test_size: snapshot.test_size,
+        test_sampling: snapshot.test_sampling,
+        seed: split_seed(req.project_name, relation),
     };
     let trained = train_model(&data, &spec)?;
     let mut columns = describe(trained.model.preprocessor());
@@ -284,6 +291,8 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
         }),
     })?;
 
+    // PostgresML's automatic deployment: the new model goes live unless the deployed one is
+    // strictly better (a tie deploys the new model).
     let mut deployed = false;
     if req.automatic_deploy {
         let metric = key_metric(task);
@@ -291,12 +300,12 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
             .metrics
             .get(metric)
             .copied()
-            .unwrap_or(f64::NEG_INFINITY);
+            .filter(|v| v.is_finite());
         let current_score = match spi::current_deployment(req.project_name)? {
             Some((_, current)) => spi::model_metric(current, metric)?,
             None => None,
         };
-        if current_score.is_none_or(|current| new_score > current) {
+        if replaces_deployed(current_score, new_score) {
             spi::deploy(project.id, model_id, Strategy::NewScore)?;
             deployed = true;
         }
@@ -307,4 +316,77 @@ fn run(req: &Request<'_>) -> Result<(String, String, String, bool)> {
         algorithm.to_string(),
         deployed,
     ))
+}
+
+/// The snapshot a training reads: a new one of `relation_name`, or the project's last.
+struct Snapshot {
+    id: i64,
+    /// The relation as the snapshot names it (seeds the split).
+    relation: String,
+    /// What to read: the relation, or its materialized copy.
+    source: String,
+    y_columns: Vec<String>,
+    test_size: f32,
+    test_sampling: Sampling,
+    preprocess: Value,
+}
+
+/// Retraining without `relation_name`, as PostgresML does: the project's last snapshot, its
+/// label columns, `test_size`, `test_sampling` and per-column preprocessing, and no new
+/// snapshot row. This call's own `test_size`, `test_sampling`, `preprocess` and
+/// `materialize_snapshot` do not apply (a NOTICE says so when they were given).
+fn reuse_last_snapshot(
+    req: &Request<'_>,
+    project: Option<&spi::Project>,
+    sampling: Sampling,
+) -> Result<Snapshot> {
+    let last = match project {
+        Some(project) => spi::last_snapshot(project.id)?,
+        None => None,
+    };
+    let last = last.ok_or_else(|| {
+        Error::invalid(
+            format!(
+                "project \"{}\" has no earlier snapshot to retrain on",
+                req.project_name
+            ),
+            "pass relation_name (and y_column_name for supervised tasks)",
+        )
+    })?;
+    let mut ignored = Vec::new();
+    if req.test_size != DEFAULT_TEST_SIZE && req.test_size != last.test_size {
+        ignored.push(format!("test_size => {}", req.test_size));
+    }
+    if sampling != DEFAULT_TEST_SAMPLING && sampling != last.test_sampling {
+        ignored.push(format!("test_sampling => '{sampling}'"));
+    }
+    if req.preprocess.as_object().is_some_and(|m| !m.is_empty()) {
+        ignored.push("preprocess".to_owned());
+    }
+    if req.materialize_snapshot {
+        ignored.push("materialize_snapshot".to_owned());
+    }
+    if !ignored.is_empty() {
+        pgrx::notice!(
+            "{} not used: without relation_name, pgml.train retrains on the project's last snapshot \
+             (test_size {}, test_sampling {}, its preprocessing); pass relation_name to take a new one",
+            ignored.join(", "),
+            last.test_size,
+            last.test_sampling
+        );
+    }
+    let source = if last.materialized {
+        format!("pgml.snapshot_{}", last.id)
+    } else {
+        last.relation_name.clone()
+    };
+    Ok(Snapshot {
+        id: last.id,
+        preprocess: plans_from_description(last.columns.as_ref()),
+        relation: last.relation_name,
+        source,
+        y_columns: last.y_columns,
+        test_size: last.test_size,
+        test_sampling: last.test_sampling,
+    })
 }

@@ -104,17 +104,61 @@ pub fn create_project(name: &str, task: Task) -> Result<Project> {
     Ok(Project { id, task })
 }
 
-/// Relation and label columns of the project's most recent snapshot.
-pub fn latest_snapshot(project_id: i64) -> Result<Option<(String, Vec<String>)>> {
-    let (relation, labels) = get_two::<String, Vec<String>>(
-        "SELECT CASE WHEN s.materialized THEN 'pgml.snapshot_' || s.id ELSE s.relation_name END, \
-         coalesce(s.y_column_name, '{}') FROM pgml.models m \
-         JOIN pgml.snapshots s ON s.id = m.snapshot_id WHERE m.project_id = $1 \
-         ORDER BY s.id DESC LIMIT 1",
-        &[project_id.into()],
-    )
+/// A snapshot a project's model was trained on, as retraining without a relation reuses it.
+pub struct LastSnapshot {
+    pub id: i64,
+    /// The relation as it was named when the snapshot was taken.
+    pub relation_name: String,
+    pub y_columns: Vec<String>,
+    pub test_size: f32,
+    pub test_sampling: Sampling,
+    /// The rows were copied into `pgml.snapshot_<id>`.
+    pub materialized: bool,
+    /// What training recorded about the columns (their preprocessing among it).
+    pub columns: Option<Value>,
+}
+
+/// The snapshot of the project's most recent model's snapshot (PostgresML's
+/// `Snapshot::find_last_by_project_id`: the highest snapshot id among the project's models).
+pub fn last_snapshot(project_id: i64) -> Result<Option<LastSnapshot>> {
+    type Row = (i64, String, Vec<String>, f32, String, bool, Option<JsonB>);
+    let row: Option<Row> = Spi::connect(|client| {
+        let mut rows = client.select(
+            "SELECT s.id, s.relation_name, coalesce(s.y_column_name, '{}'), s.test_size, \
+             s.test_sampling::text, coalesce(s.materialized, false), s.columns \
+             FROM pgml.snapshots s JOIN pgml.models m ON m.snapshot_id = s.id \
+             WHERE m.project_id = $1 ORDER BY s.id DESC LIMIT 1",
+            Some(1),
+            &[project_id.into()],
+        )?;
+        let Some(row) = rows.next() else {
+            return Ok::<_, pgrx::spi::Error>(None);
+        };
+        Ok(Some((
+            row.get::<i64>(1)?.unwrap_or_default(),
+            row.get::<String>(2)?.unwrap_or_default(),
+            row.get::<Vec<String>>(3)?.unwrap_or_default(),
+            row.get::<f32>(4)?.unwrap_or(0.25),
+            row.get::<String>(5)?.unwrap_or_default(),
+            row.get::<bool>(6)?.unwrap_or(false),
+            row.get::<JsonB>(7)?,
+        )))
+    })
     .map_err(spi)?;
-    Ok(relation.map(|relation| (relation, labels.unwrap_or_default())))
+    row.map(
+        |(id, relation_name, y_columns, test_size, sampling, materialized, columns)| {
+            Ok(LastSnapshot {
+                id,
+                relation_name,
+                y_columns,
+                test_size,
+                test_sampling: sampling.parse()?,
+                materialized,
+                columns: columns.map(|c| c.0),
+            })
+        },
+    )
+    .transpose()
 }
 
 /// Records a snapshot of `relation` with its label columns (none for unlabelled tasks).
