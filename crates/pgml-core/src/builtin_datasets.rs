@@ -69,7 +69,8 @@ const BUILT_IN: &[BuiltIn] = &[
         csv: include_str!("../datasets/wine.csv"),
         columns: "alcohol FLOAT4, malic_acid FLOAT4, ash FLOAT4, alcalinity_of_ash FLOAT4, magnesium FLOAT4, \
                   total_phenols FLOAT4, flavanoids FLOAT4, nonflavanoid_phenols FLOAT4, proanthocyanins FLOAT4, \
-                  color_intensity FLOAT4, hue FLOAT4, od280_od315_of_diluted_wines FLOAT4, proline FLOAT4, target INT4",
+                  color_intensity FLOAT4, hue FLOAT4, \"od280/od315_of_diluted_wines\" FLOAT4, proline FLOAT4, \
+                  target INT4",
         layout: Layout::Plain,
     },
 ];

@@ -150,6 +150,15 @@ INSERT INTO compat_touched VALUES (1, 1);
 UPDATE compat_touched SET v = 2;
 SELECT v, updated_at > '2000-01-01' AS touched FROM compat_touched;
 
+-- 8. best_score passes over a model whose key metric is null (a NaN score is stored as
+--    null); it used to sort first under DESC.
+UPDATE pgml.models SET metrics = jsonb_set(metrics, '{r2}', 'null')
+WHERE id = (SELECT max(m.id) FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id
+            WHERE p.name = 'compat_tie');
+SELECT project, strategy, algorithm FROM pgml.deploy('compat_tie', 'best_score');
+SELECT m.metrics->>'r2' IS NOT NULL AS deployed_model_has_a_score
+FROM pgml.deployed_models d JOIN pgml.models m ON m.id = d.id WHERE d.name = 'compat_tie';
+
 DO $$
 DECLARE t text;
 BEGIN

@@ -35,4 +35,6 @@ SELECT * FROM pgml.load_dataset('iris', "limit" => -1);
 
 DELETE FROM pgml.projects;
 DELETE FROM pgml.snapshots;
+-- PostgresML's column names, slash included.
+SELECT round(avg("od280/od315_of_diluted_wines")::numeric, 2) AS od280_od315 FROM pgml.wine;
 DROP TABLE pgml.iris, pgml.diabetes, pgml.breast_cancer, pgml.wine, pgml.linnerud, pgml.digits;

@@ -317,7 +317,7 @@ pub fn choose_model(
         Strategy::BestScore => {
             "SELECT id FROM pgml.models WHERE project_id = $1 AND status = 'successful' \
              AND ($2::text IS NULL OR algorithm = $2) AND metrics ? $3 \
-             ORDER BY (metrics->>$3)::float8 DESC, id DESC LIMIT 1"
+             ORDER BY (metrics->>$3)::float8 DESC NULLS LAST, id DESC LIMIT 1"
         }
         // The model deployed before the current one (skipping re-deployments of the same model).
         Strategy::Rollback => {
