@@ -1,6 +1,7 @@
 //! Hyper-parameter search: `search => 'grid' | 'random'` over `search_params` (each key a list
 //! of candidate values), scored by k-fold cross-validation on the training rows
-//! (`search_args`: `cv`, default 3; `n_iter` for random, default 10). The best candidate is
+//! (`search_args`: `cv`, default 5 as in PostgresML; `n_iter` for random, default 10: that
+//! many distinct combinations, or all of them when there are fewer). The best candidate is
 //! refitted on every training row; `search_results` mirrors scikit-learn's `cv_results_`.
 
 use rand::rngs::StdRng;
@@ -23,7 +24,7 @@ pub struct SearchArgs {
 impl SearchArgs {
     /// Reads `search_args`: only `cv` (>= 2) and `n_iter` (>= 1) are accepted.
     pub fn parse(value: &Value) -> Result<Self> {
-        let mut args = SearchArgs { cv: 3, n_iter: 10 };
+        let mut args = SearchArgs { cv: 5, n_iter: 10 };
         let Some(map) = (match value {
             Value::Null => None,
             Value::Object(map) => Some(map),
@@ -146,15 +147,24 @@ pub fn candidates(
             Ok(out)
         }
         Search::Random => {
+            // Distinct combinations, as PostgresML and scikit-learn's ParameterSampler draw
+            // them: a space of fewer than n_iter combinations is tried whole, once each.
             let mut rng = StdRng::seed_from_u64(seed);
-            let n = args.n_iter.min(MAX_CANDIDATES);
+            let n = args.n_iter.min(MAX_CANDIDATES).min(total);
+            let mut seen = std::collections::HashSet::with_capacity(n);
             let mut out: Vec<Value> = Vec::with_capacity(n);
-            for _ in 0..n {
+            // Enough draws to collect every combination of a small space; a huge one
+            // almost never repeats.
+            let mut draws_left = n.saturating_mul(100).saturating_add(10_000);
+            while out.len() < n && draws_left > 0 {
+                draws_left -= 1;
                 let choice: Vec<usize> = axes
                     .iter()
                     .map(|(_, l)| rng.gen_range(0..l.len()))
                     .collect();
-                out.push(with(&choice));
+                if seen.insert(choice.clone()) {
+                    out.push(with(&choice));
+                }
             }
             Ok(out)
         }
@@ -184,25 +194,39 @@ pub fn folds(rows: usize, k: usize, seed: u64) -> Result<Vec<(Vec<usize>, Vec<us
 /// Scores of every candidate, in scikit-learn's `cv_results_` shape.
 pub struct Results {
     params: Vec<Value>,
+    n_splits: usize,
     scores: Vec<Vec<f64>>,
     fit_times: Vec<Vec<f64>>,
+    score_times: Vec<Vec<f64>>,
+}
+
+/// One fold of one candidate: what `cross_validate`'s callback returns.
+#[derive(Debug, Clone, Copy)]
+pub struct FoldScore {
+    /// The validation score (higher is better).
+    pub score: f64,
+    /// Seconds spent scoring (the rest of the callback's time was fitting).
+    pub score_time: f64,
 }
 
 impl Results {
-    /// An empty table for `params`.
-    pub fn new(params: Vec<Value>) -> Self {
+    /// An empty table for `params`, cross-validated over `n_splits` folds.
+    pub fn new(params: Vec<Value>, n_splits: usize) -> Self {
         let n = params.len();
         Results {
             params,
+            n_splits,
             scores: vec![Vec::new(); n],
             fit_times: vec![Vec::new(); n],
+            score_times: vec![Vec::new(); n],
         }
     }
 
     /// Records one fold of candidate `i`.
-    pub fn record(&mut self, i: usize, score: f64, fit_time: f64) {
+    pub fn record(&mut self, i: usize, score: f64, fit_time: f64, score_time: f64) {
         self.scores[i].push(score);
         self.fit_times[i].push(fit_time);
+        self.score_times[i].push(score_time);
     }
 
     /// Index of the best candidate (highest mean score; the first on ties).
@@ -232,15 +256,47 @@ impl Results {
         for (r, &i) in order.iter().enumerate() {
             rank[i] = r + 1;
         }
-        json!({
+        let score_times: Vec<(f64, f64)> = self.score_times.iter().map(|s| mean_std(s)).collect();
+        let mut out = json!({
             "params": self.params,
+            "n_splits": self.n_splits,
             "mean_test_score": stats.iter().map(|s| s.0).collect::<Vec<_>>(),
             "std_test_score": stats.iter().map(|s| s.1).collect::<Vec<_>>(),
             "mean_fit_time": times.iter().map(|s| s.0).collect::<Vec<_>>(),
             "std_fit_time": times.iter().map(|s| s.1).collect::<Vec<_>>(),
+            "mean_score_time": score_times.iter().map(|s| s.0).collect::<Vec<_>>(),
+            "std_score_time": score_times.iter().map(|s| s.1).collect::<Vec<_>>(),
             "rank_test_score": rank,
             "best_index": self.best(),
-        })
+        });
+        if let Value::Object(map) = &mut out {
+            // scikit-learn's per-fold scores and per-parameter columns.
+            for k in 0..self.n_splits {
+                let fold: Vec<Value> = self
+                    .scores
+                    .iter()
+                    .map(|s| s.get(k).map_or(Value::Null, |v| json!(v)))
+                    .collect();
+                map.insert(format!("split{k}_test_score"), Value::Array(fold));
+            }
+            let mut names: Vec<&String> = self
+                .params
+                .iter()
+                .filter_map(Value::as_object)
+                .flat_map(|p| p.keys())
+                .collect();
+            names.sort();
+            names.dedup();
+            for name in names {
+                let column: Vec<Value> = self
+                    .params
+                    .iter()
+                    .map(|p| p.get(name).cloned().unwrap_or(Value::Null))
+                    .collect();
+                map.insert(format!("param_{name}"), Value::Array(column));
+            }
+        }
+        out
     }
 }
 
@@ -267,16 +323,18 @@ pub fn cross_validate<F>(
     mut fit_and_score: F,
 ) -> Result<Results>
 where
-    F: FnMut(&Value, &[usize], &[usize]) -> Result<f64>,
+    F: FnMut(&Value, &[usize], &[usize]) -> Result<FoldScore>,
 {
     let folds = folds(rows, cv, seed)?;
-    let mut results = Results::new(candidates);
+    let mut results = Results::new(candidates, cv);
     for i in 0..results.params.len() {
         for (fit_rows, validation_rows) in &folds {
             let started = std::time::Instant::now();
             crate::interrupt::check()?;
-            let score = fit_and_score(&results.params[i].clone(), fit_rows, validation_rows)?;
-            results.record(i, score, started.elapsed().as_secs_f64());
+            let fold = fit_and_score(&results.params[i].clone(), fit_rows, validation_rows)?;
+            let total = started.elapsed().as_secs_f64();
+            let score_time = fold.score_time.min(total);
+            results.record(i, fold.score, total - score_time, score_time);
         }
     }
     Ok(results)
@@ -325,6 +383,13 @@ mod tests {
             a,
             candidates(Search::Random, &Value::Null, &space, &args, 9).unwrap()
         );
+        // Distinct draws: a space of 4 with n_iter 10 is tried whole, once each.
+        let args = SearchArgs::parse(&json!({"n_iter": 10})).unwrap();
+        let mut all = candidates(Search::Random, &Value::Null, &space, &args, 9).unwrap();
+        assert_eq!(all.len(), 4);
+        all.sort_by_key(|v| v["alpha"].to_string());
+        all.dedup();
+        assert_eq!(all.len(), 4);
     }
 
     #[test]
@@ -355,15 +420,23 @@ mod tests {
 
     #[test]
     fn results_rank_and_pick_the_best() {
-        let mut r = Results::new(vec![json!({"a": 1}), json!({"a": 2})]);
-        r.record(0, 0.5, 0.1);
-        r.record(0, 0.7, 0.1);
-        r.record(1, 0.9, 0.2);
-        r.record(1, 0.8, 0.2);
+        let mut r = Results::new(vec![json!({"a": 1}), json!({"a": 2, "b": true})], 2);
+        r.record(0, 0.5, 0.1, 0.01);
+        r.record(0, 0.7, 0.1, 0.03);
+        r.record(1, 0.9, 0.2, 0.02);
+        r.record(1, 0.8, 0.2, 0.02);
         assert_eq!(r.best(), 1);
         let j = r.to_json();
         assert_eq!(j["rank_test_score"], json!([2, 1]));
         assert_eq!(j["best_index"], json!(1));
         assert!((j["mean_test_score"][0].as_f64().unwrap() - 0.6).abs() < 1e-12);
+        // scikit-learn's (and PostgresML's) cv_results_ keys.
+        assert_eq!(j["n_splits"], json!(2));
+        assert_eq!(j["split0_test_score"], json!([0.5, 0.9]));
+        assert_eq!(j["split1_test_score"], json!([0.7, 0.8]));
+        assert_eq!(j["param_a"], json!([1, 2]));
+        assert_eq!(j["param_b"], json!([null, true]));
+        assert!((j["mean_score_time"][0].as_f64().unwrap() - 0.02).abs() < 1e-12);
+        assert!(j["std_score_time"][1].as_f64().unwrap().abs() < 1e-12);
     }
 }

@@ -60,11 +60,12 @@ fn sql_enums_hold_exactly_the_core_values() {
 
 #[pg_test]
 fn registry_rows_are_included_in_pg_dump() {
-    // pg_extension_config_dump marks every registry table and sequence.
+    // pg_extension_config_dump marks every registry table and its sequence: projects,
+    // snapshots, models, deployments, files and logs.
     let marked = Spi::get_one::<i32>(
         "SELECT cardinality(extconfig) FROM pg_extension WHERE extname = 'pgml'",
     );
-    assert_eq!(marked, Ok(Some(10)));
+    assert_eq!(marked, Ok(Some(12)));
 }
 
 #[pg_test(error = "a panic in Rust becomes an ERROR")]

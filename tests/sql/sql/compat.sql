@@ -159,6 +159,16 @@ SELECT project, strategy, algorithm FROM pgml.deploy('compat_tie', 'best_score')
 SELECT m.metrics->>'r2' IS NOT NULL AS deployed_model_has_a_score
 FROM pgml.deployed_models d JOIN pgml.models m ON m.id = d.id WHERE d.name = 'compat_tie';
 
+-- 9. Hyperparameter search: PostgresML's 5 folds by default, scikit-learn's cv_results_ keys
+--    in search_results, and distinct random draws (3 combinations, n_iter 10: 3 candidates).
+SELECT algorithm FROM pgml.train('compat_search', 'regression', 'compat_line', 'y', algorithm => 'ridge',
+    search => 'random', search_params => '{"alpha": [0.1, 1, 10]}', search_args => '{"n_iter": 10}');
+SELECT m.metrics->'search_results'->'n_splits' AS n_splits,
+       jsonb_array_length(m.metrics->'search_results'->'params') AS candidates,
+       jsonb_array_length(m.metrics->'search_results'->'split4_test_score') AS fold_5_scores,
+       (SELECT string_agg(k, ', ' ORDER BY k) FROM jsonb_object_keys(m.metrics->'search_results') AS k) AS keys
+FROM pgml.models m JOIN pgml.projects p ON p.id = m.project_id WHERE p.name = 'compat_search';
+
 DO $$
 DECLARE t text;
 BEGIN

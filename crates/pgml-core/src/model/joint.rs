@@ -68,13 +68,18 @@ pub(super) fn train(
         spec,
         train_rows.len(),
         |params, fit_rows, validation_rows| {
-            let mut total = 0.0;
+            let (mut total, mut scoring) = (0.0, 0.0);
             for data in &train_sets {
                 let estimator = fit(params, &data.subset(fit_rows))?;
                 let validation = data.subset(validation_rows);
+                let started = std::time::Instant::now();
                 total += r2(&estimator, &validation);
+                scoring += started.elapsed().as_secs_f64();
             }
-            Ok(total / train_sets.len() as f64)
+            Ok(crate::search::FoldScore {
+                score: total / train_sets.len() as f64,
+                score_time: scoring,
+            })
         },
     )?;
 

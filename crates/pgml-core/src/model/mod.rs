@@ -233,10 +233,15 @@ pub fn train(data: &TrainData, spec: &TrainSpec<'_>) -> Result<Trained> {
                 spec.seed,
             )?;
             let validation = train_set.subset(validation_rows);
-            Ok(score(&estimator, &validation, spec.task, classes.len())
+            let scoring = std::time::Instant::now();
+            let value = score(&estimator, &validation, spec.task, classes.len())
                 .get(key_metric(spec.task))
                 .copied()
-                .unwrap_or(f64::NAN))
+                .unwrap_or(f64::NAN);
+            Ok(search::FoldScore {
+                score: value,
+                score_time: scoring.elapsed().as_secs_f64(),
+            })
         },
     )?;
 
@@ -284,7 +289,7 @@ fn choose_hyperparams<F>(
     fit_and_score: F,
 ) -> Result<(Value, Option<Value>)>
 where
-    F: FnMut(&Value, &[usize], &[usize]) -> Result<f64>,
+    F: FnMut(&Value, &[usize], &[usize]) -> Result<search::FoldScore>,
 {
     let Some(search) = spec.search else {
         if !is_empty(spec.search_params) {
