@@ -321,8 +321,10 @@ mod cheap_signal_tests {
 
     fn info() -> Arc<ClientInfo> {
         Arc::new(ClientInfo {
-            database: "db".to_owned(),
-            user: "u".to_owned(),
+            names: Arc::new(crate::registry::PoolNames {
+                database: "db".to_owned(),
+                user: "u".to_owned(),
+            }),
             addr: "127.0.0.1:1".parse().unwrap(),
             local: None,
             tls: false,

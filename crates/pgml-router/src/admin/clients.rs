@@ -56,8 +56,8 @@ impl ShowCommand for Clients {
                 let connected = utc_timestamp(c.connect_time);
                 vec![
                     "C".to_owned(),
-                    c.user.clone(),
-                    c.database.clone(),
+                    c.names.user.clone(),
+                    c.names.database.clone(),
                     c.state.client_label().to_owned(),
                     c.addr.ip().to_string(),
                     c.addr.port().to_string(),

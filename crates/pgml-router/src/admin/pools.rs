@@ -18,7 +18,7 @@ pub fn current_max_waits(shared: &Shared) -> HashMap<(String, String), Duration>
         let waited = client.waiting_for(now);
         if !waited.is_zero() {
             let slot = waits
-                .entry((client.database.clone(), client.user.clone()))
+                .entry((client.names.database.clone(), client.names.user.clone()))
                 .or_default();
             *slot = (*slot).max(waited);
         }

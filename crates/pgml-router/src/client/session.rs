@@ -171,8 +171,7 @@ impl Session {
     /// A session over a logged-in client.
     pub fn new(client: Stream, cbuf: BytesMut, login: PoolLogin, shared: &Arc<Shared>) -> Session {
         let info = Arc::new(ClientInfo {
-            database: login.pool.database.clone(),
-            user: login.pool.user.clone(),
+            names: Arc::clone(&login.pool.names),
             addr: login.peer,
             local: client.local_addr(),
             tls: client.is_tls(),

@@ -103,6 +103,8 @@ pub struct Pool {
     pub database: String,
     /// Client-visible user name.
     pub user: String,
+    /// The same two names, shared with the records of the pool's clients.
+    pub names: Arc<crate::registry::PoolNames>,
     /// Transaction or session pooling.
     pub mode: PoolMode,
     pool_size: AtomicUsize,
@@ -232,6 +234,10 @@ impl Pool {
         Some(Pool {
             database: database.to_owned(),
             user: user.username.clone(),
+            names: Arc::new(crate::registry::PoolNames {
+                database: database.to_owned(),
+                user: user.username.clone(),
+            }),
             mode: pool.mode_for(user),
             pool_size: AtomicUsize::new(user.pool_size),
             min_pool_size: AtomicUsize::new(user.min_pool_size.unwrap_or(0).min(user.pool_size)),
