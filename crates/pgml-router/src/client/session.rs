@@ -527,6 +527,8 @@ impl Session {
         let mut at = 0;
         // The clock, read once: for the statistics and for the release.
         let mut answered: Option<Instant> = None;
+        // The type of the last message that started here (a ReadyForQuery ends `out` then).
+        let mut last = 0u8;
         loop {
             let span = match self.sscan.next_at(&server.conn.buf, at) {
                 Ok(Some(span)) => span,
@@ -539,6 +541,7 @@ impl Session {
             let tag = match span.kind {
                 SpanKind::More => continue,
                 SpanKind::Start(tag) => {
+                    last = tag;
                     self.watch.saw(tag);
                     match tag {
                         b'G' => {
@@ -557,7 +560,10 @@ impl Session {
                     }
                     continue;
                 }
-                SpanKind::Inspect(tag) => tag,
+                SpanKind::Inspect(tag) => {
+                    last = tag;
+                    tag
+                }
             };
             let body = server
                 .conn
@@ -647,7 +653,11 @@ impl Session {
             out.unsplit(server.conn.buf.split_to(at));
         }
         let quiet = self.in_flight == 0 && !self.unsynced && server.conn.buf.is_empty();
-        if let Some(rare) = self.rare.as_mut().filter(|r| r.restore && quiet) {
+        if let Some(rare) = self
+            .rare
+            .as_mut()
+            .filter(|r| r.restore && quiet && last == b'Z')
+        {
             // Boxed: only after a RESET or DISCARD ALL.
             let restore = settings::restore_after_reset(
                 &self.login.settings,

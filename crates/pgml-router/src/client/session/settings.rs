@@ -94,9 +94,9 @@ pub(super) fn follow_reset(
 /// defaults, which are the router's login values; on a connection of the client's own
 /// they would be the client's startup values. Once nothing is in flight and the
 /// transaction has not failed, those are applied again, before the ReadyForQuery that
-/// ends `out` reaches the client, and the ParameterStatus messages the server reports for
-/// them go to the client just before it. False while that has to wait (the next quiet
-/// ReadyForQuery tries again).
+/// ends `out` (the caller makes sure one does) reaches the client, and the ParameterStatus
+/// messages the server reports for them go to the client just before it. False while that
+/// has to wait (the next quiet ReadyForQuery tries again).
 pub(super) async fn restore_after_reset(
     wanted: &ClientSettings,
     conn: &mut ServerConn,
@@ -105,8 +105,7 @@ pub(super) async fn restore_after_reset(
     out: &mut BytesMut,
 ) -> Result<bool, ClientError> {
     const READY_LEN: usize = 6;
-    let ends_ready = out.len() >= READY_LEN && out[out.len() - READY_LEN] == b'Z';
-    if status == TransactionStatus::Failed || !ends_ready {
+    if status == TransactionStatus::Failed || out.len() < READY_LEN {
         return Ok(false);
     }
     let Some(sync) = params::sync_query(wanted, conn) else {
