@@ -220,6 +220,8 @@ pub struct ServerInfo {
     pub state: StateCell,
     /// When a client last got the connection.
     pub request: Moment,
+    /// The pool's `RECONNECT` count when the connection was opened.
+    pub generation: u64,
 }
 
 /// Seconds since the Unix epoch.

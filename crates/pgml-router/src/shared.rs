@@ -66,6 +66,9 @@ pub struct Shared {
     pub clients: Registry<ClientInfo>,
     /// Connections in their startup phase (TLS, authentication), for `SHOW LISTS`.
     pub logging_in: crate::pool::Counter,
+    /// Client connections, from accept to close (admin console included), for
+    /// `max_client_conn`.
+    pub connected: crate::pool::Counter,
     config_path: Mutex<Option<PathBuf>>,
     signal: watch::Sender<Signal>,
 }
@@ -81,6 +84,7 @@ impl Shared {
             cancels: Arc::new(CancelMap::default()),
             clients: Registry::default(),
             logging_in: Default::default(),
+            connected: Default::default(),
             config_path: Mutex::new(None),
             signal: watch::Sender::new(Signal {
                 stop: Stop::Running,
@@ -135,6 +139,17 @@ impl Shared {
         *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(loaded);
         info!(%report, "configuration reloaded");
         Ok(report)
+    }
+
+    /// The admin console's `SET key = value`: the configuration in force with one
+    /// `[general]` option changed, checked and applied as a reload applies a file.
+    pub fn set_option(&self, key: &str, value: &str) -> Result<(), String> {
+        let mut config = self.loaded().config.clone();
+        config.general.set(key, value)?;
+        config.validate()?;
+        self.reload(config)?;
+        info!(key, value, "option set from the admin console");
+        Ok(())
     }
 
     /// Re-reads the configuration file and applies it ([`Shared::reload`]).

@@ -7,6 +7,8 @@
 mod common;
 #[path = "integration/admin.rs"]
 mod admin;
+#[path = "integration/admin_set.rs"]
+mod admin_set;
 #[path = "integration/admin_show.rs"]
 mod admin_show;
 #[path = "integration/affinity.rs"]

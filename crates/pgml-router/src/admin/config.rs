@@ -1,6 +1,8 @@
-//! `SHOW CONFIG`: the implemented `[general]` options.
+//! `SHOW CONFIG`: the implemented `[general]` options; `changeable` says which ones
+//! `SET` changes.
 
 use super::{Column, ShowCommand, Type::*};
+use crate::config::SETTABLE;
 use crate::Shared;
 
 /// Option values, PgBouncer's columns.
@@ -27,7 +29,10 @@ impl ShowCommand for ShowConfig {
             .general
             .describe()
             .into_iter()
-            .map(|(k, v, d)| vec![k.to_owned(), v, d, "no".to_owned()])
+            .map(|(k, v, d)| {
+                let changeable = if SETTABLE.contains(&k) { "yes" } else { "no" };
+                vec![k.to_owned(), v, d, changeable.to_owned()]
+            })
             .collect()
     }
 }

@@ -1,7 +1,7 @@
 //! The admin console: a simple-query session on database `pgml-router` (or `pgbouncer`,
 //! `pgcat`) that answers `SHOW ...` commands with PgBouncer's column names, and
 //! `RELOAD`, `PAUSE [db]`, `RESUME [db]`, `RECONNECT [db]`, `DISABLE db`, `ENABLE db`,
-//! `KILL db`, `SHUTDOWN`. Each command lives in its own
+//! `KILL db`, `SHUTDOWN`, `WAIT_CLOSE [db]`, `SET key = value`. Each command lives in its own
 //! file: the SHOW ones behind [`ShowCommand`], the others as a `run` function.
 
 mod bans;
@@ -18,10 +18,12 @@ mod reconnect;
 mod reload;
 mod resume;
 mod servers;
+mod set;
 mod shutdown;
 mod stats;
 mod users;
 mod version;
+mod wait_close;
 
 use bytes::{Bytes, BytesMut};
 use pgwire::backend::{
@@ -163,7 +165,7 @@ fn ready(out: &mut BytesMut) {
 }
 
 /// The action commands, for the "unsupported command" hint.
-const ACTIONS: [&str; 8] = [
+const ACTIONS: [&str; 10] = [
     "RELOAD",
     "PAUSE [db]",
     "RESUME [db]",
@@ -172,6 +174,8 @@ const ACTIONS: [&str; 8] = [
     "ENABLE db",
     "KILL db",
     "SHUTDOWN",
+    "WAIT_CLOSE [db]",
+    "SET key = value",
 ];
 
 /// What an action command did: notices to show, then its command tag.
@@ -201,6 +205,8 @@ pub async fn answer(shared: &Shared, sql: &str, out: &mut BytesMut) {
         "ENABLE" => enable::run(shared, args),
         "KILL" => kill::run(shared, args),
         "SHUTDOWN" => shutdown::run(shared, args),
+        "WAIT_CLOSE" => wait_close::run(shared, args).await,
+        "SET" => set::run(shared, text),
         _ => Err(unsupported(text)),
     };
     match done {

@@ -1,4 +1,5 @@
-//! `SHOW SERVERS`: one row per open server connection, PgBouncer's columns.
+//! `SHOW SERVERS`: one row per open server connection, PgBouncer's columns, those of
+//! pools a reload retired included (`close_needed` 1 until they close).
 
 use super::clients::SOCKET_COLUMNS;
 use super::{Column, ShowCommand};
@@ -20,10 +21,10 @@ impl ShowCommand for Servers {
     fn rows(&self, shared: &Shared) -> Vec<Vec<String>> {
         shared
             .pools
-            .all()
+            .with_retired()
             .iter()
-            .flat_map(|p| p.server_infos())
-            .map(|s| {
+            .flat_map(|p| p.server_infos().into_iter().map(move |s| (p, s)))
+            .map(|(p, s)| {
                 let (local_addr, local_port) = match s.local {
                     Some(a) => (a.ip().to_string(), a.port().to_string()),
                     None => (String::new(), "0".to_owned()),
@@ -45,7 +46,7 @@ impl ShowCommand for Servers {
                         .unwrap_or(connected),
                     "0".to_owned(),
                     "0".to_owned(),
-                    "0".to_owned(),
+                    u8::from(p.close_needed(&s)).to_string(),
                     format!("{:#x}", std::ptr::from_ref(&*s) as usize),
                     String::new(),
                     s.backend_pid.to_string(),

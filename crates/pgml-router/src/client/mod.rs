@@ -38,6 +38,7 @@ pub fn handle(
     // Not an `async fn`, whose future would keep its arguments twice (as arguments and
     // as the locals they are moved into).
     async move {
+        let _connected = shared.connected.hold();
         if let Some(mut session) = Box::pin(start(&shared, tcp, peer)).await {
             session.run(&shared).await;
         }

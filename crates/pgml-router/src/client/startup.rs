@@ -128,6 +128,21 @@ pub async fn negotiate(
         return Ok(Outcome::Admin);
     }
 
+    let connected = shared.connected.get();
+    if general.max_client_conn > 0 && connected > general.max_client_conn {
+        info!(%peer, %user, %database, connected, limit = general.max_client_conn,
+              "client refused: max_client_conn reached");
+        return Err(ClientError::fatal(
+            SqlState::TOO_MANY_CONNECTIONS,
+            format!(
+                "no more connections allowed (max_client_conn): {} clients are connected \
+                 and max_client_conn = {}",
+                connected - 1,
+                general.max_client_conn
+            ),
+        ));
+    }
+
     let Some(pool) = shared.pools.get(&database, &user) else {
         if shared.pools.has_database(&database) {
             // Challenged like a configured user, refused like a wrong password, so user

@@ -84,6 +84,13 @@ pub struct General {
     /// `SHUTDOWN` do not wait.
     #[serde(default = "default_shutdown_timeout")]
     pub shutdown_timeout: u64,
+    /// PgBouncer's option: the most client connections at once (those logging in
+    /// included); a client beyond it gets FATAL 53300 `no more connections allowed
+    /// (max_client_conn)` after its StartupMessage. The admin console is exempt, as in
+    /// PgBouncer. 0 (the default, as PgCat, which has no such limit) leaves only the
+    /// open-files limit. Reloadable.
+    #[serde(default)]
+    pub max_client_conn: u64,
     /// Tokio worker threads (default: the CPU cores this process may use, as tokio's own
     /// default; PgCat's default was 4, which oversubscribes small machines).
     #[serde(default = "default_worker_threads")]
@@ -253,6 +260,50 @@ impl General {
         )
     }
 
+    /// Sets one of the [`SETTABLE`] options from its text (the admin console's `SET`).
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let number = || {
+            value
+                .parse::<u64>()
+                .map_err(|_| format!("{key} takes a whole number, not \"{value}\""))
+        };
+        match key {
+            "connect_timeout" => self.connect_timeout = number()?,
+            "idle_timeout" => self.idle_timeout = number()?,
+            "server_lifetime" => self.server_lifetime = number()?,
+            "query_wait_timeout" => self.query_wait_timeout = number()?,
+            "shutdown_timeout" => self.shutdown_timeout = number()?,
+            "healthcheck_timeout" => self.healthcheck_timeout = number()?,
+            "healthcheck_delay" => self.healthcheck_delay = number()?,
+            "ban_time" => self.ban_time = number()?,
+            "stats_period" => self.stats_period = number()?,
+            "max_client_conn" => self.max_client_conn = number()?,
+            "client_tls_required" => {
+                self.client_tls_required = match value.to_ascii_lowercase().as_str() {
+                    "true" | "on" | "1" | "yes" => true,
+                    "false" | "off" | "0" | "no" => false,
+                    _ => return Err(format!("{key} takes true or false, not \"{value}\"")),
+                }
+            }
+            _ => {
+                let known = self.describe().iter().any(|(k, _, _)| *k == key);
+                return Err(if known {
+                    format!(
+                        "{key} cannot be changed with SET (change the file and RELOAD, or \
+                         restart); SET can change {}",
+                        SETTABLE.join(", ")
+                    )
+                } else {
+                    format!(
+                        "unknown option \"{key}\"; SET can change {}",
+                        SETTABLE.join(", ")
+                    )
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// `(key, value, default)` of the implemented options, for `SHOW CONFIG`.
     pub fn describe(&self) -> Vec<(&'static str, String, String)> {
         vec![
@@ -279,6 +330,11 @@ impl General {
                 "server_lifetime",
                 self.server_lifetime.to_string(),
                 default_server_lifetime().to_string(),
+            ),
+            (
+                "max_client_conn",
+                self.max_client_conn.to_string(),
+                "0".to_owned(),
             ),
             (
                 "query_wait_timeout",
@@ -368,6 +424,22 @@ impl General {
         ]
     }
 }
+
+/// `[general]` options the admin console's `SET` changes at run time (until the next
+/// `RELOAD` or restart, which read the file).
+pub const SETTABLE: [&str; 11] = [
+    "connect_timeout",
+    "idle_timeout",
+    "server_lifetime",
+    "query_wait_timeout",
+    "shutdown_timeout",
+    "healthcheck_timeout",
+    "healthcheck_delay",
+    "ban_time",
+    "stats_period",
+    "max_client_conn",
+    "client_tls_required",
+];
 
 fn path_or_empty(path: &Option<PathBuf>) -> String {
     path.as_ref()

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use general::{AuthMethod, General};
+pub use general::{AuthMethod, General, SETTABLE};
 pub use pool::{AuthQuery, PoolConfig, PoolMode, ServerSpec, ShardConfig, UserConfig};
 pub use routing::{DefaultRole, LoadBalancing, Routing, ServerRole, ShardingFunction, ShardingKey};
 
@@ -84,7 +84,8 @@ impl Config {
         Ok(config)
     }
 
-    fn validate(&self) -> Result<(), String> {
+    /// Checks what the types cannot: options that need one another, reserved names.
+    pub fn validate(&self) -> Result<(), String> {
         let g = &self.general;
         match (&g.tls_certificate, &g.tls_private_key) {
             (Some(_), None) => {

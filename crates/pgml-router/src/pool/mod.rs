@@ -667,6 +667,7 @@ impl Pool {
                     connect_time: SystemTime::now(),
                     state: StateCell::new(ConnState::Active),
                     request: Default::default(),
+                    generation: conn.generation,
                 });
                 m.servers.register(&server_info);
                 conn.info = Some(server_info);

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tracing::info;
 
 use super::{lock, Pool};
+use crate::registry::ServerInfo;
 use crate::server::ServerConn;
 
 /// How often a pausing pool looks whether its connections came back.
@@ -102,6 +103,21 @@ impl Pool {
     /// Whether `conn` was opened before the last `RECONNECT`.
     pub(super) fn reconnect_due(&self, conn: &ServerConn) -> bool {
         conn.generation < self.generation.load(Ordering::Acquire)
+    }
+
+    /// Whether the server connection `info` describes is to be closed when released
+    /// (PgBouncer's `close_needed`): opened before the last `RECONNECT`, or its pool
+    /// was retired by a reload.
+    pub fn close_needed(&self, info: &ServerInfo) -> bool {
+        self.is_retired() || info.generation < self.generation.load(Ordering::Acquire)
+    }
+
+    /// How many open server connections are to be closed when released.
+    pub fn closing(&self) -> usize {
+        self.server_infos()
+            .iter()
+            .filter(|s| self.close_needed(s))
+            .count()
     }
 
     /// Closes every idle server connection.

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use tracing::info;
 
@@ -14,6 +14,10 @@ use crate::tls::ServerTls;
 #[derive(Debug, Default)]
 pub struct Pools {
     pools: RwLock<Arc<Vec<Arc<Pool>>>>,
+    /// Pools a reload removed or replaced, while something (a client, a busy server
+    /// connection) still holds them: `SHOW SERVERS` and `WAIT_CLOSE` see their
+    /// connections until the last one closes.
+    retired: Mutex<Vec<Weak<Pool>>>,
 }
 
 /// What a reload changed, for the log and the admin console.
@@ -106,6 +110,7 @@ impl Pools {
         let pools = build(config, tls).into_iter().map(Arc::new).collect();
         Pools {
             pools: RwLock::new(Arc::new(pools)),
+            retired: Mutex::new(Vec::new()),
         }
     }
 
@@ -179,10 +184,30 @@ impl Pools {
                     report.removed.push(p.name());
                 }
                 p.retire();
+                let mut retired = self.retired.lock().unwrap_or_else(|e| e.into_inner());
+                retired.retain(|w| w.strong_count() > 0);
+                retired.push(Arc::downgrade(p));
             }
         }
         *guard = Arc::new(next);
         report
+    }
+
+    /// Pools a reload took out of service that still have open server connections.
+    pub fn retired(&self) -> Vec<Arc<Pool>> {
+        let retired = self.retired.lock().unwrap_or_else(|e| e.into_inner());
+        retired
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|p| !p.server_infos().is_empty())
+            .collect()
+    }
+
+    /// The configured pools, then the retired ones still holding server connections.
+    pub fn with_retired(&self) -> Vec<Arc<Pool>> {
+        let mut pools: Vec<Arc<Pool>> = self.all().iter().cloned().collect();
+        pools.extend(self.retired());
+        pools
     }
 
     /// Retires every pool (at shutdown): idle connections close now.

@@ -305,3 +305,50 @@ async fn out_of_descriptors_the_router_logs_waits_and_recovers() {
     let _ = router.start_kill();
     let _ = router.wait().await;
 }
+
+/// `max_client_conn`: a client beyond it gets FATAL 53300 naming the limit, the admin
+/// console still answers (it is exempt, as in PgBouncer), and a place freed by a
+/// client that leaves can be taken again.
+#[tokio::test]
+async fn max_client_conn_refuses_clients_beyond_it() {
+    require_postgres!();
+    let port = start_router(RouterOpts {
+        pool_size: 2,
+        general: "max_client_conn = 2".to_owned(),
+        ..Default::default()
+    })
+    .await;
+    let first = app_client(port).await;
+    let second = app_client(port).await;
+    let Err(refused) = connect(port, MD5_USER, MD5_PASS, "app").await else {
+        panic!("a third client was let in");
+    };
+    assert_eq!(sqlstate(&refused), "53300", "{refused}");
+    let text = message(&refused);
+    assert!(
+        text.contains("no more connections allowed (max_client_conn)") && text.contains("= 2"),
+        "{text}"
+    );
+    let config = admin_show(port, "CONFIG").await;
+    assert!(
+        config.iter().any(
+            |row| row.contains(&("key".into(), "max_client_conn".into()))
+                && row.contains(&("value".into(), "2".into()))
+        ),
+        "{config:?}"
+    );
+    second.simple_query("SELECT 1").await.unwrap();
+
+    drop(first);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let third = loop {
+        match connect(port, MD5_USER, MD5_PASS, "app").await {
+            Ok(client) => break client,
+            Err(e) if sqlstate(&e) == "53300" && Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            Err(e) => panic!("the freed place was not given back: {e}"),
+        }
+    };
+    third.simple_query("SELECT 1").await.unwrap();
+}
