@@ -69,6 +69,9 @@ pub struct Shared {
     /// Client connections, from accept to close (admin console included), for
     /// `max_client_conn`.
     pub connected: crate::pool::Counter,
+    /// Held while a reload or a `SET` builds and applies a configuration, so that two
+    /// cannot interleave (one would put back what the other changed).
+    reloading: Mutex<()>,
     config_path: Mutex<Option<PathBuf>>,
     signal: watch::Sender<Signal>,
 }
@@ -85,6 +88,7 @@ impl Shared {
             clients: Registry::default(),
             logging_in: Default::default(),
             connected: Default::default(),
+            reloading: Mutex::new(()),
             config_path: Mutex::new(None),
             signal: watch::Sender::new(Signal {
                 stop: Stop::Running,
@@ -115,7 +119,12 @@ impl Shared {
     /// nothing), then pools are added, removed or resized; logged-in clients stay.
     /// Listener address, worker threads and the Prometheus port need a restart.
     pub fn reload(&self, config: Config) -> Result<ReloadReport, String> {
-        let loaded = Loaded::new(config)?;
+        let _one_at_a_time = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(self.apply(Loaded::new(config)?))
+    }
+
+    /// Puts `loaded` in force (the caller holds `reloading`).
+    fn apply(&self, loaded: Loaded) -> ReloadReport {
         let old = self.loaded();
         let mut report = self.pools.apply(&loaded.config, loaded.server_tls.as_ref());
         let (g, o) = (&loaded.config.general, &old.config.general);
@@ -137,17 +146,24 @@ impl Shared {
             }
         }
         *self.loaded.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(loaded);
-        info!(%report, "configuration reloaded");
-        Ok(report)
+        info!(%report, "configuration applied");
+        report
     }
 
     /// The admin console's `SET key = value`: the configuration in force with one
-    /// `[general]` option changed, checked and applied as a reload applies a file.
-    pub fn set_option(&self, key: &str, value: &str) -> Result<(), String> {
-        let mut config = self.loaded().config.clone();
+    /// `[general]` option changed, checked and applied as a reload applies a file (the
+    /// TLS settings in force are kept, not read again).
+    pub fn set_option(&self, key: &str, value: &str) -> Result<(), crate::config::SetError> {
+        let _one_at_a_time = self.reloading.lock().unwrap_or_else(|p| p.into_inner());
+        let old = self.loaded();
+        let mut config = old.config.clone();
         config.general.set(key, value)?;
-        config.validate()?;
-        self.reload(config)?;
+        config.validate().map_err(crate::config::SetError::Value)?;
+        self.apply(Loaded {
+            config,
+            client_tls: old.client_tls.clone(),
+            server_tls: old.server_tls.clone(),
+        });
         info!(key, value, "option set from the admin console");
         Ok(())
     }

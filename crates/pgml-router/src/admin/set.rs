@@ -5,6 +5,7 @@
 use pgwire::SqlState;
 
 use super::Done;
+use crate::config::SetError;
 use crate::error::ClientError;
 use crate::Shared;
 
@@ -16,15 +17,21 @@ pub fn run(shared: &Shared, text: &str) -> Result<Done, ClientError> {
             format!("cannot parse \"{text}\"; the form is SET key = value"),
         ));
     };
+    let refused = |code, e| {
+        Err(ClientError::error(
+            code,
+            format!("SET {key} failed, configuration unchanged: {e}"),
+        ))
+    };
     match shared.set_option(&key, &value) {
         Ok(()) => Ok(Done {
             notices: Vec::new(),
             tag: "SET",
         }),
-        Err(e) => Err(ClientError::error(
-            SqlState::INVALID_PARAMETER_VALUE,
-            format!("SET {key} failed, configuration unchanged: {e}"),
-        )),
+        // PostgreSQL's codes for the same refusals of its own SET.
+        Err(e @ SetError::Unknown(_)) => refused(SqlState::UNDEFINED_OBJECT, e),
+        Err(e @ SetError::Fixed(_)) => refused(SqlState::CANT_CHANGE_RUNTIME_PARAM, e),
+        Err(e @ SetError::Value(_)) => refused(SqlState::INVALID_PARAMETER_VALUE, e),
     }
 }
 

@@ -132,14 +132,11 @@ pub async fn negotiate(
     if general.max_client_conn > 0 && connected > general.max_client_conn {
         info!(%peer, %user, %database, connected, limit = general.max_client_conn,
               "client refused: max_client_conn reached");
+        // PgBouncer's exact text (client code matches on it); the SQLSTATE is PostgreSQL's
+        // own for too many connections, where PgBouncer sends 08P01.
         return Err(ClientError::fatal(
             SqlState::TOO_MANY_CONNECTIONS,
-            format!(
-                "no more connections allowed (max_client_conn): {} clients are connected \
-                 and max_client_conn = {}",
-                connected - 1,
-                general.max_client_conn
-            ),
+            "no more connections allowed (max_client_conn)",
         ));
     }
 

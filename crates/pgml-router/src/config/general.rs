@@ -261,11 +261,11 @@ impl General {
     }
 
     /// Sets one of the [`SETTABLE`] options from its text (the admin console's `SET`).
-    pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+    pub fn set(&mut self, key: &str, value: &str) -> Result<(), SetError> {
         let number = || {
-            value
-                .parse::<u64>()
-                .map_err(|_| format!("{key} takes a whole number, not \"{value}\""))
+            value.parse::<u64>().map_err(|_| {
+                SetError::Value(format!("{key} takes a whole number, not \"{value}\""))
+            })
         };
         match key {
             "connect_timeout" => self.connect_timeout = number()?,
@@ -282,22 +282,26 @@ impl General {
                 self.client_tls_required = match value.to_ascii_lowercase().as_str() {
                     "true" | "on" | "1" | "yes" => true,
                     "false" | "off" | "0" | "no" => false,
-                    _ => return Err(format!("{key} takes true or false, not \"{value}\"")),
+                    _ => {
+                        return Err(SetError::Value(format!(
+                            "{key} takes true or false, not \"{value}\""
+                        )))
+                    }
                 }
             }
             _ => {
                 let known = self.describe().iter().any(|(k, _, _)| *k == key);
                 return Err(if known {
-                    format!(
+                    SetError::Fixed(format!(
                         "{key} cannot be changed with SET (change the file and RELOAD, or \
                          restart); SET can change {}",
                         SETTABLE.join(", ")
-                    )
+                    ))
                 } else {
-                    format!(
+                    SetError::Unknown(format!(
                         "unknown option \"{key}\"; SET can change {}",
                         SETTABLE.join(", ")
-                    )
+                    ))
                 });
             }
         }
@@ -422,6 +426,25 @@ impl General {
                 default_worker_threads().to_string(),
             ),
         ]
+    }
+}
+
+/// Why `SET` refused a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SetError {
+    /// No such option.
+    Unknown(String),
+    /// An option only the file (and a reload or restart) changes.
+    Fixed(String),
+    /// A value the option cannot take.
+    Value(String),
+}
+
+impl std::fmt::Display for SetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SetError::Unknown(m) | SetError::Fixed(m) | SetError::Value(m) => f.write_str(m),
+        }
     }
 }
 

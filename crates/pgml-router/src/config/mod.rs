@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use general::{AuthMethod, General, SETTABLE};
+pub use general::{AuthMethod, General, SetError, SETTABLE};
 pub use pool::{AuthQuery, PoolConfig, PoolMode, ServerSpec, ShardConfig, UserConfig};
 pub use routing::{DefaultRole, LoadBalancing, Routing, ServerRole, ShardingFunction, ShardingKey};
 
@@ -100,6 +100,16 @@ impl Config {
                 )
             }
             _ => {}
+        }
+        for (key, value) in [
+            ("connect_timeout", g.connect_timeout),
+            ("healthcheck_timeout", g.healthcheck_timeout),
+        ] {
+            if value == 0 {
+                return Err(format!(
+                    "{key} = 0 would time out every attempt at once; give milliseconds > 0"
+                ));
+            }
         }
         if g.admin_password.is_empty() {
             return Err(

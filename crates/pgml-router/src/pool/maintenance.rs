@@ -61,7 +61,14 @@ impl Pool {
             match self.open(member, credential).await {
                 Ok(mut conn) => {
                     conn.idle_since = Instant::now();
-                    lock(&m.idle).push(conn);
+                    {
+                        // A reload may have retired the pool while the connection opened.
+                        let mut idle = lock(&m.idle);
+                        if self.is_retired() {
+                            return;
+                        }
+                        idle.push(conn);
+                    }
                     m.return_permit(permit);
                 }
                 Err(e) => {
@@ -108,6 +115,10 @@ impl Pools {
             for pool in self.all().iter() {
                 pool.reap();
                 pool.top_up().await;
+            }
+            // Belt and braces: nothing stays idle in a pool a reload retired.
+            for pool in self.retired() {
+                pool.close_idle();
             }
             tokio::time::sleep(self.maintenance_interval()).await;
         }

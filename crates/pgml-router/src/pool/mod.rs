@@ -571,12 +571,17 @@ impl Pool {
     /// [`Pool::release`] for a caller that read the clock just now.
     pub fn release_at(&self, checkout: Checkout, now: Instant) {
         let Checkout { mut conn, active } = checkout;
-        if !self.is_retired() && !self.reconnect_due(&conn) {
+        if !self.reconnect_due(&conn) {
             conn.idle_since = now;
             if let Some(info) = &conn.info {
                 info.state.set(ConnState::Idle);
             }
-            lock(&self.members[active.member].idle).push(conn);
+            let mut idle = lock(&self.members[active.member].idle);
+            // Checked under the lock: `retire` sets the flag, then empties the idle lists
+            // under it, so a connection is never left idle in a retired pool.
+            if !self.is_retired() {
+                idle.push(conn);
+            }
         }
         drop(active);
     }

@@ -53,18 +53,20 @@ async fn set_changes_an_option_until_reload() {
     let err = connect(port, MD5_USER, MD5_PASS, "app").await.unwrap_err();
     assert_eq!(sqlstate(&err), "53300", "{err}");
 
-    // Refusals name the problem and change nothing.
-    for (command, needle) in [
-        ("SET query_wait_timeout = soon", "whole number"),
-        ("SET port = 1", "cannot be changed with SET"),
-        ("SET nosuchoption = 1", "unknown option"),
+    // Refusals name the problem, with PostgreSQL's codes for its own SET, and change nothing.
+    for (command, code, needle) in [
+        ("SET query_wait_timeout = soon", "22023", "whole number"),
+        ("SET port = 1", "55P02", "cannot be changed with SET"),
+        ("SET nosuchoption = 1", "42704", "unknown option"),
         (
             "SET client_tls_required = true",
+            "22023",
             "client_tls_required needs",
         ),
+        ("SET connect_timeout = 0", "22023", "connect_timeout = 0"),
     ] {
         let err = admin_command(port, command).await.unwrap_err();
-        assert_eq!(sqlstate(&err), "22023", "{command}: {err}");
+        assert_eq!(sqlstate(&err), code, "{command}: {err}");
         assert!(
             message(&err).contains(needle),
             "{command}: {}",
@@ -174,4 +176,35 @@ async fn wait_close_waits_for_the_connections_of_a_pool_a_reload_replaced() {
         first_value(&a.simple_query("SELECT 4").await.unwrap()).unwrap(),
         "4"
     );
+}
+
+/// `SET` keeps the TLS settings in force: a certificate file removed since the start does
+/// not make it fail (a `RELOAD`, which reads the files, does).
+#[tokio::test]
+async fn set_keeps_the_tls_files_in_force() {
+    require_postgres!();
+    let c = certs();
+    let dir = std::env::temp_dir().join(format!("pgml-router-set-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = (dir.join("server.crt"), dir.join("server.key"));
+    std::fs::copy(&c.cert, &cert).unwrap();
+    std::fs::copy(&c.key, &key).unwrap();
+    let general = format!(
+        "tls_certificate = \"{}\"\ntls_private_key = \"{}\"\n",
+        cert.display(),
+        key.display()
+    );
+    let text = config_text(&RouterOpts {
+        general,
+        ..RouterOpts::default()
+    });
+    let r = start_router_from_file("set-tls", &text).await;
+    std::fs::remove_dir_all(&dir).unwrap();
+    admin_command(r.port, "SET query_wait_timeout = 1234")
+        .await
+        .unwrap();
+    assert_eq!(config_entry(r.port, "query_wait_timeout").await.0, "1234");
+    let err = admin_command(r.port, "RELOAD").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "F0000", "{err}");
+    assert_eq!(config_entry(r.port, "query_wait_timeout").await.0, "1234");
 }

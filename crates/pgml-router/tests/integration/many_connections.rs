@@ -325,10 +325,7 @@ async fn max_client_conn_refuses_clients_beyond_it() {
     };
     assert_eq!(sqlstate(&refused), "53300", "{refused}");
     let text = message(&refused);
-    assert!(
-        text.contains("no more connections allowed (max_client_conn)") && text.contains("= 2"),
-        "{text}"
-    );
+    assert_eq!(text, "no more connections allowed (max_client_conn)");
     let config = admin_show(port, "CONFIG").await;
     assert!(
         config.iter().any(
