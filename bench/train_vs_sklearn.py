@@ -7,8 +7,12 @@ import time
 import numpy as np
 from sklearn.cluster import DBSCAN, KMeans, MiniBatchKMeans
 from sklearn.decomposition import PCA
-from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor
-from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, LogisticRegression, Ridge
+from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, BaggingClassifier, BaggingRegressor,
+                              ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor)
+from sklearn.gaussian_process import GaussianProcessRegressor
+from sklearn.kernel_ridge import KernelRidge
+from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, Lasso, LinearRegression, LogisticRegression,
+                                  OrthogonalMatchingPursuit, Ridge)
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
@@ -30,6 +34,16 @@ models = {
         "knn": lambda: KNeighborsRegressor(),
         "lasso": lambda: Lasso(alpha=0.1),
         "elastic_net": lambda: ElasticNet(alpha=0.1, l1_ratio=0.5),
+        "bayesian_ridge": lambda: BayesianRidge(),
+        "automatic_relevance_determination": lambda: ARDRegression(),
+        "orthogonal_matching_pursuit": lambda: OrthogonalMatchingPursuit(),
+        "bagging": lambda: BaggingRegressor(random_state=1),
+        "ada_boost": lambda: AdaBoostRegressor(random_state=1),
+    },
+    # Kernel models hold an n x n matrix: timed on a smaller table.
+    "kernel": {
+        "kernel_ridge": lambda: KernelRidge(alpha=1.0, kernel="rbf"),
+        "gaussian_process": lambda: GaussianProcessRegressor(normalize_y=True, alpha=0.01),
     },
     "unsupervised": {
         "kmeans": lambda: KMeans(n_clusters=8, n_init=1, random_state=1),
@@ -44,6 +58,8 @@ models = {
         "extra_trees": lambda: ExtraTreesClassifier(n_estimators=100, random_state=1, n_jobs=1),
         "knn": lambda: KNeighborsClassifier(),
         "naive_bayes": lambda: GaussianNB(),
+        "bagging": lambda: BaggingClassifier(random_state=1),
+        "ada_boost": lambda: AdaBoostClassifier(random_state=1),
     },
 }[task]
 for name, make in models.items():

@@ -165,11 +165,12 @@ impl Forest {
 
 /// Trains tree `i` on thread `i % jobs` with scoped threads (no pool, no rayon), then puts the
 /// trees back in index order. The first error, by tree index, wins.
-fn fit_in_threads<F>(fit_one: &F, n_trees: usize, jobs: usize) -> Result<Vec<DecisionTree>>
+pub(super) fn fit_in_threads<T, F>(fit_one: &F, n_trees: usize, jobs: usize) -> Result<Vec<T>>
 where
-    F: Fn(usize) -> Result<DecisionTree> + Sync,
+    T: Send,
+    F: Fn(usize) -> Result<T> + Sync,
 {
-    let per_thread: Vec<Vec<Result<DecisionTree>>> = std::thread::scope(|scope| {
+    let per_thread: Vec<Vec<Result<T>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..jobs)
             .map(|t| scope.spawn(move || (t..n_trees).step_by(jobs).map(fit_one).collect()))
             .collect();
@@ -186,7 +187,7 @@ where
             })
             .collect::<Result<Vec<_>>>()
     })?;
-    let mut slots: Vec<Option<Result<DecisionTree>>> = (0..n_trees).map(|_| None).collect();
+    let mut slots: Vec<Option<Result<T>>> = (0..n_trees).map(|_| None).collect();
     for (t, results) in per_thread.into_iter().enumerate() {
         for (k, result) in results.into_iter().enumerate() {
             if let Some(slot) = slots.get_mut(t + k * jobs) {
@@ -210,7 +211,7 @@ where
 
 /// A well-mixed seed for tree `index` (SplitMix64 over the pair), so neighbouring trees and
 /// neighbouring user seeds get unrelated random streams.
-fn tree_seed(seed: u64, index: usize) -> u64 {
+pub(super) fn tree_seed(seed: u64, index: usize) -> u64 {
     let mut z = seed.wrapping_add(
         (index as u64)
             .wrapping_add(1)

@@ -2,7 +2,23 @@
 
 /// Minimises `f` from `x0`. `f(x, grad)` returns the value and writes the gradient. Stops after
 /// `max_iter` iterations, or when the largest gradient component is below `tol`.
-pub fn minimize<F>(mut f: F, x0: Vec<f64>, max_iter: usize, tol: f64) -> crate::Result<Vec<f64>>
+pub fn minimize<F>(f: F, x0: Vec<f64>, max_iter: usize, tol: f64) -> crate::Result<Vec<f64>>
+where
+    F: FnMut(&[f64], &mut [f64]) -> f64,
+{
+    minimize_with_steps(f, x0, max_iter, tol, f64::INFINITY)
+}
+
+/// [`minimize`] with no step moving any coordinate by more than `max_step`: for objectives
+/// with several minima (a kernel's hyperparameters), so that a long quasi-Newton step cannot
+/// jump out of the basin it is descending into.
+pub fn minimize_with_steps<F>(
+    mut f: F,
+    x0: Vec<f64>,
+    max_iter: usize,
+    tol: f64,
+    max_step: f64,
+) -> crate::Result<Vec<f64>>
 where
     F: FnMut(&[f64], &mut [f64]) -> f64,
 {
@@ -48,6 +64,10 @@ where
         } else {
             1.0
         };
+        let longest = d.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        if step * longest > max_step {
+            step = max_step / longest;
+        }
         let mut accepted = false;
         for _ in 0..40 {
             for i in 0..n {

@@ -1,5 +1,10 @@
 //! The learning algorithms, and which (task, algorithm) pairs they serve.
 
+pub mod ada_boost;
+#[cfg(test)]
+mod ada_boost_tests;
+pub mod bagging;
+pub mod bayesian;
 #[cfg(feature = "boost")]
 pub mod boost;
 #[cfg(feature = "boost")]
@@ -10,9 +15,12 @@ pub mod cluster_score;
 pub mod coordinate_descent;
 pub mod dbscan;
 pub mod forest;
+pub mod gaussian_process;
+pub mod kernel_ridge;
 pub mod kmeans;
 pub mod knn;
 pub mod lbfgs;
+pub mod linalg;
 pub mod linear;
 pub mod naive_bayes;
 pub mod pca;
@@ -25,6 +33,7 @@ mod svm_smo;
 pub mod tree;
 
 mod settings;
+mod settings_linear;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -33,9 +42,13 @@ use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 use crate::hyperparams::{Hyperparams, NON_NEGATIVE, POSITIVE};
 use crate::registry::{Algorithm, Task};
+use ada_boost::AdaBoost;
+use bagging::Bagging;
+use bayesian::LinearCoefficients;
 use coordinate_descent::ElasticNet;
 use dbscan::Dbscan;
 use forest::Forest;
+use kernel_ridge::KernelModel;
 use kmeans::KMeans;
 use knn::Knn;
 use linear::{LinearRegression, LogisticParams, LogisticRegression};
@@ -44,6 +57,9 @@ use pca::Pca;
 use settings::{
     DBSCAN_KEYS, FOREST_KEYS, KMEANS_KEYS, KNN_KEYS, MINI_BATCH_KEYS, NAIVE_BAYES_KEYS, PCA_KEYS,
     SVC_KEYS, SVM_KEYS, SVR_KEYS, TREE_KEYS,
+};
+use settings_linear::{
+    ARD_KEYS, BAGGING_KEYS, BAYESIAN_RIDGE_KEYS, GAUSSIAN_PROCESS_KEYS, KERNEL_RIDGE_KEYS, OMP_KEYS,
 };
 use svm::LinearSvm;
 use svm_kernel::KernelSvm;
@@ -61,6 +77,13 @@ pub const SUPPORTED: &[(Task, Algorithm)] = &[
     (Task::Regression, Algorithm::ElasticNet),
     (Task::Regression, Algorithm::Svm),
     (Task::Regression, Algorithm::LinearSvm),
+    (Task::Regression, Algorithm::Bagging),
+    (Task::Regression, Algorithm::AdaBoost),
+    (Task::Regression, Algorithm::KernelRidge),
+    (Task::Regression, Algorithm::GaussianProcess),
+    (Task::Regression, Algorithm::BayesianRidge),
+    (Task::Regression, Algorithm::AutomaticRelevanceDetermination),
+    (Task::Regression, Algorithm::OrthogonalMatchingPursuit),
     #[cfg(feature = "boost")]
     (Task::Regression, Algorithm::Xgboost),
     #[cfg(feature = "boost")]
@@ -79,6 +102,8 @@ pub const SUPPORTED: &[(Task, Algorithm)] = &[
     (Task::Classification, Algorithm::NaiveBayes),
     (Task::Classification, Algorithm::Svm),
     (Task::Classification, Algorithm::LinearSvm),
+    (Task::Classification, Algorithm::Bagging),
+    (Task::Classification, Algorithm::AdaBoost),
     #[cfg(feature = "boost")]
     (Task::Classification, Algorithm::Xgboost),
     #[cfg(feature = "boost")]
@@ -121,6 +146,15 @@ pub enum Estimator {
     KMeans(KMeans),
     /// DBSCAN: predicts the cluster of the nearest core point, or -1 (noise).
     Dbscan(Dbscan),
+    /// Bagged decision trees (`bagging`).
+    Bagging(Bagging),
+    /// Boosted decision trees (`ada_boost`): SAMME or AdaBoost.R2.
+    AdaBoost(AdaBoost),
+    /// A kernel model over the training rows (`kernel_ridge`, `gaussian_process`).
+    Kernel(KernelModel),
+    /// Coefficients and intercept (`bayesian_ridge`, `automatic_relevance_determination`,
+    /// `orthogonal_matching_pursuit`).
+    Coefficients(LinearCoefficients),
     /// PCA: a decomposition, used through `transform`.
     Pca(Pca),
     /// XGBoost (also `xgboost_random_forest` and `gradient_boosting_trees`).
@@ -265,6 +299,60 @@ impl Estimator {
                     seed,
                 )?))
             }
+            (Task::Regression | Task::Classification, Algorithm::Bagging) => {
+                let p = Hyperparams::new(hyperparams, name, BAGGING_KEYS)?;
+                Ok(Estimator::Bagging(Bagging::fit(
+                    data,
+                    classes,
+                    &settings_linear::bagging(&p)?,
+                    settings::seed(&p, seed)?,
+                )?))
+            }
+            (Task::Regression | Task::Classification, Algorithm::AdaBoost) => {
+                let classification = task == Task::Classification;
+                let keys = if classification {
+                    ada_boost::ADA_BOOST_CLASSIFIER_KEYS
+                } else {
+                    ada_boost::ADA_BOOST_REGRESSOR_KEYS
+                };
+                let p = Hyperparams::new(hyperparams, name, keys)?;
+                Ok(Estimator::AdaBoost(AdaBoost::fit(
+                    data,
+                    classes,
+                    &ada_boost::params(&p, classification)?,
+                    settings::seed(&p, seed)?,
+                )?))
+            }
+            (Task::Regression, Algorithm::KernelRidge) => {
+                let p = Hyperparams::new(hyperparams, name, KERNEL_RIDGE_KEYS)?;
+                let params = settings_linear::kernel_ridge(&p, data.num_features())?;
+                Ok(Estimator::Kernel(KernelModel::kernel_ridge(data, &params)?))
+            }
+            (Task::Regression, Algorithm::GaussianProcess) => {
+                let p = Hyperparams::new(hyperparams, name, GAUSSIAN_PROCESS_KEYS)?;
+                let params = settings_linear::gaussian_process(&p)?;
+                Ok(Estimator::Kernel(gaussian_process::fit(data, &params)?))
+            }
+            (
+                Task::Regression,
+                Algorithm::BayesianRidge | Algorithm::AutomaticRelevanceDetermination,
+            ) => {
+                let ard = algorithm == Algorithm::AutomaticRelevanceDetermination;
+                let keys = if ard { ARD_KEYS } else { BAYESIAN_RIDGE_KEYS };
+                let p = Hyperparams::new(hyperparams, name, keys)?;
+                let params = settings_linear::bayesian(&p, ard)?;
+                Ok(Estimator::Coefficients(if ard {
+                    bayesian::ard(data, &params)?
+                } else {
+                    bayesian::bayesian_ridge(data, &params)?
+                }))
+            }
+            (Task::Regression, Algorithm::OrthogonalMatchingPursuit) => {
+                let p = Hyperparams::new(hyperparams, name, OMP_KEYS)?;
+                Ok(Estimator::Coefficients(
+                    bayesian::orthogonal_matching_pursuit(data, &settings_linear::omp(&p)?)?,
+                ))
+            }
             (Task::Clustering, Algorithm::Kmeans) => {
                 let p = Hyperparams::new(hyperparams, name, KMEANS_KEYS)?;
                 Ok(Estimator::KMeans(KMeans::fit(
@@ -366,6 +454,10 @@ impl Estimator {
             Estimator::KernelSvm(m) => m.predict(features),
             Estimator::KMeans(m) => m.predict(features) as f32,
             Estimator::Dbscan(m) => m.predict(features) as f32,
+            Estimator::Bagging(m) => m.predict(features),
+            Estimator::AdaBoost(m) => m.predict(features),
+            Estimator::Kernel(m) => m.predict(features),
+            Estimator::Coefficients(m) => m.predict(features),
             Estimator::Pca(_) => f32::NAN,
             #[cfg(feature = "boost")]
             Estimator::Xgboost(m) => m.predict(features),
@@ -401,6 +493,8 @@ impl Estimator {
             Estimator::Knn(m) => m.predict_proba(features),
             Estimator::NaiveBayes(m) => m.predict_proba(features),
             Estimator::KernelSvm(m) => m.predict_proba(features),
+            Estimator::Bagging(m) => m.predict_proba(features),
+            Estimator::AdaBoost(m) => m.predict_proba(features),
             #[cfg(feature = "boost")]
             Estimator::Xgboost(m) => m.predict_proba(features),
             #[cfg(feature = "boost")]
@@ -409,6 +503,8 @@ impl Estimator {
             | Estimator::Svm(_)
             | Estimator::KMeans(_)
             | Estimator::Dbscan(_)
+            | Estimator::Kernel(_)
+            | Estimator::Coefficients(_)
             | Estimator::Pca(_) => None,
         }
     }

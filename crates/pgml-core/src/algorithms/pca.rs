@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::linalg::jacobi_eigen;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 
@@ -26,10 +27,6 @@ pub struct Pca {
 /// Features above which the O(p³) Jacobi sweeps get too slow to run inside a query (one core,
 /// 2,000 rows: 300 features take about 0.5 s, 600 about 5 s).
 pub const MAX_FEATURES: usize = 1_000;
-
-/// Jacobi sweeps before giving up on further precision (convergence is quadratic: a dozen
-/// sweeps is typical).
-const MAX_SWEEPS: usize = 100;
 
 impl Pca {
     /// Centers the data and diagonalises its covariance matrix (`ddof = 1`, as scikit-learn).
@@ -176,64 +173,6 @@ fn covariance(data: &Dataset, mean: &[f64]) -> Vec<f64> {
         }
     }
     cov
-}
-
-/// Eigenvalues and eigenvectors (rows of the row-major p×p result) of the symmetric `a`, by
-/// cyclic Jacobi rotations, each of which zeroes one off-diagonal entry.
-fn jacobi_eigen(mut a: Vec<f64>, p: usize) -> (Vec<f64>, Vec<f64>) {
-    // Eigenvectors are kept as rows so that every rotation touches contiguous memory.
-    let mut v = vec![0.0f64; p * p];
-    for i in 0..p {
-        v[i * p + i] = 1.0;
-    }
-    let scale: f64 = a.iter().map(|x| x * x).sum();
-    for _ in 0..MAX_SWEEPS {
-        let off: f64 = (0..p)
-            .flat_map(|i| (i + 1..p).map(move |j| (i, j)))
-            .map(|(i, j)| a[i * p + j] * a[i * p + j])
-            .sum();
-        if off <= 1e-24 * scale || off == 0.0 {
-            break;
-        }
-        for r in 0..p {
-            for q in r + 1..p {
-                let apq = a[r * p + q];
-                if apq == 0.0 {
-                    continue;
-                }
-                let (arr, aqq) = (a[r * p + r], a[q * p + q]);
-                let theta = (aqq - arr) / (2.0 * apq);
-                // The smaller root of t² + 2θt - 1 = 0, for a rotation of at most 45°.
-                let t = theta.signum() / (theta.abs() + theta.hypot(1.0));
-                let c = 1.0 / t.hypot(1.0);
-                let s = t * c;
-                // Jᵀ A J on rows r and q only; symmetry gives the columns.
-                rotate_rows(&mut a, p, r, q, c, s);
-                a[r * p + r] = c * c * arr - 2.0 * c * s * apq + s * s * aqq;
-                a[q * p + q] = s * s * arr + 2.0 * c * s * apq + c * c * aqq;
-                a[r * p + q] = 0.0;
-                a[q * p + r] = 0.0;
-                for k in 0..p {
-                    if k != r && k != q {
-                        a[k * p + r] = a[r * p + k];
-                        a[k * p + q] = a[q * p + k];
-                    }
-                }
-                rotate_rows(&mut v, p, r, q, c, s);
-            }
-        }
-    }
-    ((0..p).map(|i| a[i * p + i]).collect(), v)
-}
-
-/// Rows r and q of the row-major `m` become `c·m_r - s·m_q` and `s·m_r + c·m_q` (r < q).
-fn rotate_rows(m: &mut [f64], p: usize, r: usize, q: usize, c: f64, s: f64) {
-    let (head, tail) = m.split_at_mut(q * p);
-    for (x, y) in head[r * p..(r + 1) * p].iter_mut().zip(&mut tail[..p]) {
-        let (u, w) = (*x, *y);
-        *x = c * u - s * w;
-        *y = s * u + c * w;
-    }
 }
 
 #[cfg(test)]

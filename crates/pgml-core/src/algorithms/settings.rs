@@ -91,14 +91,7 @@ pub fn forest(p: &Hyperparams<'_>, num_classes: usize, extra: bool) -> Result<Fo
     } else {
         ForestParams::random_forest()
     };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let n_jobs = match p.get("n_jobs") {
-        None | Some(Value::Null) => 1,
-        // scikit-learn's -1: every core.
-        Some(v) if v.as_i64() == Some(-1) => cores,
-        // More threads than cores only cost memory (each holds its trees' buffers).
-        Some(_) => p.usize("n_jobs", 1, 1)?.min(cores),
-    };
+    let n_jobs = n_jobs(p)?;
     Ok(ForestParams {
         n_estimators: p.usize("n_estimators", base.n_estimators, 1)?,
         bootstrap: p.bool("bootstrap", base.bootstrap)?,
@@ -108,6 +101,17 @@ pub fn forest(p: &Hyperparams<'_>, num_classes: usize, extra: bool) -> Result<Fo
             base.tree.random_splits,
         )?,
         n_jobs,
+    })
+}
+
+/// Threads for training trees: `n_jobs` (scikit-learn's -1: every core), at most one per core.
+pub fn n_jobs(p: &Hyperparams<'_>) -> Result<usize> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Ok(match p.get("n_jobs") {
+        None | Some(Value::Null) => 1,
+        Some(v) if v.as_i64() == Some(-1) => cores,
+        // More threads than cores only cost memory (each holds its trees' buffers).
+        Some(_) => p.usize("n_jobs", 1, 1)?.min(cores),
     })
 }
 

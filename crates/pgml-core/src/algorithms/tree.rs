@@ -184,6 +184,61 @@ impl DecisionTree {
         params: &TreeParams,
         seed: u64,
     ) -> Result<Self> {
+        Self::build::<(f32, f32)>(data, rows, None, num_classes, params, seed)
+    }
+
+    /// Like [`DecisionTree::fit_rows`], with sample weights as scikit-learn's
+    /// `fit(X, y, sample_weight)`: `weights[r]` is the weight of dataset row `r` (one weight
+    /// per row of `data`; a row listed twice in `rows` counts twice). Class shares, leaf means
+    /// and split scores weigh each row; `min_samples_split` and `min_samples_leaf` still count
+    /// rows, and rows of weight 0 are left out, as scikit-learn does.
+    pub fn fit_weighted(
+        data: &Dataset,
+        rows: &[usize],
+        weights: &[f64],
+        num_classes: usize,
+        params: &TreeParams,
+        seed: u64,
+    ) -> Result<Self> {
+        if weights.len() != data.num_rows() {
+            return Err(Error::invalid(
+                format!(
+                    "{} sample weights for {} training rows",
+                    weights.len(),
+                    data.num_rows()
+                ),
+                "pass one weight per row of the dataset",
+            ));
+        }
+        if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
+            return Err(Error::invalid(
+                format!("sample weight {w} is not a finite number >= 0"),
+                "sample weights must be finite and non-negative",
+            ));
+        }
+        let kept: Vec<usize> = rows
+            .iter()
+            .copied()
+            .filter(|&r| weights.get(r).is_none_or(|&w| w > 0.0))
+            .collect();
+        if !rows.is_empty() && kept.is_empty() {
+            return Err(Error::data(
+                "every training row of the decision tree has sample weight 0",
+                "give at least one row a positive weight",
+            ));
+        }
+        Self::build::<(f32, f32, f64)>(data, &kept, Some(weights), num_classes, params, seed)
+    }
+
+    /// Grows the tree; `P` is the row record of the split search, with or without a weight.
+    fn build<P: Pair>(
+        data: &Dataset,
+        rows: &[usize],
+        weights: Option<&[f64]>,
+        num_classes: usize,
+        params: &TreeParams,
+        seed: u64,
+    ) -> Result<Self> {
         let max_features = params.validate(data.num_features())?;
         if rows.is_empty() {
             return Err(Error::data(
@@ -199,9 +254,10 @@ impl DecisionTree {
         }
         let labels = data.labels();
         check_labels(rows.iter().map(|&r| labels[r]), num_classes)?;
-        let mut builder = Builder {
+        let mut builder = Builder::<P> {
             data,
             labels,
+            weights,
             num_classes,
             params,
             max_features,
@@ -210,6 +266,7 @@ impl DecisionTree {
             features: (0..data.num_features()).collect(),
             pairs: Vec::with_capacity(rows.len()),
             node_counts: vec![0.0; num_classes],
+            node_weight: 0.0,
             left_counts: vec![0.0; num_classes],
             right_counts: vec![0.0; num_classes],
             nodes: Vec::new(),
@@ -326,10 +383,58 @@ enum Candidate {
     Valid(Split),
 }
 
+/// What the split search keeps of one row of the node: the candidate feature's value, the
+/// target (see [`Builder::fill_pairs`]) and the row's sample weight.
+trait Pair: Copy {
+    /// Whether rows carry weights other than 1.
+    const WEIGHTED: bool;
+    fn new(value: f32, target: f32, weight: f64) -> Self;
+    fn value(&self) -> f32;
+    fn target(&self) -> f32;
+    fn weight(&self) -> f64;
+}
+
+/// Unweighted rows: 8 bytes a row keeps the sort cache-friendly, and the constant weight 1
+/// compiles away.
+impl Pair for (f32, f32) {
+    const WEIGHTED: bool = false;
+    fn new(value: f32, target: f32, _weight: f64) -> Self {
+        (value, target)
+    }
+    fn value(&self) -> f32 {
+        self.0
+    }
+    fn target(&self) -> f32 {
+        self.1
+    }
+    fn weight(&self) -> f64 {
+        1.0
+    }
+}
+
+/// Weighted rows ([`DecisionTree::fit_weighted`]), the weight in `f64` as scikit-learn keeps it.
+impl Pair for (f32, f32, f64) {
+    const WEIGHTED: bool = true;
+    fn new(value: f32, target: f32, weight: f64) -> Self {
+        (value, target, weight)
+    }
+    fn value(&self) -> f32 {
+        self.0
+    }
+    fn target(&self) -> f32 {
+        self.1
+    }
+    fn weight(&self) -> f64 {
+        self.2
+    }
+}
+
 /// Growing state. The buffers are allocated once per tree and reused by every node.
-struct Builder<'a> {
+struct Builder<'a, P> {
     data: &'a Dataset,
     labels: &'a [f32],
+    /// One weight per dataset row; `None` weighs every row 1.
+    weights: Option<&'a [f64]>,
     num_classes: usize,
     params: &'a TreeParams,
     max_features: usize,
@@ -338,10 +443,12 @@ struct Builder<'a> {
     samples: Vec<usize>,
     /// Feature indices, shuffled (Fisher-Yates, drawn lazily) at every node.
     features: Vec<usize>,
-    /// (feature value, target) of the node's rows, sorted per candidate feature: 8 bytes a
-    /// row keeps the sort cache-friendly. See [`Builder::fill_pairs`] for the target.
-    pairs: Vec<(f32, f32)>,
+    /// The node's rows, sorted by the candidate feature's value.
+    pairs: Vec<P>,
+    /// Weighted class counts of the node (classification).
     node_counts: Vec<f64>,
+    /// Total weight of the node's rows (their number when unweighted).
+    node_weight: f64,
     left_counts: Vec<f64>,
     right_counts: Vec<f64>,
     nodes: Vec<Node>,
@@ -349,7 +456,7 @@ struct Builder<'a> {
     depth: usize,
 }
 
-impl Builder<'_> {
+impl<P: Pair> Builder<'_, P> {
     /// Depth-first with an explicit stack (no recursion), right child pushed first so the left
     /// subtree is numbered first, as scikit-learn does.
     fn grow(&mut self) {
@@ -403,42 +510,60 @@ impl Builder<'_> {
                         parent: Some((id, true)),
                     });
                 }
-                _ => self.push_leaf(n, mean),
+                _ => self.push_leaf(mean),
             }
         }
     }
 
-    /// Class counts of the node into `node_counts` (classification); returns the mean label
-    /// (regression) and whether the node is pure.
+    /// The weight of dataset row `r` (decided at compile time for unweighted trees).
+    fn weight(&self, r: usize) -> f64 {
+        match self.weights {
+            Some(weights) if P::WEIGHTED => weights[r],
+            _ => 1.0,
+        }
+    }
+
+    /// Weighted class counts of the node into `node_counts` (classification) and its total
+    /// weight into `node_weight`; returns the weighted mean label (regression) and whether
+    /// the node is pure.
     fn node_stats(&mut self, start: usize, end: usize) -> (f64, bool) {
-        let rows = &self.samples[start..end];
-        let n = rows.len() as f64;
+        let mut total = 0.0;
         if self.num_classes > 0 {
             self.node_counts.fill(0.0);
-            for &r in rows {
-                self.node_counts[self.labels[r] as usize] += 1.0;
+            for i in start..end {
+                let r = self.samples[i];
+                let w = self.weight(r);
+                self.node_counts[self.labels[r] as usize] += w;
+                total += w;
             }
-            (0.0, self.node_counts.contains(&n))
+            self.node_weight = total;
+            // scikit-learn's test: Gini impurity 0 up to rounding. Without weights the counts
+            // are whole numbers and this is exactly "one class holds every row".
+            let squares: f64 = self.node_counts.iter().map(|c| c * c).sum();
+            (0.0, 1.0 - squares / (total * total) <= f64::EPSILON)
         } else {
             let (mut sum, mut min, mut max) = (0.0, f32::INFINITY, f32::NEG_INFINITY);
-            for &r in rows {
-                let y = self.labels[r];
-                sum += y as f64;
+            for i in start..end {
+                let r = self.samples[i];
+                let (y, w) = (self.labels[r], self.weight(r));
+                sum += w * y as f64;
+                total += w;
                 min = min.min(y);
                 max = max.max(y);
             }
-            (sum / n, max <= min)
+            self.node_weight = total;
+            (sum / total, max <= min)
         }
     }
 
-    fn push_leaf(&mut self, n: usize, mean: f64) {
+    fn push_leaf(&mut self, mean: f64) {
         self.nodes.push(Node::Leaf {
             offset: self.leaf_values.len(),
         });
         if self.num_classes > 0 {
-            let n = n as f64;
+            let total = self.node_weight;
             self.leaf_values
-                .extend(self.node_counts.iter().map(|&c| (c / n) as f32));
+                .extend(self.node_counts.iter().map(|&c| (c / total) as f32));
         } else {
             self.leaf_values.push(mean as f32);
         }
@@ -479,50 +604,74 @@ impl Builder<'_> {
     fn exact_split(&mut self, feature: usize, start: usize, end: usize, mean: f64) -> Candidate {
         let classification = self.num_classes > 0;
         self.fill_pairs(feature, start, end, mean);
-        self.pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        self.pairs
+            .sort_unstable_by(|a, b| a.value().total_cmp(&b.value()));
         let pairs = &self.pairs;
         let n = pairs.len();
         let (Some(first), Some(last)) = (pairs.first(), pairs.last()) else {
             return Candidate::Constant;
         };
-        if last.0 <= first.0 {
+        if last.value() <= first.value() {
             return Candidate::Constant;
         }
         let min_leaf = self.params.min_samples_leaf;
         let mut best: Option<(f64, usize)> = None;
         let (left, right) = (&mut self.left_counts, &mut self.right_counts);
-        let mut sum_l = 0.0;
+        let (mut sum_l, mut weight_l) = (0.0, 0.0);
         let mut sum_r = if classification {
             left.fill(0.0);
             right.copy_from_slice(&self.node_counts);
             right.iter().map(|c| c * c).sum()
         } else {
-            pairs.iter().map(|p| p.1 as f64).sum::<f64>()
+            pairs
+                .iter()
+                .map(|p| p.weight() * p.target() as f64)
+                .sum::<f64>()
         };
         for i in 0..n - 1 {
-            let target = pairs[i].1 as f64;
+            let (target, w) = (pairs[i].target() as f64, pairs[i].weight());
             if classification {
-                // Running Σ count²: (c + 1)² - c² = 2c + 1, and (c - 1)² - c² = 1 - 2c.
+                // Running Σ count²: (c + w)² - c² = w(2c + w), and (c - w)² - c² = w(w - 2c).
                 let c = target as usize;
-                sum_l += 2.0 * left[c] + 1.0;
-                left[c] += 1.0;
-                sum_r -= 2.0 * right[c] - 1.0;
-                right[c] -= 1.0;
+                sum_l += w * (2.0 * left[c] + w);
+                left[c] += w;
+                sum_r -= w * (2.0 * right[c] - w);
+                right[c] -= w;
             } else {
-                sum_l += target;
-                sum_r -= target;
+                sum_l += w * target;
+                sum_r -= w * target;
             }
+            weight_l += w;
+            // The row limits count rows, weighted or not, as scikit-learn's do.
             let (n_l, n_r) = (i + 1, n - i - 1);
             if n_r < min_leaf {
                 break;
             }
-            if n_l < min_leaf || pairs[i + 1].0 <= pairs[i].0 {
+            if n_l < min_leaf || pairs[i + 1].value() <= pairs[i].value() {
                 continue;
             }
-            let score = if classification {
-                sum_l / n_l as f64 + sum_r / n_r as f64
+            let weight_r = self.node_weight - weight_l;
+            if weight_r <= 0.0 {
+                // Only rounding of tiny weights gets here; such a side weighs nothing.
+                continue;
+            }
+            let score = if classification && P::WEIGHTED {
+                // With weights spanning many orders of magnitude the running sums lose the
+                // precision a side of tiny weights needs, so this is scikit-learn's formula
+                // as it writes it: near-ties (common in boosting) then break alike.
+                let (sq_l, sq_r) = left
+                    .iter()
+                    .zip(&self.node_counts)
+                    .fold((0.0, 0.0), |(l, r), (&cl, &c)| {
+                        (l + cl * cl, r + (c - cl) * (c - cl))
+                    });
+                let gini_l = 1.0 - sq_l / (weight_l * weight_l);
+                let gini_r = 1.0 - sq_r / (weight_r * weight_r);
+                -weight_r * gini_r - weight_l * gini_l
+            } else if classification {
+                sum_l / weight_l + sum_r / weight_r
             } else {
-                sum_l * sum_l / n_l as f64 + sum_r * sum_r / n_r as f64
+                sum_l * sum_l / weight_l + sum_r * sum_r / weight_r
             };
             if best.is_none_or(|(s, _)| score > s) {
                 best = Some((score, i));
@@ -531,7 +680,7 @@ impl Builder<'_> {
         match best {
             Some((score, i)) => Candidate::Valid(Split {
                 feature,
-                threshold: midpoint(pairs[i].0, pairs[i + 1].0),
+                threshold: midpoint(pairs[i].value(), pairs[i + 1].value()),
                 score,
             }),
             None => Candidate::Invalid,
@@ -543,9 +692,9 @@ impl Builder<'_> {
     fn random_split(&mut self, feature: usize, start: usize, end: usize, mean: f64) -> Candidate {
         self.fill_pairs(feature, start, end, mean);
         let (mut min, mut max) = (f32::INFINITY, f32::NEG_INFINITY);
-        for &(v, _) in &self.pairs {
-            min = min.min(v);
-            max = max.max(v);
+        for pair in &self.pairs {
+            min = min.min(pair.value());
+            max = max.max(pair.value());
         }
         if max <= min {
             return Candidate::Constant;
@@ -557,22 +706,28 @@ impl Builder<'_> {
             threshold = min;
         }
         let classification = self.num_classes > 0;
-        let (mut n_l, mut sum_l, mut total) = (0, 0.0, 0.0);
+        let (mut n_l, mut weight_l, mut sum_l, mut total) = (0, 0.0, 0.0, 0.0);
         self.left_counts.fill(0.0);
-        for &(v, target) in &self.pairs {
-            let target = target as f64;
-            total += target;
-            if v <= threshold {
+        for pair in &self.pairs {
+            let (target, w) = (pair.target() as f64, pair.weight());
+            total += w * target;
+            if pair.value() <= threshold {
                 n_l += 1;
+                weight_l += w;
                 if classification {
-                    self.left_counts[target as usize] += 1.0;
+                    self.left_counts[target as usize] += w;
                 } else {
-                    sum_l += target;
+                    sum_l += w * target;
                 }
             }
         }
         let n_r = self.pairs.len() - n_l;
-        if n_l < self.params.min_samples_leaf || n_r < self.params.min_samples_leaf {
+        let weight_r = self.node_weight - weight_l;
+        if n_l < self.params.min_samples_leaf
+            || n_r < self.params.min_samples_leaf
+            || weight_l <= 0.0
+            || weight_r <= 0.0
+        {
             return Candidate::Invalid;
         }
         let score = if classification {
@@ -583,10 +738,10 @@ impl Builder<'_> {
                 .fold((0.0, 0.0), |(l, r), (&cl, &c)| {
                     (l + cl * cl, r + (c - cl) * (c - cl))
                 });
-            sq_l / n_l as f64 + sq_r / n_r as f64
+            sq_l / weight_l + sq_r / weight_r
         } else {
             let sum_r = total - sum_l;
-            sum_l * sum_l / n_l as f64 + sum_r * sum_r / n_r as f64
+            sum_l * sum_l / weight_l + sum_r * sum_r / weight_r
         };
         Candidate::Valid(Split {
             feature,
@@ -595,19 +750,21 @@ impl Builder<'_> {
         })
     }
 
-    /// Copies (feature value, target) of the node's rows into `pairs`: the one pass of random
-    /// access into the data per candidate feature; everything after reads contiguous memory.
-    /// The target is the class index, or for regression half the label's distance from the
+    /// Copies (feature value, target, weight) of the node's rows into `pairs`: the one pass of
+    /// random access into the data per candidate feature; everything after reads contiguous
+    /// memory. The target is the class index, or for regression half the label's distance from the
     /// node mean: centred so the sums of squares keep their precision, halved so it fits an
     /// `f32` even for labels at ±f32::MAX. Scaling every target alike scales every score alike,
     /// so the chosen split does not change.
     fn fill_pairs(&mut self, feature: usize, start: usize, end: usize, mean: f64) {
         let classification = self.num_classes > 0;
         self.pairs.clear();
-        for &r in &self.samples[start..end] {
+        for i in start..end {
+            let r = self.samples[i];
             let y = self.labels[r] as f64;
             let target = if classification { y } else { (y - mean) * 0.5 };
-            self.pairs.push((self.data.row(r)[feature], target as f32));
+            let pair = P::new(self.data.row(r)[feature], target as f32, self.weight(r));
+            self.pairs.push(pair);
         }
     }
 
@@ -973,5 +1130,118 @@ mod tests {
         let bytes = serde_json::to_vec(&tree).unwrap();
         let back: DecisionTree = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(back.node_count(), tree.node_count());
+    }
+
+    #[test]
+    fn unit_weights_grow_the_unweighted_tree() {
+        for (classes, label) in [(0usize, 0), (2, 1), (3, 2)] {
+            let data = random(300, 4, 12 + label, |r| match label {
+                0 => r[0] * 10.0 + r[1] * r[2] - r[3],
+                1 => (r[0] + r[3] > 1.0) as u8 as f32,
+                _ => ((r[0] * 2.0 + r[1] * r[2] * 3.0).floor()).min(2.0),
+            });
+            let rows: Vec<usize> = (0..300).map(|i| (i * 7 + 1) % 280).collect();
+            for random_splits in [false, true] {
+                let params = TreeParams {
+                    random_splits,
+                    max_features: MaxFeatures::Sqrt,
+                    min_samples_leaf: 2,
+                    ..TreeParams::default()
+                };
+                let plain = DecisionTree::fit_rows(&data, &rows, classes, &params, 4).unwrap();
+                let weighted =
+                    DecisionTree::fit_weighted(&data, &rows, &[1.0; 300], classes, &params, 4)
+                        .unwrap();
+                assert_eq!(weighted, plain, "{classes} classes, random {random_splits}");
+            }
+        }
+    }
+
+    #[test]
+    fn whole_number_weights_count_like_repeated_rows() {
+        let data = random(60, 3, 13, |r| ((r[0] + r[1] * 2.0) * 1.5).floor().min(2.0));
+        let weights: Vec<f64> = (0..60).map(|i| (i % 4) as f64).collect();
+        let repeated: Vec<usize> = (0..60).flat_map(|i| vec![i; i % 4]).collect();
+        let all: Vec<usize> = (0..60).collect();
+        for classes in [0, 3] {
+            let params = TreeParams::default();
+            let a = DecisionTree::fit_weighted(&data, &all, &weights, classes, &params, 2).unwrap();
+            let b = DecisionTree::fit_rows(&data, &repeated, classes, &params, 2).unwrap();
+            for i in 0..60 {
+                let row = data.row(i);
+                assert_eq!(a.predict(row), b.predict(row), "{classes} classes, row {i}");
+                assert_eq!(a.predict_proba(row), b.predict_proba(row));
+            }
+        }
+    }
+
+    #[test]
+    fn weighted_trees_match_scikit_learn() {
+        // X = the sklearn_reference table; w = [0.1, 0.4, 0.2, 0.05, 0.15, 0.1]
+        // DecisionTreeClassifier(max_depth=1).fit(X, [0, 1, 0, 1, 1, 0], sample_weight=w):
+        //   split feature 2 at 1.5, leaves [0.142857, 0.857143] and [1, 0]; with max_depth=2
+        //   (ties between features, but not between predictions) predict(X) = [0,1,0,1,1,0].
+        // DecisionTreeRegressor(max_depth=1).fit(X, [1, 4, -2, 3, 0.5, 2], sample_weight=w):
+        //   split feature 2 at 0.25, leaves 3.888889 and -0.045455; with max_depth=2
+        //   predict(X) = [1.5, 4, -0.928571, 3, -0.928571, 1.5].
+        let w = [0.1, 0.4, 0.2, 0.05, 0.15, 0.1];
+        let rows: Vec<usize> = (0..6).collect();
+        let stump = TreeParams {
+            max_depth: Some(1),
+            ..TreeParams::default()
+        };
+        let depth_two = TreeParams {
+            max_depth: Some(2),
+            ..TreeParams::default()
+        };
+        let data = crate::dataset::fixtures::sklearn_reference(&[0.0, 1.0, 0.0, 1.0, 1.0, 0.0]);
+        let tree = DecisionTree::fit_weighted(&data, &rows, &w, 2, &stump, 0).unwrap();
+        assert!(
+            matches!(tree.nodes[0], Node::Split { feature: 2, threshold, .. } if threshold == 1.5)
+        );
+        let left = tree.predict_proba(&[0.0, 0.0, 1.0]).unwrap();
+        assert!((left[0] - 0.142_857_14).abs() < 1e-6 && (left[1] - 0.857_142_9).abs() < 1e-6);
+        assert_eq!(tree.predict_proba(&[0.0, 0.0, 2.0]), Some(vec![1.0, 0.0]));
+        let tree = DecisionTree::fit_weighted(&data, &rows, &w, 2, &depth_two, 0).unwrap();
+        let predicted: Vec<f32> = (0..6).map(|i| tree.predict(data.row(i))).collect();
+        assert_eq!(predicted, data.labels());
+
+        let y = [1.0, 4.0, -2.0, 3.0, 0.5, 2.0];
+        let data = crate::dataset::fixtures::sklearn_reference(&y);
+        let tree = DecisionTree::fit_weighted(&data, &rows, &w, 0, &stump, 0).unwrap();
+        assert!(
+            matches!(tree.nodes[0], Node::Split { feature: 2, threshold, .. } if threshold == 0.25)
+        );
+        assert!((tree.predict(&[0.0, 0.0, 0.0]) - 3.888_889).abs() < 1e-5);
+        assert!((tree.predict(&[0.0, 0.0, 1.0]) + 0.045_454_5).abs() < 1e-5);
+        let tree = DecisionTree::fit_weighted(&data, &rows, &w, 0, &depth_two, 0).unwrap();
+        for (i, expected) in [1.5, 4.0, -0.928_571_4, 3.0, -0.928_571_4, 1.5]
+            .into_iter()
+            .enumerate()
+        {
+            assert!(
+                (tree.predict(data.row(i)) - expected).abs() < 1e-5,
+                "row {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn zero_weight_rows_are_left_out_and_bad_weights_are_errors() {
+        // Row 1 (weight 0) would make the root impure; without it there is nothing to split.
+        let data = dataset(&[&[0.0], &[1.0], &[2.0]], &[0.0, 1.0, 0.0]);
+        let rows = [0, 1, 2];
+        let base = TreeParams::default();
+        let tree = DecisionTree::fit_weighted(&data, &rows, &[1.0, 0.0, 2.0], 2, &base, 0).unwrap();
+        assert_eq!(tree.node_count(), 1);
+        assert_eq!(tree.predict(&[1.0]), 0.0);
+        let fit = |weights: &[f64]| DecisionTree::fit_weighted(&data, &rows, weights, 2, &base, 0);
+        assert!(fit(&[1.0, 1.0]).is_err(), "one weight per row");
+        assert!(fit(&[1.0, -1.0, 1.0]).is_err());
+        assert!(fit(&[1.0, f64::NAN, 1.0]).is_err());
+        assert!(fit(&[1.0, f64::INFINITY, 1.0]).is_err());
+        assert!(fit(&[0.0, 0.0, 0.0]).is_err());
+        assert!(DecisionTree::fit_weighted(&data, &[], &[1.0; 3], 2, &base, 0).is_err());
+        assert!(DecisionTree::fit_weighted(&data, &[3], &[1.0; 3], 2, &base, 0).is_err());
     }
 }

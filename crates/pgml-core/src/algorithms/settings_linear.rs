@@ -1,0 +1,213 @@
+//! Hyperparameters (scikit-learn's names) -> settings of `bagging`, `kernel_ridge`,
+//! `gaussian_process`, `bayesian_ridge`, `automatic_relevance_determination` and
+//! `orthogonal_matching_pursuit`. Keys scikit-learn takes that change nothing here
+//! (`copy_X`, `verbose`, `compute_score`, ...) are accepted, so PostgresML's calls run.
+
+use serde_json::Value;
+
+use super::bagging::{Amount, BaggingParams};
+use super::bayesian::{BayesianParams, OmpParams};
+use super::gaussian_process::GaussianProcessParams;
+use super::kernel_ridge::{KernelRidgeParams, PairKernel, KERNEL_NAMES};
+use crate::error::{Error, Result};
+use crate::hyperparams::{Hyperparams, NON_NEGATIVE, POSITIVE};
+
+/// Keys of `bagging`.
+pub const BAGGING_KEYS: &[&str] = &[
+    "n_estimators",
+    "max_samples",
+    "max_features",
+    "bootstrap",
+    "bootstrap_features",
+    "n_jobs",
+    "random_state",
+    "verbose",
+];
+/// Keys of `kernel_ridge`.
+pub const KERNEL_RIDGE_KEYS: &[&str] = &["alpha", "kernel", "gamma", "degree", "coef0"];
+/// Keys of `gaussian_process` (regression).
+pub const GAUSSIAN_PROCESS_KEYS: &[&str] = &[
+    "alpha",
+    "normalize_y",
+    "optimizer",
+    "n_restarts_optimizer",
+    "copy_X_train",
+    "random_state",
+];
+/// Keys of `bayesian_ridge`.
+pub const BAYESIAN_RIDGE_KEYS: &[&str] = &[
+    "max_iter",
+    "tol",
+    "alpha_1",
+    "alpha_2",
+    "lambda_1",
+    "lambda_2",
+    "alpha_init",
+    "lambda_init",
+    "compute_score",
+    "fit_intercept",
+    "copy_X",
+    "verbose",
+];
+/// Keys of `automatic_relevance_determination`.
+pub const ARD_KEYS: &[&str] = &[
+    "max_iter",
+    "tol",
+    "alpha_1",
+    "alpha_2",
+    "lambda_1",
+    "lambda_2",
+    "threshold_lambda",
+    "compute_score",
+    "fit_intercept",
+    "copy_X",
+    "verbose",
+];
+/// Keys of `orthogonal_matching_pursuit`.
+pub const OMP_KEYS: &[&str] = &["n_nonzero_coefs", "tol", "fit_intercept", "precompute"];
+
+/// A fraction in (0, 1] (JSON float) or a count >= 1 (JSON integer), as scikit-learn reads
+/// `max_samples` and `max_features`.
+fn amount(p: &Hyperparams<'_>, key: &str) -> Result<Amount> {
+    let wanted = "a fraction in (0, 1] or a whole number >= 1";
+    match p.get(key) {
+        None | Some(Value::Null) => Ok(Amount::Fraction(1.0)),
+        Some(v @ Value::Number(n)) => {
+            if let Some(count) = n.as_u64().filter(|&c| c >= 1 && !n.is_f64()) {
+                Ok(Amount::Count(count as usize))
+            } else {
+                match n.as_f64() {
+                    Some(f) if f > 0.0 && f <= 1.0 => Ok(Amount::Fraction(f)),
+                    _ => Err(p.ill_typed(key, wanted, v)),
+                }
+            }
+        }
+        Some(other) => Err(p.ill_typed(key, wanted, other)),
+    }
+}
+
+/// Settings of `bagging`.
+pub fn bagging(p: &Hyperparams<'_>) -> Result<BaggingParams> {
+    p.usize("verbose", 0, 0)?;
+    Ok(BaggingParams {
+        n_estimators: p.usize("n_estimators", 10, 1)?,
+        max_samples: amount(p, "max_samples")?,
+        max_features: amount(p, "max_features")?,
+        bootstrap: p.bool("bootstrap", true)?,
+        bootstrap_features: p.bool("bootstrap_features", false)?,
+        n_jobs: super::settings::n_jobs(p)?,
+    })
+}
+
+/// Settings of `kernel_ridge` for data of `num_features` columns.
+pub fn kernel_ridge(p: &Hyperparams<'_>, num_features: usize) -> Result<KernelRidgeParams> {
+    let name = match p.get("kernel") {
+        None | Some(Value::Null) => "linear",
+        Some(Value::String(k)) => k.as_str(),
+        Some(other) => {
+            return Err(p.ill_typed(
+                "kernel",
+                &format!("one of {}", KERNEL_NAMES.join(", ")),
+                other,
+            ))
+        }
+    };
+    let gamma = match p.get("gamma") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_f64() {
+            Some(g) if g.is_finite() => Some(g),
+            _ => return Err(p.ill_typed("gamma", "null or a number", v)),
+        },
+    };
+    let finite = (
+        (|v: f64| v.is_finite()) as fn(f64) -> bool,
+        "a finite number",
+    );
+    Ok(KernelRidgeParams {
+        alpha: p.f64("alpha", 1.0, NON_NEGATIVE)?,
+        kernel: PairKernel::named(
+            name,
+            gamma,
+            p.f64("degree", 3.0, NON_NEGATIVE)?,
+            p.f64("coef0", 1.0, finite)?,
+            num_features,
+        )?,
+    })
+}
+
+/// Settings of `gaussian_process` (regression).
+pub fn gaussian_process(p: &Hyperparams<'_>) -> Result<GaussianProcessParams> {
+    let max_iter = match p.get("optimizer") {
+        None => 15_000,
+        Some(Value::String(s)) if s == "fmin_l_bfgs_b" => 15_000,
+        Some(Value::Null) => 0,
+        Some(other) => {
+            return Err(p.ill_typed("optimizer", "\"fmin_l_bfgs_b\" or null (no tuning)", other))
+        }
+    };
+    if p.usize("n_restarts_optimizer", 0, 0)? > 0 {
+        return Err(Error::not_supported(
+            "gaussian_process n_restarts_optimizer > 0 is not supported yet",
+            "leave n_restarts_optimizer out (0): the kernel is tuned once, from its defaults",
+        ));
+    }
+    p.bool("copy_X_train", true)?;
+    Ok(GaussianProcessParams {
+        alpha: p.f64("alpha", 1e-10, NON_NEGATIVE)?,
+        normalize_y: p.bool("normalize_y", false)?,
+        max_iter,
+    })
+}
+
+fn optional_positive(p: &Hyperparams<'_>, key: &str) -> Result<Option<f64>> {
+    match p.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Ok(Some(p.f64(key, 1.0, POSITIVE)?)),
+    }
+}
+
+/// Settings of `bayesian_ridge` and `automatic_relevance_determination`.
+pub fn bayesian(p: &Hyperparams<'_>, ard: bool) -> Result<BayesianParams> {
+    let defaults = BayesianParams::default();
+    p.bool("compute_score", false)?;
+    p.bool("copy_X", true)?;
+    p.bool("verbose", false)?;
+    Ok(BayesianParams {
+        max_iter: p.usize("max_iter", defaults.max_iter, 1)?,
+        tol: p.f64("tol", defaults.tol, NON_NEGATIVE)?,
+        alpha_1: p.f64("alpha_1", defaults.alpha_1, NON_NEGATIVE)?,
+        alpha_2: p.f64("alpha_2", defaults.alpha_2, NON_NEGATIVE)?,
+        lambda_1: p.f64("lambda_1", defaults.lambda_1, NON_NEGATIVE)?,
+        lambda_2: p.f64("lambda_2", defaults.lambda_2, NON_NEGATIVE)?,
+        alpha_init: if ard {
+            None
+        } else {
+            optional_positive(p, "alpha_init")?
+        },
+        lambda_init: if ard {
+            None
+        } else {
+            optional_positive(p, "lambda_init")?
+        },
+        threshold_lambda: if ard {
+            p.f64("threshold_lambda", defaults.threshold_lambda, POSITIVE)?
+        } else {
+            defaults.threshold_lambda
+        },
+        fit_intercept: p.bool("fit_intercept", true)?,
+    })
+}
+
+/// Settings of `orthogonal_matching_pursuit`.
+pub fn omp(p: &Hyperparams<'_>) -> Result<OmpParams> {
+    match p.get("precompute") {
+        None | Some(Value::Bool(_)) => {}
+        Some(Value::String(s)) if s == "auto" => {}
+        Some(other) => return Err(p.ill_typed("precompute", "\"auto\", true or false", other)),
+    }
+    Ok(OmpParams {
+        n_nonzero_coefs: p.optional_usize("n_nonzero_coefs", 1)?,
+        tol: optional_positive(p, "tol")?,
+        fit_intercept: p.bool("fit_intercept", true)?,
+    })
+}
