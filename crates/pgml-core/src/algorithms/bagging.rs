@@ -22,13 +22,15 @@ pub enum Amount {
 }
 
 impl Amount {
-    /// The number out of `total`, checked as scikit-learn does.
-    fn of(self, total: usize, what: &str) -> Result<usize> {
+    /// The number out of `total`, as scikit-learn counts it: a fraction gives
+    /// `max(1, int(f · total))`; a count above `total` is refused unless `repeats` (rows drawn
+    /// with replacement may be more than there are).
+    fn of(self, total: usize, what: &str, repeats: bool) -> Result<usize> {
         let n = match self {
-            Amount::Fraction(f) => (f * total as f64) as usize,
+            Amount::Fraction(f) => ((f * total as f64) as usize).max(1),
             Amount::Count(c) => c,
         };
-        if n == 0 || n > total {
+        if n == 0 || (n > total && !repeats) {
             return Err(Error::invalid(
                 format!("{what} comes to {n} out of {total}"),
                 format!("choose a fraction in (0, 1] or a count from 1 to {total}"),
@@ -105,8 +107,8 @@ impl Bagging {
                 "train on a relation with rows",
             ));
         }
-        let rows_each = params.max_samples.of(n, "max_samples")?;
-        let features_each = params.max_features.of(p, "max_features")?;
+        let rows_each = params.max_samples.of(n, "max_samples", params.bootstrap)?;
+        let features_each = params.max_features.of(p, "max_features", false)?;
         let tree_params = TreeParams::default();
         let fit_one = |i: usize| -> Result<Member> {
             crate::interrupt::check()?;
@@ -310,8 +312,17 @@ mod tests {
     }
 
     #[test]
-    fn bad_amounts_are_refused() {
+    fn amounts_count_as_scikit_learn_counts_them() {
         let train = data(10, false);
+        // A fraction never comes to 0 features (int(0.1 * 4) = 0 -> 1), and with replacement
+        // more rows than the table has may be drawn.
+        let params = BaggingParams {
+            max_features: Amount::Fraction(0.1),
+            max_samples: Amount::Count(25),
+            ..BaggingParams::default()
+        };
+        let model = Bagging::fit(&train, 0, &params, 0).unwrap();
+        assert!(model.members.iter().all(|m| m.features.len() == 1));
         for (params, needle) in [
             (
                 BaggingParams {
@@ -323,13 +334,14 @@ mod tests {
             (
                 BaggingParams {
                     max_samples: Amount::Count(11),
+                    bootstrap: false,
                     ..BaggingParams::default()
                 },
                 "max_samples",
             ),
             (
                 BaggingParams {
-                    max_features: Amount::Fraction(0.1),
+                    max_features: Amount::Count(5),
                     ..BaggingParams::default()
                 },
                 "max_features",

@@ -4,7 +4,7 @@
 //! likelihood from `c = l = 1` within their default bounds (1e-5 .. 1e5), then the model is
 //! the posterior mean `c R(x, X) (c R + alpha I)⁻¹ y`, `R = exp(-|a - b|² / (2 l²))`.
 
-use super::kernel_ridge::{KernelModel, PairKernel, MAX_ROWS};
+use super::kernel_ridge::{KernelModel, PairKernel};
 use super::linalg::{cholesky, cholesky_solve, inverse_from_factor};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -27,6 +27,10 @@ pub struct GaussianProcessParams {
 /// row independent: a flat, worse plateau).
 const MAX_STEP: f64 = 1.0;
 
+/// Training rows above which the likelihood's n×n matrices (several at once, 8·n² bytes
+/// each: 128 MB at 4,000) and O(n³) steps per evaluation are refused.
+pub const MAX_ROWS: usize = 4_000;
+
 /// `ln(1e5)`: the log-space bound of both hyperparameters.
 const LOG_BOUND: f64 = 11.512925464970229;
 
@@ -36,9 +40,17 @@ const SINGULAR_HINT: &str = "the kernel matrix is numerically singular (duplicat
 /// Fits the posterior mean.
 pub fn fit(data: &Dataset, params: &GaussianProcessParams) -> Result<KernelModel> {
     let n = data.num_rows();
-    if n == 0 || n > MAX_ROWS {
-        // `solve` words both refusals.
-        return KernelModel::solve(data, PairKernel::Linear, params.alpha, &[], "", (0.0, 1.0));
+    if n == 0 {
+        return Err(Error::data(
+            "gaussian_process needs at least one training row",
+            "train on a relation with rows",
+        ));
+    }
+    if n > MAX_ROWS {
+        return Err(Error::data(
+            format!("{n} training rows: gaussian_process tunes its kernel on n×n matrices, at most {MAX_ROWS} rows"),
+            "train on a sample of the rows (a view with TABLESAMPLE or LIMIT), or use kernel_ridge or svm",
+        ));
     }
     let mut y: Vec<f64> = data.labels().iter().map(|&v| f64::from(v)).collect();
     let (mut offset, mut scale) = (0.0, 1.0);
@@ -70,12 +82,16 @@ pub fn fit(data: &Dataset, params: &GaussianProcessParams) -> Result<KernelModel
         match negative_log_likelihood(&d2, n, &y, theta, params.alpha, grad) {
             Ok(value) => value,
             Err(e) => {
-                failure.get_or_insert(e);
+                // A cancel is not a property of the point tried: reported as itself below.
+                if !matches!(e, Error::Interrupted) {
+                    failure.get_or_insert(e);
+                }
                 grad.fill(0.0);
                 f64::INFINITY
             }
         }
     };
+    crate::interrupt::check()?;
     let theta = if params.max_iter > 0 {
         super::lbfgs::minimize_with_steps(
             objective,
@@ -98,8 +114,12 @@ pub fn fit(data: &Dataset, params: &GaussianProcessParams) -> Result<KernelModel
         &y,
         SINGULAR_HINT,
         (offset, scale),
+        false,
     )
-    .map_err(|e| failure.take().unwrap_or(e))
+    .map_err(|e| match e {
+        Error::Interrupted => e,
+        other => failure.take().unwrap_or(other),
+    })
 }
 
 fn clamp(log_value: f64) -> f64 {
@@ -133,10 +153,12 @@ fn negative_log_likelihood(
     let value = 0.5 * super::svm_kernel::dot(y, &a)
         + log_det
         + 0.5 * n as f64 * (2.0 * std::f64::consts::PI).ln();
-    crate::interrupt::check()?;
-    let inverse = inverse_from_factor(&factor, n);
+    let inverse = inverse_from_factor(&factor, n)?;
     let (mut g_c, mut g_l) = (0.0, 0.0);
     for i in 0..n {
+        if i % 256 == 255 {
+            crate::interrupt::check()?;
+        }
         for j in 0..n {
             let w = a[i] * a[j] - inverse[i * n + j];
             let ck = k[i * n + j] - if i == j { alpha } else { 0.0 };
@@ -260,6 +282,60 @@ mod tests {
             &[f64::from(model.predict(row0))],
             &[162.10926803700198],
             1e-4,
+        );
+    }
+
+    /// Fit times at bench/train.sh's kernel size (1,500 rows x 20), release build:
+    /// `cargo test --release -p pgml-core --no-default-features kernel_fit_time -- --ignored
+    /// --nocapture`.
+    #[test]
+    #[ignore]
+    fn kernel_fit_time() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let rows: Vec<Vec<f32>> = (0..1500)
+            .map(|_| (0..20).map(|_| rng.gen::<f32>() * 10.0).collect())
+            .collect();
+        let y: Vec<f32> = rows
+            .iter()
+            .map(|r| r[0] * 3.0 - r[1] * 2.0 + r[2] * r[3])
+            .collect();
+        let data = crate::dataset::fixtures::from_rows(&rows, &y);
+        let started = std::time::Instant::now();
+        let ridge = super::super::kernel_ridge::KernelRidgeParams {
+            alpha: 1.0,
+            kernel: PairKernel::Rbf { gamma: 0.05 },
+        };
+        KernelModel::kernel_ridge(&data, &ridge).unwrap();
+        println!(
+            "kernel_ridge rbf 1500 x 20: {:.3} s",
+            started.elapsed().as_secs_f64()
+        );
+        let n = data.num_rows();
+        let mut d2 = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                d2[i * n + j] = data
+                    .row(i)
+                    .iter()
+                    .zip(data.row(j))
+                    .map(|(a, b)| f64::from(a - b).powi(2))
+                    .sum();
+            }
+        }
+        let y64: Vec<f64> = y.iter().map(|&v| f64::from(v)).collect();
+        let started = std::time::Instant::now();
+        let mut grad = [0.0; 2];
+        negative_log_likelihood(&d2, n, &y64, &[0.0, 0.0], 0.01, &mut grad).unwrap();
+        println!(
+            "one likelihood evaluation: {:.3} s",
+            started.elapsed().as_secs_f64()
+        );
+        let started = std::time::Instant::now();
+        fit(&data, &params(0.01, true)).unwrap();
+        println!(
+            "gaussian_process 1500 x 20: {:.3} s",
+            started.elapsed().as_secs_f64()
         );
     }
 }

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::linalg::{cholesky, cholesky_solve};
+use super::linalg::{cholesky, cholesky_solve, pinvh};
 use super::svm_kernel::dot;
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
@@ -14,6 +14,10 @@ use crate::error::{Error, Result};
 /// Training rows above which the n×n kernel matrix (8·n² bytes, 800 MB at 10,000) and its
 /// O(n³) factorisation are refused.
 pub const MAX_ROWS: usize = 10_000;
+
+/// Rows up to which a singular kernel matrix is solved by least squares (pseudo-inverse)
+/// instead of refused.
+const MAX_PSEUDO_INVERSE_ROWS: usize = 500;
 
 /// scikit-learn's pairwise kernels (`sklearn.metrics.pairwise.PAIRWISE_KERNEL_FUNCTIONS`), with
 /// their parameters resolved to numbers.
@@ -65,6 +69,12 @@ impl PairKernel {
             "laplacian" => PairKernel::Laplacian { gamma },
             "sigmoid" => PairKernel::Sigmoid { gamma, coef0 },
             "cosine" => PairKernel::Cosine,
+            "chi2" | "additive_chi2" | "precomputed" => {
+                return Err(Error::not_supported(
+                    format!("kernel {name:?} is not supported yet"),
+                    format!("use one of {}", KERNEL_NAMES.join(", ")),
+                ))
+            }
             other => {
                 return Err(Error::invalid(
                     format!("unknown kernel {other:?}"),
@@ -134,11 +144,20 @@ impl KernelModel {
         } else {
             "alpha = 0 leaves a singular kernel matrix: use an alpha > 0 (default 1.0)"
         };
-        Self::solve(data, params.kernel, params.alpha, &y, hint, (0.0, 1.0))
+        Self::solve(
+            data,
+            params.kernel,
+            params.alpha,
+            &y,
+            hint,
+            (0.0, 1.0),
+            true,
+        )
     }
 
     /// Solves `(K + alpha I) dual = y` on the training rows (`(offset, scale)` undo a
-    /// normalisation of `y` at prediction).
+    /// normalisation of `y` at prediction); a singular matrix is solved by least squares when
+    /// `least_squares` (scikit-learn's `KernelRidge` does, its Gaussian process does not).
     pub(super) fn solve(
         data: &Dataset,
         kernel: PairKernel,
@@ -146,6 +165,7 @@ impl KernelModel {
         y: &[f64],
         hint: &str,
         (offset, scale): (f64, f64),
+        least_squares: bool,
     ) -> Result<Self> {
         let n = data.num_rows();
         if n == 0 {
@@ -180,9 +200,21 @@ impl KernelModel {
                 crate::interrupt::check()?;
             }
         }
-        let factor = cholesky(&k, n, "the kernel matrix plus alpha", hint)?;
+        let dual = match cholesky(&k, n, "the kernel matrix plus alpha", hint) {
+            Ok(factor) => cholesky_solve(&factor, n, y),
+            Err(Error::Interrupted) => return Err(Error::Interrupted),
+            // scikit-learn falls back to least squares (with a warning) when the matrix is
+            // singular or indefinite; the minimum-norm solution through the pseudo-inverse
+            // is the same, affordable for small n only (Jacobi sweeps are O(n³) each).
+            Err(_) if least_squares && n <= MAX_PSEUDO_INVERSE_ROWS => {
+                let inverse = pinvh(&k, n)?;
+                (0..n)
+                    .map(|i| dot(&inverse[i * n..(i + 1) * n], y))
+                    .collect()
+            }
+            Err(e) => return Err(e),
+        };
         drop(k);
-        let dual = cholesky_solve(&factor, n, y);
         Ok(KernelModel {
             kernel,
             rows,
@@ -359,20 +391,21 @@ mod tests {
         let data = sklearn_reference(&Y);
         let err = PairKernel::named("chi2", None, 3.0, 1.0, 3).unwrap_err();
         assert!(err.to_string().contains("chi2") && err.hint().unwrap_or_default().contains("rbf"));
-        // Duplicate rows make a singular matrix without alpha.
-        let twice = crate::dataset::fixtures::from_rows(&[[1.0f32, 2.0], [1.0, 2.0]], &[1.0, 2.0]);
-        let err = KernelModel::kernel_ridge(
-            &twice,
-            &KernelRidgeParams {
-                alpha: 0.0,
-                kernel: PairKernel::Linear,
-            },
-        )
-        .unwrap_err();
-        assert!(
-            err.hint().unwrap_or_default().contains("alpha > 0"),
-            "{err}"
-        );
+        let err = PairKernel::named("precomputed", None, 3.0, 1.0, 3).unwrap_err();
+        assert_eq!(err.sqlstate(), crate::error::SqlState::FeatureNotSupported);
+        // Duplicate rows make a singular matrix without alpha: least squares, as scikit-learn
+        // (KernelRidge(alpha=0).fit([[1, 2], [1, 2], [0, 1]], [1, 2, 0]) predicts 1.5, 1.5, 0).
+        let rows = [[1.0f32, 2.0], [1.0, 2.0], [0.0, 1.0]];
+        let twice = crate::dataset::fixtures::from_rows(&rows, &[1.0, 2.0, 0.0]);
+        let exact = KernelRidgeParams {
+            alpha: 0.0,
+            kernel: PairKernel::Linear,
+        };
+        let model = KernelModel::kernel_ridge(&twice, &exact).unwrap();
+        let got: Vec<f64> = (0..3)
+            .map(|i| f64::from(model.predict(twice.row(i))))
+            .collect();
+        close(&got, &[1.5, 1.5, 0.0], 1e-5);
         assert!(KernelModel::kernel_ridge(
             &data,
             &KernelRidgeParams {

@@ -10,7 +10,7 @@ const MAX_SWEEPS: usize = 100;
 
 /// Eigenvalues and eigenvectors (rows of the row-major p×p result) of the symmetric `a`, by
 /// cyclic Jacobi rotations, each of which zeroes one off-diagonal entry.
-pub fn jacobi_eigen(mut a: Vec<f64>, p: usize) -> (Vec<f64>, Vec<f64>) {
+pub fn jacobi_eigen(mut a: Vec<f64>, p: usize) -> Result<(Vec<f64>, Vec<f64>)> {
     // Eigenvectors are kept as rows so that every rotation touches contiguous memory.
     let mut v = vec![0.0f64; p * p];
     for i in 0..p {
@@ -26,6 +26,8 @@ pub fn jacobi_eigen(mut a: Vec<f64>, p: usize) -> (Vec<f64>, Vec<f64>) {
             break;
         }
         for r in 0..p {
+            // A sweep is O(p³): checked once per row so a cancel lands within a row's work.
+            crate::interrupt::check()?;
             for q in r + 1..p {
                 let apq = a[r * p + q];
                 if apq == 0.0 {
@@ -53,7 +55,7 @@ pub fn jacobi_eigen(mut a: Vec<f64>, p: usize) -> (Vec<f64>, Vec<f64>) {
             }
         }
     }
-    ((0..p).map(|i| a[i * p + i]).collect(), v)
+    Ok(((0..p).map(|i| a[i * p + i]).collect(), v))
 }
 
 /// Rows r and q of the row-major `m` become `c·m_r - s·m_q` and `s·m_r + c·m_q` (r < q).
@@ -71,27 +73,62 @@ fn rotate_rows(m: &mut [f64], p: usize, r: usize, q: usize, c: f64, s: f64) {
 /// definite.
 pub fn cholesky(a: &[f64], n: usize, what: &str, hint: &str) -> Result<Vec<f64>> {
     let mut l = vec![0.0f64; n * n];
-    for i in 0..n {
-        for j in 0..=i {
-            let (li, lj) = (&l[i * n..i * n + j], &l[j * n..j * n + j]);
-            let sum = a[i * n + j] - super::svm_kernel::dot(li, lj);
-            if i == j {
-                if sum.is_nan() || sum <= 0.0 || !sum.is_finite() {
-                    return Err(Error::data(
-                        format!("{what} is not positive definite (pivot {i} of {n} is {sum:e})"),
-                        hint.to_owned(),
-                    ));
+    // Rows in blocks: each finished row j is read once per block of rows rather than once per
+    // row, so large matrices are not limited by memory bandwidth. Every entry is computed by
+    // the same formula as row by row.
+    let mut i0 = 0;
+    while i0 < n {
+        let i1 = (i0 + BLOCK).min(n);
+        for j in 0..i1 {
+            for i in i0.max(j)..i1 {
+                let (li, lj) = (&l[i * n..i * n + j], &l[j * n..j * n + j]);
+                let sum = a[i * n + j] - wide_dot(li, lj);
+                if i == j {
+                    if sum.is_nan() || sum <= 0.0 || !sum.is_finite() {
+                        return Err(Error::data(
+                            format!(
+                                "{what} is not positive definite (pivot {i} of {n} is {sum:e})"
+                            ),
+                            hint.to_owned(),
+                        ));
+                    }
+                    l[i * n + i] = sum.sqrt();
+                } else {
+                    l[i * n + j] = sum / l[j * n + j];
                 }
-                l[i * n + i] = sum.sqrt();
-            } else {
-                l[i * n + j] = sum / l[j * n + j];
             }
         }
-        if i % 256 == 255 {
-            crate::interrupt::check()?;
-        }
+        crate::interrupt::check()?;
+        i0 = i1;
     }
     Ok(l)
+}
+
+/// Rows handled together by the blocked loops.
+const BLOCK: usize = 48;
+
+/// A dot product with sixteen accumulators: four vectors of four lanes, enough independent
+/// additions to keep fused multiply-adds busy (one accumulator vector would wait on each
+/// addition's latency). For the long rows of factorisations.
+fn wide_dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 16];
+    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..16 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut sum = tail;
+    for chunk in acc.chunks_exact(4) {
+        sum += (chunk[0] + chunk[1]) + (chunk[2] + chunk[3]);
+    }
+    sum
 }
 
 /// Solves `L Lᵀ x = b` given the factor from [`cholesky`].
@@ -112,46 +149,63 @@ pub fn cholesky_solve(l: &[f64], n: usize, b: &[f64]) -> Vec<f64> {
 /// `(L Lᵀ)⁻¹` from the factor of [`cholesky`]: `M = L⁻¹` row by row (each row a
 /// combination of the rows before it), then `Mᵀ M` as a sum of outer products of M's rows,
 /// so every inner loop runs over contiguous memory.
-pub fn inverse_from_factor(l: &[f64], n: usize) -> Vec<f64> {
+pub fn inverse_from_factor(l: &[f64], n: usize) -> Result<Vec<f64>> {
+    // M = L⁻¹: row i = (e_i - Σ_{k<i} L_ik m_k) / L_ii, in blocks of rows so that each row
+    // m_k is read once per block.
     let mut m = vec![0.0f64; n * n];
-    for i in 0..n {
-        let pivot = l[i * n + i];
-        let (done, rest) = m.split_at_mut(i * n);
-        let row = &mut rest[..n];
-        row[i] = 1.0 / pivot;
-        for k in 0..i {
-            let factor = -l[i * n + k] / pivot;
-            if factor != 0.0 {
-                for (r, v) in row[..=k].iter_mut().zip(&done[k * n..k * n + k + 1]) {
+    let mut i0 = 0;
+    while i0 < n {
+        let i1 = (i0 + BLOCK).min(n);
+        for i in i0..i1 {
+            m[i * n + i] = 1.0 / l[i * n + i];
+        }
+        for k in 0..i1 {
+            for i in (k + 1).max(i0)..i1 {
+                let factor = -l[i * n + k] / l[i * n + i];
+                if factor == 0.0 {
+                    continue;
+                }
+                let (done, rest) = m.split_at_mut(i * n);
+                for (r, v) in rest[..=k].iter_mut().zip(&done[k * n..k * n + k + 1]) {
                     *r += factor * v;
                 }
             }
         }
+        crate::interrupt::check()?;
+        i0 = i1;
     }
+    // (L Lᵀ)⁻¹ = Mᵀ M: row i of the inverse (lower part) = Σ_{k>=i} m_ki m_k[..=i], for a block
+    // of rows at a time.
     let mut inverse = vec![0.0f64; n * n];
-    for k in 0..n {
-        let row = &m[k * n..k * n + k + 1];
-        for i in 0..=k {
-            let scaled = row[i];
-            if scaled != 0.0 {
-                for (out, v) in inverse[i * n..i * n + i + 1].iter_mut().zip(&row[..=i]) {
-                    *out += scaled * v;
+    let mut i0 = 0;
+    while i0 < n {
+        let i1 = (i0 + BLOCK).min(n);
+        for k in i0..n {
+            let row = &m[k * n..k * n + k + 1];
+            for i in i0..i1.min(k + 1) {
+                let scaled = row[i];
+                if scaled != 0.0 {
+                    for (out, v) in inverse[i * n..i * n + i + 1].iter_mut().zip(&row[..=i]) {
+                        *out += scaled * v;
+                    }
                 }
             }
         }
+        crate::interrupt::check()?;
+        i0 = i1;
     }
     for i in 0..n {
         for j in 0..i {
             inverse[j * n + i] = inverse[i * n + j];
         }
     }
-    inverse
+    Ok(inverse)
 }
 
 /// The pseudo-inverse of the symmetric `a` (k×k) as SciPy's `pinvh`: eigenvalues at most
 /// `k · ε · max|λ|` in magnitude count as zero.
-pub fn pinvh(a: &[f64], k: usize) -> Vec<f64> {
-    let (values, vectors) = jacobi_eigen(a.to_vec(), k);
+pub fn pinvh(a: &[f64], k: usize) -> Result<Vec<f64>> {
+    let (values, vectors) = jacobi_eigen(a.to_vec(), k)?;
     let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     let cutoff = largest * k as f64 * f64::EPSILON;
     let mut inverse = vec![0.0f64; k * k];
@@ -167,7 +221,17 @@ pub fn pinvh(a: &[f64], k: usize) -> Vec<f64> {
             }
         }
     }
-    inverse
+    Ok(inverse)
+}
+
+/// The inverse of the symmetric `a` (k×k): by Cholesky when it is positive definite (O(k³/3)),
+/// else SciPy's `pinvh` (Jacobi sweeps, many times slower).
+pub fn symmetric_inverse(a: &[f64], k: usize) -> Result<Vec<f64>> {
+    match cholesky(a, k, "", "") {
+        Ok(l) => inverse_from_factor(&l, k),
+        Err(crate::error::Error::Interrupted) => Err(crate::error::Error::Interrupted),
+        Err(_) => pinvh(a, k),
+    }
 }
 
 #[cfg(test)]
@@ -204,7 +268,7 @@ mod tests {
                     + if i == j { 1.0 } else { 0.0 };
             }
         }
-        let inv = inverse_from_factor(&cholesky(&a, n, "a", "").unwrap(), n);
+        let inv = inverse_from_factor(&cholesky(&a, n, "a", "").unwrap(), n).unwrap();
         for i in 0..n {
             for j in 0..n {
                 let v: f64 = (0..n).map(|k| a[i * n + k] * inv[k * n + j]).sum();
@@ -216,20 +280,20 @@ mod tests {
 
     #[test]
     fn pinvh_inverts_and_drops_null_directions() {
-        let inv = pinvh(&[4.0, 2.0, 2.0, 3.0], 2);
+        let inv = pinvh(&[4.0, 2.0, 2.0, 3.0], 2).unwrap();
         // [[4, 2], [2, 3]]⁻¹ = [[3, -2], [-2, 4]] / 8
         for (g, w) in inv.iter().zip([0.375, -0.25, -0.25, 0.5]) {
             assert!((g - w).abs() < 1e-12, "{inv:?}");
         }
         // [[1, 1], [1, 1]] has eigenvalues 2 and 0: its pseudo-inverse is itself / 4.
-        for g in pinvh(&[1.0, 1.0, 1.0, 1.0], 2) {
+        for g in pinvh(&[1.0, 1.0, 1.0, 1.0], 2).unwrap() {
             assert!((g - 0.25).abs() < 1e-12);
         }
     }
 
     #[test]
     fn jacobi_diagonalises() {
-        let (values, vectors) = jacobi_eigen(vec![2.0, 1.0, 1.0, 2.0], 2);
+        let (values, vectors) = jacobi_eigen(vec![2.0, 1.0, 1.0, 2.0], 2).unwrap();
         let mut sorted = values.clone();
         sorted.sort_by(f64::total_cmp);
         assert!((sorted[0] - 1.0).abs() < 1e-12 && (sorted[1] - 3.0).abs() < 1e-12);

@@ -65,7 +65,7 @@ impl Pca {
         mean.iter_mut().for_each(|m| *m /= n as f64);
         let cov = covariance(data, &mean);
         let total: f64 = (0..p).map(|a| cov[a * p + a]).sum();
-        let (values, vectors) = jacobi_eigen(cov, p);
+        let (values, vectors) = jacobi_eigen(cov, p)?;
         let mut order: Vec<usize> = (0..p).collect();
         order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
         let mut components = Vec::with_capacity(k);

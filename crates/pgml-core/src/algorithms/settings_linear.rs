@@ -22,6 +22,8 @@ pub const BAGGING_KEYS: &[&str] = &[
     "n_jobs",
     "random_state",
     "verbose",
+    "oob_score",
+    "warm_start",
 ];
 /// Keys of `kernel_ridge`.
 pub const KERNEL_RIDGE_KEYS: &[&str] = &["alpha", "kernel", "gamma", "degree", "coef0"];
@@ -88,7 +90,15 @@ fn amount(p: &Hyperparams<'_>, key: &str) -> Result<Amount> {
 
 /// Settings of `bagging`.
 pub fn bagging(p: &Hyperparams<'_>) -> Result<BaggingParams> {
-    p.usize("verbose", 0, 0)?;
+    verbose(p)?;
+    for key in ["oob_score", "warm_start"] {
+        if p.bool(key, false)? {
+            return Err(Error::not_supported(
+                format!("bagging {key} = true is not supported yet"),
+                format!("leave {key} out (false)"),
+            ));
+        }
+    }
     Ok(BaggingParams {
         n_estimators: p.usize("n_estimators", 10, 1)?,
         max_samples: amount(p, "max_samples")?,
@@ -115,8 +125,8 @@ pub fn kernel_ridge(p: &Hyperparams<'_>, num_features: usize) -> Result<KernelRi
     let gamma = match p.get("gamma") {
         None | Some(Value::Null) => None,
         Some(v) => match v.as_f64() {
-            Some(g) if g.is_finite() => Some(g),
-            _ => return Err(p.ill_typed("gamma", "null or a number", v)),
+            Some(g) if g.is_finite() && g >= 0.0 => Some(g),
+            _ => return Err(p.ill_typed("gamma", "null or a number >= 0", v)),
         },
     };
     let finite = (
@@ -159,10 +169,19 @@ pub fn gaussian_process(p: &Hyperparams<'_>) -> Result<GaussianProcessParams> {
     })
 }
 
-fn optional_positive(p: &Hyperparams<'_>, key: &str) -> Result<Option<f64>> {
+fn optional_non_negative(p: &Hyperparams<'_>, key: &str) -> Result<Option<f64>> {
     match p.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(_) => Ok(Some(p.f64(key, 1.0, POSITIVE)?)),
+        Some(_) => Ok(Some(p.f64(key, 1.0, NON_NEGATIVE)?)),
+    }
+}
+
+/// `verbose`: scikit-learn takes a bool or a level; it prints nothing here.
+fn verbose(p: &Hyperparams<'_>) -> Result<()> {
+    match p.get("verbose") {
+        None | Some(Value::Null) | Some(Value::Bool(_)) => Ok(()),
+        Some(v) if v.as_u64().is_some() => Ok(()),
+        Some(other) => Err(p.ill_typed("verbose", "true, false or a level >= 0", other)),
     }
 }
 
@@ -171,10 +190,10 @@ pub fn bayesian(p: &Hyperparams<'_>, ard: bool) -> Result<BayesianParams> {
     let defaults = BayesianParams::default();
     p.bool("compute_score", false)?;
     p.bool("copy_X", true)?;
-    p.bool("verbose", false)?;
+    verbose(p)?;
     Ok(BayesianParams {
         max_iter: p.usize("max_iter", defaults.max_iter, 1)?,
-        tol: p.f64("tol", defaults.tol, NON_NEGATIVE)?,
+        tol: p.f64("tol", defaults.tol, POSITIVE)?,
         alpha_1: p.f64("alpha_1", defaults.alpha_1, NON_NEGATIVE)?,
         alpha_2: p.f64("alpha_2", defaults.alpha_2, NON_NEGATIVE)?,
         lambda_1: p.f64("lambda_1", defaults.lambda_1, NON_NEGATIVE)?,
@@ -182,15 +201,15 @@ pub fn bayesian(p: &Hyperparams<'_>, ard: bool) -> Result<BayesianParams> {
         alpha_init: if ard {
             None
         } else {
-            optional_positive(p, "alpha_init")?
+            optional_non_negative(p, "alpha_init")?
         },
         lambda_init: if ard {
             None
         } else {
-            optional_positive(p, "lambda_init")?
+            optional_non_negative(p, "lambda_init")?
         },
         threshold_lambda: if ard {
-            p.f64("threshold_lambda", defaults.threshold_lambda, POSITIVE)?
+            p.f64("threshold_lambda", defaults.threshold_lambda, NON_NEGATIVE)?
         } else {
             defaults.threshold_lambda
         },
@@ -207,7 +226,7 @@ pub fn omp(p: &Hyperparams<'_>) -> Result<OmpParams> {
     }
     Ok(OmpParams {
         n_nonzero_coefs: p.optional_usize("n_nonzero_coefs", 1)?,
-        tol: optional_positive(p, "tol")?,
+        tol: optional_non_negative(p, "tol")?,
         fit_intercept: p.bool("fit_intercept", true)?,
     })
 }
