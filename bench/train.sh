@@ -74,6 +74,7 @@ for spec in "regression bench_train_reg linear {}" "regression bench_train_reg r
     "regression bench_train_reg bayesian_ridge {}" \
     "regression bench_train_reg automatic_relevance_determination {}" \
     "regression bench_train_reg orthogonal_matching_pursuit {}" \
+    "regression bench_train_reg huber {}" \
     "regression bench_train_reg bagging {\"random_state\":1}" \
     "regression bench_train_reg ada_boost {\"random_state\":1}" \
     "classification bench_train_clf bagging {\"random_state\":1}" \

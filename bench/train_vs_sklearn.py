@@ -11,8 +11,8 @@ from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, BaggingClas
                               ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor)
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.kernel_ridge import KernelRidge
-from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, Lasso, LinearRegression, LogisticRegression,
-                                  OrthogonalMatchingPursuit, Ridge)
+from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, HuberRegressor, Lasso, LinearRegression,
+                                  LogisticRegression, OrthogonalMatchingPursuit, Ridge)
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
@@ -37,6 +37,7 @@ models = {
         "bayesian_ridge": lambda: BayesianRidge(),
         "automatic_relevance_determination": lambda: ARDRegression(),
         "orthogonal_matching_pursuit": lambda: OrthogonalMatchingPursuit(),
+        "huber": lambda: HuberRegressor(),
         "bagging": lambda: BaggingRegressor(random_state=1),
         "ada_boost": lambda: AdaBoostRegressor(random_state=1),
     },

@@ -16,6 +16,7 @@ pub mod coordinate_descent;
 pub mod dbscan;
 pub mod forest;
 pub mod gaussian_process;
+pub mod huber;
 pub mod kernel_ridge;
 pub mod kmeans;
 pub mod knn;
@@ -59,7 +60,8 @@ use settings::{
     SVC_KEYS, SVM_KEYS, SVR_KEYS, TREE_KEYS,
 };
 use settings_linear::{
-    ARD_KEYS, BAGGING_KEYS, BAYESIAN_RIDGE_KEYS, GAUSSIAN_PROCESS_KEYS, KERNEL_RIDGE_KEYS, OMP_KEYS,
+    ARD_KEYS, BAGGING_KEYS, BAYESIAN_RIDGE_KEYS, GAUSSIAN_PROCESS_KEYS, HUBER_KEYS,
+    KERNEL_RIDGE_KEYS, OMP_KEYS,
 };
 use svm::LinearSvm;
 use svm_kernel::KernelSvm;
@@ -84,6 +86,7 @@ pub const SUPPORTED: &[(Task, Algorithm)] = &[
     (Task::Regression, Algorithm::BayesianRidge),
     (Task::Regression, Algorithm::AutomaticRelevanceDetermination),
     (Task::Regression, Algorithm::OrthogonalMatchingPursuit),
+    (Task::Regression, Algorithm::Huber),
     #[cfg(feature = "boost")]
     (Task::Regression, Algorithm::Xgboost),
     #[cfg(feature = "boost")]
@@ -153,7 +156,7 @@ pub enum Estimator {
     /// A kernel model over the training rows (`kernel_ridge`, `gaussian_process`).
     Kernel(KernelModel),
     /// Coefficients and intercept (`bayesian_ridge`, `automatic_relevance_determination`,
-    /// `orthogonal_matching_pursuit`).
+    /// `orthogonal_matching_pursuit`, `huber`).
     Coefficients(LinearCoefficients),
     /// PCA: a decomposition, used through `transform`.
     Pca(Pca),
@@ -352,6 +355,13 @@ impl Estimator {
                 Ok(Estimator::Coefficients(
                     bayesian::orthogonal_matching_pursuit(data, &settings_linear::omp(&p)?)?,
                 ))
+            }
+            (Task::Regression, Algorithm::Huber) => {
+                let p = Hyperparams::new(hyperparams, name, HUBER_KEYS)?;
+                Ok(Estimator::Coefficients(huber::fit(
+                    data,
+                    &settings_linear::huber(&p)?,
+                )?))
             }
             (Task::Clustering, Algorithm::Kmeans) => {
                 let p = Hyperparams::new(hyperparams, name, KMEANS_KEYS)?;

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::bagging::{Amount, BaggingParams};
 use super::bayesian::{BayesianParams, OmpParams};
 use super::gaussian_process::GaussianProcessParams;
+use super::huber::HuberParams;
 use super::kernel_ridge::{KernelRidgeParams, PairKernel, KERNEL_NAMES};
 use crate::error::{Error, Result};
 use crate::hyperparams::{Hyperparams, NON_NEGATIVE, POSITIVE};
@@ -64,6 +65,15 @@ pub const ARD_KEYS: &[&str] = &[
     "fit_intercept",
     "copy_X",
     "verbose",
+];
+/// Keys of `huber`.
+pub const HUBER_KEYS: &[&str] = &[
+    "epsilon",
+    "max_iter",
+    "alpha",
+    "warm_start",
+    "fit_intercept",
+    "tol",
 ];
 /// Keys of `orthogonal_matching_pursuit`.
 pub const OMP_KEYS: &[&str] = &["n_nonzero_coefs", "tol", "fit_intercept", "precompute"];
@@ -227,6 +237,24 @@ pub fn omp(p: &Hyperparams<'_>) -> Result<OmpParams> {
     Ok(OmpParams {
         n_nonzero_coefs: p.optional_usize("n_nonzero_coefs", 1)?,
         tol: optional_non_negative(p, "tol")?,
+        fit_intercept: p.bool("fit_intercept", true)?,
+    })
+}
+
+/// Settings of `huber`.
+pub fn huber(p: &Hyperparams<'_>) -> Result<HuberParams> {
+    let defaults = HuberParams::default();
+    // warm_start only matters when refitting the same Python object.
+    p.bool("warm_start", false)?;
+    let at_least_one = (
+        (|v: f64| v >= 1.0 && v.is_finite()) as fn(f64) -> bool,
+        "a number >= 1",
+    );
+    Ok(HuberParams {
+        epsilon: p.f64("epsilon", defaults.epsilon, at_least_one)?,
+        alpha: p.f64("alpha", defaults.alpha, NON_NEGATIVE)?,
+        max_iter: p.usize("max_iter", defaults.max_iter, 0)?,
+        tol: p.f64("tol", defaults.tol, NON_NEGATIVE)?,
         fit_intercept: p.bool("fit_intercept", true)?,
     })
 }
