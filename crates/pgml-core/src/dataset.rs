@@ -248,6 +248,35 @@ pub(crate) mod fixtures {
         .unwrap()
     }
 
+    /// Every value of `got` within `tol` of `want`, relative to `1 + |want|`.
+    pub fn assert_close(got: &[f64], want: &[f64], tol: f64) {
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(want) {
+            assert!(
+                (g - w).abs() <= tol * (1.0 + w.abs()),
+                "{got:?} vs {want:?}"
+            );
+        }
+    }
+
+    /// scikit-learn's diabetes data (as shipped in `datasets/`): rows of 10 features and the
+    /// target, all 442 rows.
+    pub fn diabetes() -> (Vec<Vec<f32>>, Vec<f32>) {
+        let text = include_str!("../datasets/diabetes.csv");
+        let parse =
+            |line: &str| -> Vec<f32> { line.split(',').map(|v| v.parse().unwrap()).collect() };
+        let all: Vec<Vec<f32>> = text.lines().skip(1).map(parse).collect();
+        let rows = all.iter().map(|r| r[..10].to_vec()).collect();
+        let y = all.iter().map(|r| r[10]).collect();
+        (rows, y)
+    }
+
+    /// The first 331 rows of [`diabetes`] (a 75 % training set with `test_sampling 'last'`).
+    pub fn diabetes_head() -> Dataset {
+        let (rows, y) = diabetes();
+        from_rows(&rows[..331], &y[..331])
+    }
+
     /// The 6x3 table the scikit-learn 1.9 reference values in several tests were computed on.
     pub fn sklearn_reference(y: &[f32]) -> Dataset {
         let rows: [[f32; 3]; 6] = [

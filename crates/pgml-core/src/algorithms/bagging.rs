@@ -36,9 +36,21 @@ impl Amount {
                 format!("choose a fraction in (0, 1] or a count from 1 to {total}"),
             ));
         }
+        // Each tree holds its drawn row numbers: a count far beyond the table would only
+        // exhaust the backend's memory.
+        let most = total.saturating_mul(MAX_OVERSAMPLING);
+        if n > most {
+            return Err(Error::invalid(
+                format!("{what} comes to {n}, more than {MAX_OVERSAMPLING} times the {total} rows"),
+                format!("choose a count up to {most}"),
+            ));
+        }
         Ok(n)
     }
 }
+
+/// The most rows a tree may draw with replacement, as a multiple of the table's rows.
+const MAX_OVERSAMPLING: usize = 100;
 
 /// Settings, scikit-learn's names and defaults.
 #[derive(Debug, Clone, PartialEq)]

@@ -127,10 +127,13 @@ impl Centered {
 
     /// `Xᵀ X` (p×p, row-major): each row's outer product added to the whole square, whose
     /// contiguous inner loop vectorises (a triangle's would not, for twice the work saved).
-    fn gram(&self) -> Vec<f64> {
+    fn gram(&self) -> Result<Vec<f64>> {
         let p = self.p;
         let mut g = vec![0.0; p * p];
         for i in 0..self.n {
+            if i % 4096 == 4095 {
+                crate::interrupt::check()?;
+            }
             let r = self.row(i);
             for (a, &ra) in r.iter().enumerate() {
                 for (out, &rb) in g[a * p..(a + 1) * p].iter_mut().zip(r) {
@@ -138,7 +141,7 @@ impl Centered {
                 }
             }
         }
-        g
+        Ok(g)
     }
 
     /// `Σ (y - X coef)²`.
@@ -169,7 +172,7 @@ pub fn bayesian_ridge(data: &Dataset, params: &BayesianParams) -> Result<LinearC
     // Eigenpairs of the smaller Gram matrix: XᵀX (p×p) when n > p, else XXᵀ (n×n).
     let primal = n > p;
     let (values, vectors) = if primal {
-        jacobi_eigen(c.gram(), p)?
+        jacobi_eigen(c.gram()?, p)?
     } else {
         let mut k = vec![0.0; n * n];
         for i in 0..n {
@@ -277,7 +280,7 @@ pub fn ard(data: &Dataset, params: &BayesianParams) -> Result<LinearCoefficients
     let mut lambda = vec![1.0; p];
     let mut previous: Option<Vec<f64>> = None;
     // The whole Gram matrix and Xᵀy once: each iteration takes the kept rows and columns.
-    let gram = if n >= p { c.gram() } else { Vec::new() };
+    let gram = if n >= p { c.gram()? } else { Vec::new() };
     let xt_y_all = c.xt(&c.y);
     // Posterior covariance of the kept weights, then their mean `alpha Σ Xᵀy`.
     let update =
@@ -405,7 +408,7 @@ pub fn orthogonal_matching_pursuit(
         (None, Some(k)) => k,
         (None, None) => ((0.1 * p as f64) as usize).max(1),
     };
-    let gram = c.gram();
+    let gram = c.gram()?;
     let xt_y = c.xt(&c.y);
     let mut chosen: Vec<usize> = Vec::new();
     let mut weights: Vec<f64> = Vec::new();
@@ -444,8 +447,9 @@ pub fn orthogonal_matching_pursuit(
             Err(Error::Interrupted) => return Err(Error::Interrupted),
             Err(_) => break,
         };
+        // scikit-learn checks the new pivot only from the second feature on.
         let pivot = l[k * k - 1];
-        if pivot * pivot <= f64::EPSILON {
+        if k > 1 && pivot * pivot <= f64::EPSILON {
             break;
         }
         let b: Vec<f64> = trial.iter().map(|&j| xt_y[j]).collect();
@@ -476,19 +480,9 @@ pub fn orthogonal_matching_pursuit(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::fixtures::sklearn_reference;
+    use crate::dataset::fixtures::{assert_close as close, sklearn_reference};
 
     const Y: [f32; 6] = [1.0, 3.0, 2.0, 5.0, 4.0, 6.0];
-
-    fn close(got: &[f64], want: &[f64], tol: f64) {
-        assert_eq!(got.len(), want.len());
-        for (g, w) in got.iter().zip(want) {
-            assert!(
-                (g - w).abs() <= tol * (1.0 + w.abs()),
-                "{got:?} vs {want:?}"
-            );
-        }
-    }
 
     /// Reference values: scikit-learn 1.9.1 on `sklearn_reference` with these labels,
     /// e.g. `BayesianRidge().fit(X, y).coef_`.

@@ -176,19 +176,9 @@ fn negative_log_likelihood(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::fixtures::sklearn_reference;
+    use crate::dataset::fixtures::{assert_close as close, sklearn_reference};
 
     const Y: [f32; 6] = [1.0, 3.0, 2.0, 5.0, 4.0, 6.0];
-
-    fn close(got: &[f64], want: &[f64], tol: f64) {
-        assert_eq!(got.len(), want.len());
-        for (g, w) in got.iter().zip(want) {
-            assert!(
-                (g - w).abs() <= tol * (1.0 + w.abs()),
-                "{got:?} vs {want:?}"
-            );
-        }
-    }
 
     fn predictions(model: &KernelModel) -> Vec<f64> {
         let data = sklearn_reference(&Y);
@@ -252,31 +242,22 @@ mod tests {
         assert!(fit(&twice, &params(1e-6, false)).is_ok());
     }
 
-    /// The first 331 rows of scikit-learn's diabetes data.
-    fn diabetes_head() -> Dataset {
-        let text = include_str!("../../datasets/diabetes.csv");
-        let mut rows: Vec<Vec<f32>> = Vec::new();
-        let mut y = Vec::new();
-        for line in text.lines().skip(1).take(331) {
-            let values: Vec<f32> = line.split(',').map(|v| v.parse().unwrap()).collect();
-            y.push(values[10]);
-            rows.push(values[..10].to_vec());
-        }
-        crate::dataset::fixtures::from_rows(&rows, &y)
-    }
-
-    /// scikit-learn 1.9.1 on those rows: `GaussianProcessRegressor(normalize_y=True,
+    /// scikit-learn 1.9.1 on the first 331 rows of diabetes: `GaussianProcessRegressor(normalize_y=True,
     /// alpha=0.1)` tunes the kernel to `0.946**2 * RBF(length_scale=0.0525)` (features are
     /// scaled to unit norm, so the length scale must shrink 20-fold from its start).
     #[test]
     fn tunes_the_length_scale_far_from_its_start() {
-        let model = fit(&diabetes_head(), &params(0.1, true)).unwrap();
+        let model = fit(
+            &crate::dataset::fixtures::diabetes_head(),
+            &params(0.1, true),
+        )
+        .unwrap();
         let PairKernel::Rbf { gamma } = model.kernel() else {
             panic!("{:?}", model.kernel())
         };
         let length = (1.0 / (2.0 * gamma)).sqrt();
         assert!((length - 0.0525).abs() < 0.001, "length scale {length}");
-        let data = diabetes_head();
+        let data = crate::dataset::fixtures::diabetes_head();
         let row0 = data.row(0);
         close(
             &[f64::from(model.predict(row0))],

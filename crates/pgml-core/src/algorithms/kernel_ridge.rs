@@ -251,19 +251,9 @@ impl KernelModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dataset::fixtures::sklearn_reference;
+    use crate::dataset::fixtures::{assert_close as close, sklearn_reference};
 
     const Y: [f32; 6] = [1.0, 3.0, 2.0, 5.0, 4.0, 6.0];
-
-    fn close(got: &[f64], want: &[f64], tol: f64) {
-        assert_eq!(got.len(), want.len());
-        for (g, w) in got.iter().zip(want) {
-            assert!(
-                (g - w).abs() <= tol * (1.0 + w.abs()),
-                "{got:?} vs {want:?}"
-            );
-        }
-    }
 
     fn ridge(kernel: PairKernel, alpha: f64) -> KernelModel {
         KernelModel::kernel_ridge(&sklearn_reference(&Y), &KernelRidgeParams { alpha, kernel })

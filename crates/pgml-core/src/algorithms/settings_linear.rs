@@ -203,7 +203,12 @@ pub fn bayesian(p: &Hyperparams<'_>, ard: bool) -> Result<BayesianParams> {
     verbose(p)?;
     Ok(BayesianParams {
         max_iter: p.usize("max_iter", defaults.max_iter, 1)?,
-        tol: p.f64("tol", defaults.tol, POSITIVE)?,
+        // BayesianRidge wants tol > 0, ARDRegression tol >= 0.
+        tol: p.f64(
+            "tol",
+            defaults.tol,
+            if ard { NON_NEGATIVE } else { POSITIVE },
+        )?,
         alpha_1: p.f64("alpha_1", defaults.alpha_1, NON_NEGATIVE)?,
         alpha_2: p.f64("alpha_2", defaults.alpha_2, NON_NEGATIVE)?,
         lambda_1: p.f64("lambda_1", defaults.lambda_1, NON_NEGATIVE)?,
