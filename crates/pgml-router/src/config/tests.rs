@@ -241,3 +241,34 @@ fn empty_passwords_and_unencrypted_verification_are_refused() {
     .to_string();
     assert!(err.contains("needs server_tls"), "{err}");
 }
+
+/// `SHOW CONFIG` marks the `SETTABLE` options changeable: each must be one `SET` changes (a
+/// value it accepts is shown back), and every other listed option must be refused as
+/// file-only, so the list and `General::set` cannot drift apart.
+#[test]
+fn settable_list_matches_what_set_changes() {
+    let c = Config::parse(GOOD, "t.toml").unwrap();
+    for (key, _, _) in c.general.describe() {
+        let mut general = c.general.clone();
+        let value = if key == "client_tls_required" {
+            "true"
+        } else {
+            "7"
+        };
+        let outcome = general.set(key, value);
+        if SETTABLE.contains(&key) {
+            assert_eq!(outcome, Ok(()), "{key}");
+            let shown = general.describe().into_iter().find(|(k, _, _)| *k == key);
+            assert_eq!(shown.map(|(_, v, _)| v), Some(value.to_owned()), "{key}");
+        } else {
+            assert!(
+                matches!(outcome, Err(SetError::Fixed(_))),
+                "{key}: {outcome:?}"
+            );
+        }
+    }
+    assert!(matches!(
+        c.general.clone().set("no_such_key", "1"),
+        Err(SetError::Unknown(_))
+    ));
+}
