@@ -17,6 +17,8 @@ mod affinity;
 mod auth_query;
 #[path = "integration/faults.rs"]
 mod faults;
+#[path = "integration/limits.rs"]
+mod limits;
 #[path = "integration/many_connections.rs"]
 mod many_connections;
 #[path = "integration/metrics.rs"]

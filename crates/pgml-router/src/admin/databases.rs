@@ -47,8 +47,10 @@ impl ShowCommand for Databases {
                     p.min_pool_size().to_string(),
                     "0".to_owned(),
                     p.mode.as_str().to_owned(),
-                    p.pool_size().to_string(),
-                    m.servers.snapshot().len().to_string(),
+                    // PgBouncer's: max_db_connections (0: none) and the connections of
+                    // every user's pool of the database to this server.
+                    m.db_limit.max().to_string(),
+                    m.db_limit.open().to_string(),
                     flag(p.is_paused()),
                     flag(p.is_disabled()),
                 ]);

@@ -22,7 +22,13 @@ impl ShowCommand for Lists {
         let pools = shared.pools.all();
         let databases: HashSet<&str> = pools.iter().map(|p| p.database.as_str()).collect();
         let users: HashSet<&str> = pools.iter().map(|p| p.user.as_str()).collect();
-        let servers: usize = pools.iter().map(|p| p.server_infos().len()).sum();
+        // Pools a reload retired still hold their busy connections until they close.
+        let servers: usize = shared
+            .pools
+            .with_retired()
+            .iter()
+            .map(|p| p.server_infos().len())
+            .sum();
         let counts = [
             ("databases", databases.len()),
             ("users", users.len()),

@@ -111,7 +111,7 @@ fn columns_and_types_are_pgbouncer_1_18s() {
         ("SHOW CLIENTS", "type:25 user:25 database:25 state:25 addr:25 port:23 local_addr:25 local_port:23 connect_time:25 request_time:25 wait:23 wait_us:23 close_needed:23 ptr:25 link:25 remote_pid:23 tls:25 application_name:25"),
         ("SHOW SERVERS", "type:25 user:25 database:25 state:25 addr:25 port:23 local_addr:25 local_port:23 connect_time:25 request_time:25 wait:23 wait_us:23 close_needed:23 ptr:25 link:25 remote_pid:23 tls:25 application_name:25"),
         ("SHOW DATABASES", "name:25 host:25 port:23 database:25 force_user:25 pool_size:23 min_pool_size:23 reserve_pool:23 pool_mode:25 max_connections:23 current_connections:23 paused:23 disabled:23"),
-        ("SHOW USERS", "name:25 pool_mode:25"),
+        ("SHOW USERS", "name:25 pool_mode:25 max_user_connections:23 current_connections:23"),
         ("SHOW CONFIG", "key:25 value:25 default:25 changeable:25"),
         ("SHOW VERSION", "version:25"),
     ];

@@ -1,4 +1,5 @@
-//! `SHOW USERS`: one row per configured user name, PgBouncer 1.18's columns.
+//! `SHOW USERS`: one row per configured user name, PgBouncer 1.18's columns and 1.21's
+//! `max_user_connections` / `current_connections`.
 
 use std::collections::BTreeMap;
 
@@ -43,7 +44,12 @@ impl ShowCommand for Users {
     }
 
     fn columns(&self) -> &'static [Column] {
-        &[("name", Text), ("pool_mode", Text)]
+        &[
+            ("name", Text),
+            ("pool_mode", Text),
+            ("max_user_connections", Int4),
+            ("current_connections", Int4),
+        ]
     }
 
     /// NULL `pool_mode` is the empty string here; [`ShowCommand::cells`] has the NULLs.
@@ -55,9 +61,24 @@ impl ShowCommand for Users {
     }
 
     fn cells(&self, shared: &Shared) -> Vec<Vec<Option<String>>> {
+        let pools = shared.pools.all();
         Users::overrides(shared)
             .into_iter()
-            .map(|(name, mode)| vec![Some(name), mode.map(|m| m.as_str().to_owned())])
+            .map(|(name, mode)| {
+                // PgBouncer 1.21's columns: the user's limit (0: none) and its server
+                // connections, all databases together (one count per user name).
+                let limit = pools
+                    .iter()
+                    .find(|p| p.user == name)
+                    .map(|p| (p.user_limit.max(), p.user_limit.open()));
+                let (max, open) = limit.unwrap_or((0, 0));
+                vec![
+                    Some(name),
+                    mode.map(|m| m.as_str().to_owned()),
+                    Some(max.to_string()),
+                    Some(open.to_string()),
+                ]
+            })
             .collect()
     }
 }
@@ -113,14 +134,19 @@ servers = [["127.0.0.1", 5432, "primary"]]
         assert_eq!(
             cells,
             vec![
-                vec![s("mixed"), None],
-                vec![s("plain"), None],
-                vec![s("sess"), s("session")],
+                vec![s("mixed"), None, s("0"), s("0")],
+                vec![s("plain"), None, s("0"), s("0")],
+                vec![s("sess"), s("session"), s("0"), s("0")],
             ]
         );
         assert_eq!(
             Users.rows(&shared)[0],
-            vec!["mixed".to_owned(), String::new()]
+            vec![
+                "mixed".to_owned(),
+                String::new(),
+                "0".to_owned(),
+                "0".to_owned()
+            ]
         );
     }
 }

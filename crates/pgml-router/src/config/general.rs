@@ -91,6 +91,16 @@ pub struct General {
     /// open-files limit. Reloadable.
     #[serde(default)]
     pub max_client_conn: u64,
+    /// PgBouncer's option: the default `max_db_connections` of every `[pools.<db>]` (the
+    /// most server connections of a database to each of its servers, all users
+    /// together; 0, the default, is no limit). Reloadable.
+    #[serde(default)]
+    pub max_db_connections: u64,
+    /// PgBouncer's option: the default `max_user_connections` of every user name (the
+    /// most server connections of the user, all databases together; 0, the default, is
+    /// no limit). Reloadable.
+    #[serde(default)]
+    pub max_user_connections: u64,
     /// Tokio worker threads (default: the CPU cores this process may use, as tokio's own
     /// default; PgCat's default was 4, which oversubscribes small machines).
     #[serde(default = "default_worker_threads")]
@@ -278,6 +288,8 @@ impl General {
             "ban_time" => self.ban_time = number()?,
             "stats_period" => self.stats_period = number()?,
             "max_client_conn" => self.max_client_conn = number()?,
+            "max_db_connections" => self.max_db_connections = number()?,
+            "max_user_connections" => self.max_user_connections = number()?,
             "client_tls_required" => {
                 self.client_tls_required = match value.to_ascii_lowercase().as_str() {
                     "true" | "on" | "1" | "yes" => true,
@@ -338,6 +350,16 @@ impl General {
             (
                 "max_client_conn",
                 self.max_client_conn.to_string(),
+                "0".to_owned(),
+            ),
+            (
+                "max_db_connections",
+                self.max_db_connections.to_string(),
+                "0".to_owned(),
+            ),
+            (
+                "max_user_connections",
+                self.max_user_connections.to_string(),
                 "0".to_owned(),
             ),
             (
@@ -450,7 +472,7 @@ impl std::fmt::Display for SetError {
 
 /// `[general]` options the admin console's `SET` changes at run time (until the next
 /// `RELOAD` or restart, which read the file).
-pub const SETTABLE: [&str; 11] = [
+pub const SETTABLE: [&str; 13] = [
     "connect_timeout",
     "idle_timeout",
     "server_lifetime",
@@ -461,6 +483,8 @@ pub const SETTABLE: [&str; 11] = [
     "ban_time",
     "stats_period",
     "max_client_conn",
+    "max_db_connections",
+    "max_user_connections",
     "client_tls_required",
 ];
 

@@ -133,7 +133,53 @@ impl Config {
             }
             pool.validate(db, &self.general)?;
         }
+        self.validate_user_limits()
+    }
+
+    /// A user name listed under several databases may set `max_user_connections` in
+    /// more than one listing, but only to the same value: the limit is one per name.
+    fn validate_user_limits(&self) -> Result<(), String> {
+        let mut seen: BTreeMap<&str, (&str, u64)> = BTreeMap::new();
+        for (db, pool) in &self.pools {
+            for user in pool.users.values() {
+                let Some(max) = user.max_user_connections else {
+                    continue;
+                };
+                match seen.get(user.username.as_str()) {
+                    Some(&(first_db, first)) if first != max => {
+                        return Err(format!(
+                            "user \"{}\": max_user_connections is {first} under pools.{first_db} \
+                             but {max} under pools.{db}; the limit counts the user's connections \
+                             to every database, so give it once (or the same value everywhere)",
+                            user.username
+                        ))
+                    }
+                    Some(_) => {}
+                    None => {
+                        seen.insert(&user.username, (db, max));
+                    }
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// `max_db_connections` of `[pools.<db>]` (its own, else `[general]`'s; 0: none).
+    pub fn max_db_connections(&self, db: &str) -> usize {
+        let own = self.pools.get(db).and_then(|p| p.max_db_connections);
+        to_usize(own.unwrap_or(self.general.max_db_connections))
+    }
+
+    /// `max_user_connections` of a user name (set in any of its listings, else
+    /// `[general]`'s; 0: none).
+    pub fn max_user_connections(&self, username: &str) -> usize {
+        let own = self
+            .pools
+            .values()
+            .flat_map(|p| p.users.values())
+            .filter(|u| u.username == username)
+            .find_map(|u| u.max_user_connections);
+        to_usize(own.unwrap_or(self.general.max_user_connections))
     }
 
     /// `section.key` of every accepted-but-ignored option that is set, for warnings.
@@ -159,6 +205,10 @@ impl Config {
         let user = pool.users.values().find(|u| u.username == username)?;
         Some((pool, user))
     }
+}
+
+fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
 }
 
 /// 1-based line number of byte offset `at` in `text`.

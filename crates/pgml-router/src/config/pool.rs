@@ -92,6 +92,11 @@ pub struct PoolConfig {
     pub server_lifetime: Option<toml::Value>,
     /// PgCat option, accepted and ignored (the `[general]` value applies).
     pub connect_timeout: Option<toml::Value>,
+    /// PgBouncer's option: the most server connections of this database to each of its
+    /// servers, all users together (default: `[general]`'s, 0 = no limit). A pool that
+    /// needs another connection beyond it closes an idle one of another user's pool, else
+    /// waits up to `query_wait_timeout`.
+    pub max_db_connections: Option<u64>,
     /// Overrides `general.auth_query` for this database.
     pub auth_query: Option<String>,
     /// Overrides `general.auth_query_user`.
@@ -130,6 +135,10 @@ pub struct UserConfig {
     pub server_username: Option<String>,
     /// Password on the server (default: `password`).
     pub server_password: Option<String>,
+    /// PgBouncer's option: the most server connections of this user name, all databases
+    /// and servers together (default: `[general]`'s, 0 = no limit). Listings of the same
+    /// name under other databases may repeat it only with the same value.
+    pub max_user_connections: Option<u64>,
 
     /// PgCat option, accepted and ignored.
     pub statement_timeout: Option<toml::Value>,

@@ -272,3 +272,30 @@ fn settable_list_matches_what_set_changes() {
         Err(SetError::Unknown(_))
     ));
 }
+
+#[test]
+fn connection_limits_fall_back_to_general() {
+    let c = Config::parse(GOOD, "t.toml").unwrap();
+    assert_eq!(c.max_db_connections("app"), 0);
+    assert_eq!(c.max_user_connections("alice"), 0);
+    let text = GOOD
+        .replace(
+            "healthcheck_timeout = 1000",
+            "healthcheck_timeout = 1000\nmax_db_connections = 10\nmax_user_connections = 20",
+        )
+        .replace(
+            "default_role = \"primary\"",
+            "default_role = \"primary\"\nmax_db_connections = 4",
+        );
+    let c = Config::parse(&text, "t.toml").unwrap();
+    assert_eq!(c.max_db_connections("app"), 4);
+    assert_eq!(c.max_db_connections("elsewhere"), 10);
+    assert_eq!(c.max_user_connections("alice"), 20);
+    let text = text.replace(
+        "min_pool_size = 1",
+        "min_pool_size = 1\nmax_user_connections = 5",
+    );
+    let c = Config::parse(&text, "t.toml").unwrap();
+    assert_eq!(c.max_user_connections("alice"), 5);
+    assert_eq!(c.max_user_connections("bob"), 20);
+}

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use tracing::{debug, warn};
 
-use super::{lock, Pool, Pools};
+use super::{lock, OpenSlots, Pool, Pools};
 use crate::server::ServerConn;
 
 impl Pool {
@@ -58,7 +58,11 @@ impl Pool {
             let Ok(permit) = Arc::clone(&m.permits).try_acquire_owned() else {
                 return;
             };
-            match self.open(member, credential).await {
+            // min_pool_size gives way to max_db_connections / max_user_connections.
+            let Ok(slots) = OpenSlots::take(&m.db_limit, &self.user_limit) else {
+                return;
+            };
+            match self.open(member, credential, slots).await {
                 Ok(mut conn) => {
                     conn.idle_since = Instant::now();
                     {

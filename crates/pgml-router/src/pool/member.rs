@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tracing::{info, warn};
 
+use super::limits::ConnLimit;
 use super::lock;
 use crate::config::{ServerRole, ServerSpec, UserConfig};
 use crate::registry::{Registry, ServerInfo};
@@ -42,6 +43,9 @@ pub struct Member {
     busy_models: Mutex<HashMap<u64, u32>>,
     /// Model affinity: a checked-out connection came back (or was closed).
     pub(super) released: Notify,
+    /// `max_db_connections`: the connections of every user's pool of this database to
+    /// this server.
+    pub db_limit: Arc<ConnLimit>,
 }
 
 impl Member {
@@ -50,6 +54,7 @@ impl Member {
         user: &UserConfig,
         tls: Option<&Arc<ServerTls>>,
         pool_size: usize,
+        db_limit: Arc<ConnLimit>,
     ) -> Member {
         let target = ServerTarget {
             host: spec.host.to_owned(),
@@ -80,6 +85,7 @@ impl Member {
             banned_until: Mutex::new(None),
             busy_models: Mutex::new(HashMap::new()),
             released: Notify::new(),
+            db_limit,
         }
     }
 

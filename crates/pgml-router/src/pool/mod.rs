@@ -12,6 +12,7 @@
 //! paused pool (admin `PAUSE`) makes checkouts wait until `RESUME` ([`pause`]).
 
 mod auth_query;
+mod limits;
 mod maintenance;
 mod member;
 mod mirror;
@@ -35,6 +36,7 @@ use crate::registry::{ConnState, ServerInfo, StateCell};
 use crate::server::{connect, LoginError, ServerConn, ServerTarget};
 use crate::tls::ServerTls;
 
+pub use limits::{ConnLimit, Limits, OpenSlots};
 pub use member::Member;
 pub use mirror::MirrorLink;
 pub use pools::{Pools, ReloadReport};
@@ -139,6 +141,8 @@ pub struct Pool {
     /// How to log into the server when no password is configured (learned from
     /// clients).
     learned: Mutex<Option<Credential>>,
+    /// `max_user_connections`: the connections of every pool of this user name.
+    pub user_limit: Arc<ConnLimit>,
 }
 
 /// A checked-out server connection. Give it back with [`Pool::release`]; dropping it
@@ -204,6 +208,23 @@ impl Drop for ActiveGuard {
     }
 }
 
+/// The limits a new pool counts its connections against.
+pub struct PoolLimits<'a> {
+    pub registry: &'a Limits,
+    /// `max_db_connections` of the pool's database (0: none).
+    pub max_db: usize,
+    /// `max_user_connections` of the pool's user (0: none).
+    pub max_user: usize,
+}
+
+/// Room for one more server connection under the connection limits.
+enum Room {
+    /// Counted: open one.
+    Counted(OpenSlots),
+    /// The member's own idle connection, found while waiting for room.
+    Idle(Box<ServerConn>),
+}
+
 /// Why a connection could not be had from one member.
 struct MemberError {
     error: ClientError,
@@ -220,11 +241,21 @@ impl Pool {
         timeouts: PoolTimeouts,
         tls: Option<&Arc<ServerTls>>,
         auth_query: Option<AuthQuery>,
+        limits: &PoolLimits<'_>,
     ) -> Option<Pool> {
         let members: Vec<Member> = pool
             .servers()
             .iter()
-            .map(|spec| Member::new(spec, user, tls, user.pool_size))
+            .map(|spec| {
+                let db_limit = limits.registry.db(
+                    database,
+                    spec.host,
+                    spec.port,
+                    spec.database,
+                    limits.max_db,
+                );
+                Member::new(spec, user, tls, user.pool_size, db_limit)
+            })
             .collect();
         if members.is_empty() {
             return None;
@@ -256,7 +287,17 @@ impl Pool {
             auth_query,
             auth_conn: tokio::sync::Mutex::new(None),
             learned: Mutex::new(None),
+            user_limit: limits.registry.user(&user.username, limits.max_user),
         })
+    }
+
+    /// Makes the pool's idle connections closable by the other pools that share its
+    /// limits (once it is shared by `Arc`).
+    pub(crate) fn join_limits(self: &Arc<Self>) {
+        for (i, m) in self.members.iter().enumerate() {
+            m.db_limit.add_sharer(self, Some(i));
+        }
+        self.user_limit.add_sharer(self, None);
     }
 
     /// The servers, shard by shard, each shard's primary first.
@@ -485,13 +526,22 @@ impl Pool {
                     error,
                     server_failed: false,
                 })?;
-                let _login = self.stats.sv_login.hold();
-                Box::pin(self.open(member, credential))
-                    .await
-                    .map_err(|error| MemberError {
-                        error,
-                        server_failed: true,
-                    })?
+                let room = self.room(member).await.map_err(|error| MemberError {
+                    error,
+                    server_failed: false,
+                })?;
+                match room {
+                    Room::Idle(conn) => conn,
+                    Room::Counted(slots) => {
+                        let _login = self.stats.sv_login.hold();
+                        Box::pin(self.open(member, credential, slots))
+                            .await
+                            .map_err(|error| MemberError {
+                                error,
+                                server_failed: true,
+                            })?
+                    }
+                }
             }
         };
         if let Some(info) = &conn.info {
@@ -576,11 +626,18 @@ impl Pool {
             if let Some(info) = &conn.info {
                 info.state.set(ConnState::Idle);
             }
-            let mut idle = lock(&self.members[active.member].idle);
+            let m = &self.members[active.member];
+            let mut idle = lock(&m.idle);
             // Checked under the lock: `retire` sets the flag, then empties the idle lists
             // under it, so a connection is never left idle in a retired pool.
             if !self.is_retired() {
                 idle.push(conn);
+            }
+            drop(idle);
+            // A pool waiting for room under a shared limit may close this one.
+            if m.db_limit.has_waiters() || self.user_limit.has_waiters() {
+                m.db_limit.wake();
+                self.user_limit.wake();
             }
         }
         drop(active);
@@ -655,11 +712,13 @@ impl Pool {
         &self,
         member: usize,
         credential: Credential,
+        slots: OpenSlots,
     ) -> Result<Box<ServerConn>, ClientError> {
         let m = &self.members[member];
         let t = &m.target;
         match connect(t, &credential, self.timeouts.get().connect).await {
             Ok(mut conn) => {
+                conn.slots = Some(slots);
                 conn.generation = self.generation.load(Ordering::Acquire);
                 let server_info = Arc::new(ServerInfo {
                     database: self.database.clone(),

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use tracing::info;
 
-use super::{Pool, PoolTimeouts};
+use super::{Limits, Pool, PoolLimits, PoolTimeouts};
 use crate::config::Config;
 use crate::tls::ServerTls;
 
@@ -18,6 +18,8 @@ pub struct Pools {
     /// connection) still holds them: `SHOW SERVERS` and `WAIT_CLOSE` see their
     /// connections until the last one closes.
     retired: Mutex<Vec<Weak<Pool>>>,
+    /// `max_db_connections` and `max_user_connections`, kept across reloads.
+    limits: Limits,
 }
 
 /// What a reload changed, for the log and the admin console.
@@ -90,13 +92,20 @@ fn same_server(a: &Pool, b: &Pool) -> bool {
         && a.auth_query == b.auth_query
 }
 
-fn build(config: &Config, tls: Option<&Arc<ServerTls>>) -> Vec<Pool> {
+/// The configured pools; the limits in `registry` take the configured bounds (kept
+/// pools share them at once).
+fn build(config: &Config, tls: Option<&Arc<ServerTls>>, registry: &Limits) -> Vec<Pool> {
     let timeouts = timeouts(config);
     let mut pools = Vec::new();
     for (db, pool) in &config.pools {
         for user in pool.users.values() {
             let auth_query = pool.auth_query(&config.general);
-            if let Some(p) = Pool::new(db, pool, user, timeouts, tls, auth_query) {
+            let limits = PoolLimits {
+                registry,
+                max_db: config.max_db_connections(db),
+                max_user: config.max_user_connections(&user.username),
+            };
+            if let Some(p) = Pool::new(db, pool, user, timeouts, tls, auth_query, &limits) {
                 pools.push(p);
             }
         }
@@ -104,13 +113,24 @@ fn build(config: &Config, tls: Option<&Arc<ServerTls>>) -> Vec<Pool> {
     pools
 }
 
+fn shared(pool: Pool) -> Arc<Pool> {
+    let pool = Arc::new(pool);
+    pool.join_limits();
+    pool
+}
+
 impl Pools {
     /// One pool per configured user of every database.
     pub fn from_config(config: &Config, tls: Option<&Arc<ServerTls>>) -> Pools {
-        let pools = build(config, tls).into_iter().map(Arc::new).collect();
+        let limits = Limits::default();
+        let pools = build(config, tls, &limits)
+            .into_iter()
+            .map(shared)
+            .collect();
         Pools {
             pools: RwLock::new(Arc::new(pools)),
             retired: Mutex::new(Vec::new()),
+            limits,
         }
     }
 
@@ -145,7 +165,7 @@ impl Pools {
         let mut guard = self.pools.write().unwrap_or_else(|p| p.into_inner());
         let old: Vec<Arc<Pool>> = guard.iter().cloned().collect();
         let mut next = Vec::new();
-        for fresh in build(config, tls) {
+        for fresh in build(config, tls, &self.limits) {
             let existing = old
                 .iter()
                 .find(|p| p.database == fresh.database && p.user == fresh.user);
@@ -167,11 +187,11 @@ impl Pools {
                     if p.is_paused() {
                         fresh.pause();
                     }
-                    next.push(Arc::new(fresh));
+                    next.push(shared(fresh));
                 }
                 None => {
                     report.added.push(fresh.name());
-                    next.push(Arc::new(fresh));
+                    next.push(shared(fresh));
                 }
             }
         }
@@ -189,6 +209,7 @@ impl Pools {
                 retired.push(Arc::downgrade(p));
             }
         }
+        self.limits.retain_used(&next);
         *guard = Arc::new(next);
         report
     }

@@ -284,6 +284,7 @@ async fn login(target: &ServerTarget, credential: &Credential) -> Result<ServerC
         generation: 0,
         idle_since: now,
         models: [0; super::MODELS_REMEMBERED],
+        slots: None,
         info: None,
     })
 }

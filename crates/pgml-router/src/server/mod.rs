@@ -90,6 +90,9 @@ pub struct ServerConn {
     pub models: [u64; MODELS_REMEMBERED],
     /// What `SHOW SERVERS` prints; set by the pool.
     pub info: Option<std::sync::Arc<crate::registry::ServerInfo>>,
+    /// The `max_db_connections` / `max_user_connections` counts this connection holds
+    /// (set by the pool); dropped with it.
+    pub slots: Option<crate::pool::OpenSlots>,
 }
 
 impl Drop for ServerConn {

@@ -476,7 +476,15 @@ async fn show_users_lists_names_with_their_pool_mode_override_or_null() {
             _ => {}
         }
     }
-    assert_eq!(columns.unwrap(), ["name", "pool_mode"]);
+    assert_eq!(
+        columns.unwrap(),
+        [
+            "name",
+            "pool_mode",
+            "max_user_connections",
+            "current_connections"
+        ]
+    );
     // NULL where the user follows its database's pool_mode, as PgBouncer prints it.
     assert_eq!(
         rows,
@@ -490,6 +498,6 @@ async fn show_users_lists_names_with_their_pool_mode_override_or_null() {
     let conninfo = format!("host=127.0.0.1 port={port} user=admin dbname=pgml-router");
     let (ok, out) = psql(&conninfo, ADMIN_PASS, &["SHOW USERS"]).await;
     assert!(ok, "{out}");
-    assert!(out.contains("sessuser|session"), "{out}");
-    assert!(out.contains(&format!("{MD5_USER}|\n")), "{out}");
+    assert!(out.contains("sessuser|session|0|"), "{out}");
+    assert!(out.contains(&format!("{MD5_USER}||0|")), "{out}");
 }
