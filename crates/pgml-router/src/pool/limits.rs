@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
+use std::time::Instant;
 
 use pgwire::SqlState;
 use tokio::sync::Notify;
@@ -48,7 +49,9 @@ struct Counted(Arc<ConnLimit>);
 
 impl Drop for Counted {
     fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::AcqRel);
+        // SeqCst, with `waiting`: a closer that misses a waiter's count is seen by the
+        // waiter's next look at `open`.
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
         self.0.wake();
     }
 }
@@ -67,11 +70,18 @@ impl OpenSlots {
         db: &'a Arc<ConnLimit>,
         user: &'a Arc<ConnLimit>,
     ) -> Result<OpenSlots, &'a Arc<ConnLimit>> {
-        let db_slot = db.try_count().ok_or(db)?;
-        let user_slot = user.try_count().ok_or(user)?;
+        if !db.try_count() {
+            return Err(db);
+        }
+        if !user.try_count() {
+            // Given back without waking anyone: it never stood for a connection (a wake
+            // here would wake the caller's own wait, which would spin).
+            db.open.fetch_sub(1, Ordering::SeqCst);
+            return Err(user);
+        }
         Ok(OpenSlots {
-            _db: db_slot,
-            _user: user_slot,
+            _db: Counted(Arc::clone(db)),
+            _user: Counted(Arc::clone(user)),
         })
     }
 }
@@ -81,7 +91,7 @@ pub(super) struct Waiter<'a>(&'a ConnLimit);
 
 impl Drop for Waiter<'_> {
     fn drop(&mut self) {
-        self.0.waiting.fetch_sub(1, Ordering::AcqRel);
+        self.0.waiting.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -115,33 +125,28 @@ impl ConnLimit {
         }
     }
 
-    fn try_count(self: &Arc<Self>) -> Option<Counted> {
+    /// Counts one more connection if there is room.
+    fn try_count(&self) -> bool {
         self.open
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| {
-                let max = self.max.load(Ordering::Acquire);
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |open| {
+                let max = self.max.load(Ordering::SeqCst);
                 (max == 0 || open < max).then_some(open + 1)
             })
-            .ok()
-            .map(|_| Counted(Arc::clone(self)))
+            .is_ok()
     }
 
     /// Wakes the checkouts waiting for room (a connection closed or went idle).
     pub(super) fn wake(&self) {
-        if self.waiting.load(Ordering::Acquire) > 0 {
+        if self.waiting.load(Ordering::SeqCst) > 0 {
             self.changed.notify_waiters();
         }
-    }
-
-    /// Whether a checkout waits for room: a connection going idle must wake it.
-    pub(super) fn has_waiters(&self) -> bool {
-        self.waiting.load(Ordering::Acquire) > 0
     }
 
     /// Counts a waiting checkout until the returned guard is dropped. Count first,
     /// then enable [`ConnLimit::changed`]'s future, then look for room: a release that
     /// pushed an idle connection after the look sees the count and wakes the future.
     pub(super) fn waiter(&self) -> Waiter<'_> {
-        self.waiting.fetch_add(1, Ordering::AcqRel);
+        self.waiting.fetch_add(1, Ordering::SeqCst);
         Waiter(self)
     }
 
@@ -163,11 +168,14 @@ impl ConnLimit {
             .iter()
             .filter_map(|(p, m)| Some((p.upgrade()?, *m)))
             .collect();
-        let mut oldest: Option<(&Arc<Pool>, usize, std::time::Instant)> = None;
+        let mut oldest: Option<(&Arc<Pool>, usize, Instant)> = None;
         for (pool, only) in &sharers {
             for (i, m) in pool.members().iter().enumerate() {
+                // A pool with waiting clients keeps its idle connections for them (else
+                // two busy pools would close each other's connections at every turn).
                 if only.is_some_and(|only| only != i)
                     || (std::ptr::eq(pool.as_ref(), asking) && i == member)
+                    || pool.stats.cl_waiting.get() > 0
                 {
                     continue;
                 }
@@ -202,22 +210,37 @@ impl Pool {
     /// neither is set); else, as PgBouncer, an idle connection of another pool sharing
     /// the full limit is closed, or the checkout waits (up to `query_wait_timeout`) for
     /// one to close or go idle, taking its own pool's connection if that one does.
-    pub(super) async fn room(&self, member: usize) -> Result<Room, ClientError> {
+    /// (`started`: when the checkout began; the wait ends `query_wait_timeout` after.)
+    pub(super) async fn room(&self, member: usize, started: Instant) -> Result<Room, ClientError> {
         let m = &self.members()[member];
         match OpenSlots::take(&m.db_limit, &self.user_limit) {
             Ok(slots) => Ok(Room::Counted(slots)),
             // Boxed: the wait stays out of the future every client task carries.
-            Err(_) => Box::pin(self.wait_for_room(member)).await,
+            Err(_) => Box::pin(self.wait_for_room(member, started)).await,
         }
     }
 
-    async fn wait_for_room(&self, member: usize) -> Result<Room, ClientError> {
+    /// A connection of `member` went idle: checkouts waiting for room under its limits
+    /// may take or close it.
+    pub(super) fn went_idle(&self, member: usize) {
+        let m = &self.members()[member];
+        m.db_limit.wake();
+        self.user_limit.wake();
+    }
+
+    async fn wait_for_room(&self, member: usize, started: Instant) -> Result<Room, ClientError> {
         let (db, user) = (&self.members()[member].db_limit, &self.user_limit);
-        let started = std::time::Instant::now();
         let deadline = started + self.timeouts().wait;
+        let waiting_since = Instant::now();
         self.stats.cl_waiting.inc();
         let _counted = (db.waiter(), user.waiter());
         let result = loop {
+            if self.is_retired() {
+                break Err(ClientError::fatal(
+                    SqlState::ADMIN_SHUTDOWN,
+                    format!("pool {} was removed from the configuration", self.name()),
+                ));
+            }
             let db_changed = db.changed().notified();
             let user_changed = user.changed().notified();
             tokio::pin!(db_changed, user_changed);
@@ -227,7 +250,7 @@ impl Pool {
                 Ok(slots) => break Ok(Room::Counted(slots)),
                 Err(full) => full,
             };
-            let now = std::time::Instant::now();
+            let now = Instant::now();
             if let Some(conn) = self.take_idle(member, None, now) {
                 break Ok(Room::Idle(conn));
             }
@@ -259,7 +282,7 @@ impl Pool {
             }
         };
         self.stats.cl_waiting.dec();
-        self.stats.record_wait(started.elapsed());
+        self.stats.record_wait(waiting_since.elapsed());
         result
     }
 }
@@ -353,6 +376,30 @@ mod tests {
         assert!(Arc::ptr_eq(&again, &db));
         assert_eq!(db.max(), 3);
         let _d = OpenSlots::take(&db, &user).unwrap();
+    }
+
+    /// A full user limit gives the database slot back without waking the database
+    /// limit's waiters: a waiter that looks for room would otherwise wake itself, and
+    /// spin until `query_wait_timeout`.
+    #[test]
+    fn a_refused_slot_wakes_no_one() {
+        use futures_util::FutureExt;
+        let limits = Limits::default();
+        let db = limits.db("app", "h", 5432, "app", 0);
+        let user = limits.user("alice", 1);
+        let _held = OpenSlots::take(&db, &user).unwrap();
+        let _waiting = db.waiter();
+        let woken = db.changed().notified();
+        futures_util::pin_mut!(woken);
+        woken.as_mut().enable();
+        assert!(OpenSlots::take(&db, &user).is_err());
+        assert!(
+            woken.as_mut().now_or_never().is_none(),
+            "the refusal woke a waiter"
+        );
+        // A real close does wake it.
+        drop(_held);
+        assert!(woken.now_or_never().is_some());
     }
 
     #[test]

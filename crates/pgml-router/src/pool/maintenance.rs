@@ -73,6 +73,7 @@ impl Pool {
                         }
                         idle.push(conn);
                     }
+                    self.went_idle(member);
                     m.return_permit(permit);
                 }
                 Err(e) => {

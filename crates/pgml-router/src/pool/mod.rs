@@ -389,8 +389,9 @@ impl Pool {
         if self.members.len() > 1 {
             return Box::pin(self.checkout_routed(route)).await;
         }
+        let started = now;
         let permit = self.acquire(0, &mut now).await?;
-        self.connect_member(0, permit, route.model, now)
+        self.connect_member(0, permit, route.model, now, started)
             .await
             .map_err(|e| e.error)
     }
@@ -414,6 +415,7 @@ impl Pool {
             ));
         }
         let mut order = self.candidates(route);
+        let started = Instant::now();
         loop {
             let pos = order
                 .iter()
@@ -422,7 +424,10 @@ impl Pool {
             let member = order[pos];
             let mut now = Instant::now();
             let permit = self.acquire(member, &mut now).await?;
-            match self.connect_member(member, permit, route.model, now).await {
+            match self
+                .connect_member(member, permit, route.model, now, started)
+                .await
+            {
                 Ok(checkout) => {
                     self.members[member].unban(&self.name());
                     return Ok(checkout);
@@ -486,12 +491,14 @@ impl Pool {
     }
 
     /// With a slot of `member` held: reuses one of its idle connections or opens one.
+    /// (`started`: when the checkout began; its waits end `query_wait_timeout` after.)
     async fn connect_member(
         self: &Arc<Self>,
         member: usize,
         permit: OwnedSemaphorePermit,
         route_model: Option<u64>,
         now: Instant,
+        started: Instant,
     ) -> Result<Checkout, MemberError> {
         let mut now = now;
         self.stats.sv_active.inc();
@@ -526,10 +533,13 @@ impl Pool {
                     error,
                     server_failed: false,
                 })?;
-                let room = self.room(member).await.map_err(|error| MemberError {
-                    error,
-                    server_failed: false,
-                })?;
+                let room = self
+                    .room(member, started)
+                    .await
+                    .map_err(|error| MemberError {
+                        error,
+                        server_failed: false,
+                    })?;
                 match room {
                     Room::Idle(conn) => conn,
                     Room::Counted(slots) => {
@@ -634,11 +644,7 @@ impl Pool {
                 idle.push(conn);
             }
             drop(idle);
-            // A pool waiting for room under a shared limit may close this one.
-            if m.db_limit.has_waiters() || self.user_limit.has_waiters() {
-                m.db_limit.wake();
-                self.user_limit.wake();
-            }
+            self.went_idle(active.member);
         }
         drop(active);
     }
