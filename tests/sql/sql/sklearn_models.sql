@@ -18,7 +18,10 @@ INSERT INTO sklearn VALUES
     ('sk kernel_ridge rbf', 'kernel_ridge', '{"alpha": 0.1, "kernel": "rbf", "gamma": 10}', 214.87028433111686, 99.0331738232332),
     ('sk gaussian_process', 'gaussian_process', '{"normalize_y": true, "alpha": 0.1}', 162.10926803700198, 146.41597374952224),
     -- HuberRegressor's optimum (scikit-learn's own stops short of it, at 201.2455 / 50.5115).
-    ('sk huber', 'huber', '{"max_iter": 1000}', 201.22731308455133, 50.52321326433504);
+    ('sk huber', 'huber', '{"max_iter": 1000}', 201.22731308455133, 50.52321326433504),
+    -- NuSVR (nu_svm for regression), libsvm's nu solver.
+    ('sk nu_svm', 'nu_svm', '{"C": 100, "tol": 1e-7}', 207.23338224, 134.98593532),
+    ('sk nu_svm linear', 'nu_svm', '{"nu": 0.3, "C": 1000, "kernel": "linear", "tol": 1e-7}', 200.59827153, 73.82018214);
 
 SELECT s.project, t.deployed
 FROM sklearn s,
@@ -57,6 +60,14 @@ SELECT deployed FROM pgml.train('sk ada_boost', 'regression', 'pgml.diabetes', '
                                 '{"random_state": 3, "loss": "square"}', test_size => 0.25, test_sampling => 'last');
 SELECT (metrics->>'r2')::float8 > 0.25 AS learned FROM pgml.models ORDER BY id DESC LIMIT 1;
 
+-- NuSVC (nu_svm for classification): nu bounds the support vectors' share from below.
+SELECT deployed FROM pgml.train('sk nu_svm iris', 'classification', 'pgml.iris', 'target', 'nu_svm',
+                                '{"nu": 0.3, "probability": true}');
+SELECT (metrics->>'accuracy')::float8 > 0.85 AS learned FROM pgml.models ORDER BY id DESC LIMIT 1;
+SELECT pgml.predict('sk nu_svm iris', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]) AS setosa,
+       round(sum(p)::numeric, 4) AS total_probability
+FROM unnest(pgml.predict_proba('sk nu_svm iris', ARRAY[5.1, 3.5, 1.4, 0.2]::real[])) p;
+
 -- Bad hyperparameters and limits.
 SELECT * FROM pgml.train('sk kernel_ridge', algorithm => 'kernel_ridge', hyperparams => '{"kernel": "chi2"}');
 \echo :LAST_ERROR_SQLSTATE
@@ -75,4 +86,8 @@ SELECT * FROM pgml.train('sk ada_boost iris', algorithm => 'ada_boost', hyperpar
 SELECT * FROM pgml.train('sk huber', algorithm => 'huber', hyperparams => '{"epsilon": 0.5}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pgml.train('sk kernel_ridge iris', 'classification', 'pgml.iris', 'target', 'kernel_ridge');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('sk nu_svm iris', algorithm => 'nu_svm', hyperparams => '{"nu": 1.5}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('sk nu_svm', algorithm => 'nu_svm', hyperparams => '{"epsilon": 0.1}');
 \echo :LAST_ERROR_SQLSTATE

@@ -29,6 +29,7 @@ pub mod svm;
 pub mod svm_kernel;
 #[cfg(test)]
 mod svm_kernel_tests;
+mod svm_nu;
 mod svm_platt;
 mod svm_smo;
 pub mod tree;
@@ -78,6 +79,7 @@ pub const SUPPORTED: &[(Task, Algorithm)] = &[
     (Task::Regression, Algorithm::Lasso),
     (Task::Regression, Algorithm::ElasticNet),
     (Task::Regression, Algorithm::Svm),
+    (Task::Regression, Algorithm::NuSvm),
     (Task::Regression, Algorithm::LinearSvm),
     (Task::Regression, Algorithm::Bagging),
     (Task::Regression, Algorithm::AdaBoost),
@@ -104,6 +106,7 @@ pub const SUPPORTED: &[(Task, Algorithm)] = &[
     (Task::Classification, Algorithm::Knn),
     (Task::Classification, Algorithm::NaiveBayes),
     (Task::Classification, Algorithm::Svm),
+    (Task::Classification, Algorithm::NuSvm),
     (Task::Classification, Algorithm::LinearSvm),
     (Task::Classification, Algorithm::Bagging),
     (Task::Classification, Algorithm::AdaBoost),
@@ -291,6 +294,20 @@ impl Estimator {
                     data,
                     classes,
                     &settings::kernel_svm(&p, classification, seed)?,
+                )?))
+            }
+            (Task::Regression | Task::Classification, Algorithm::NuSvm) => {
+                let classification = task == Task::Classification;
+                let keys = if classification {
+                    settings::NU_SVC_KEYS
+                } else {
+                    settings::NU_SVR_KEYS
+                };
+                let p = Hyperparams::new(hyperparams, name, keys)?;
+                Ok(Estimator::KernelSvm(KernelSvm::fit(
+                    data,
+                    classes,
+                    &settings::nu_svm(&p, classification, seed)?,
                 )?))
             }
             (Task::Regression | Task::Classification, Algorithm::LinearSvm) => {

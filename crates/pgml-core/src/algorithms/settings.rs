@@ -274,6 +274,52 @@ pub const SVR_KEYS: &[&str] = &[
     "max_iter",
 ];
 
+/// Keys of `nu_svm` for classification: scikit-learn's `NuSVC` (no `C`).
+pub const NU_SVC_KEYS: &[&str] = &[
+    "nu",
+    "kernel",
+    "degree",
+    "gamma",
+    "coef0",
+    "shrinking",
+    "probability",
+    "tol",
+    "cache_size",
+    "class_weight",
+    "verbose",
+    "max_iter",
+    "decision_function_shape",
+    "break_ties",
+    "random_state",
+];
+/// Keys of `nu_svm` for regression: scikit-learn's `NuSVR` (no `epsilon`).
+pub const NU_SVR_KEYS: &[&str] = &[
+    "nu",
+    "C",
+    "kernel",
+    "degree",
+    "gamma",
+    "coef0",
+    "shrinking",
+    "tol",
+    "cache_size",
+    "verbose",
+    "max_iter",
+];
+
+/// Settings of `nu_svm`: `NuSVC` when `classification`, else `NuSVR`; as [`kernel_svm`]
+/// plus `nu` (default 0.5, in (0, 1]). `NuSVC` accepts `class_weight` and, as scikit-learn's
+/// libsvm, trains the same model with or without it.
+pub fn nu_svm(p: &Hyperparams<'_>, classification: bool, seed: u64) -> Result<KernelSvmParams> {
+    let mut params = kernel_svm(p, classification, seed)?;
+    let in_unit = (
+        (|v: f64| v > 0.0 && v <= 1.0) as fn(f64) -> bool,
+        "a number in (0, 1]",
+    );
+    params.nu = Some(p.f64("nu", 0.5, in_unit)?);
+    Ok(params)
+}
+
 /// Settings of the kernel SVM (`svm`): `SVC` when `classification`, else `SVR`. `shrinking`
 /// and `verbose` are accepted for compatibility and change nothing: the solver does not shrink
 /// (same optimum within `tol`) and prints nothing. `random_state` (default `seed`) shuffles

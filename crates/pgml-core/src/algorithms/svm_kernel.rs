@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::svm_platt;
-use super::svm_smo::{self, Limits, Problem};
+use super::svm_smo::Limits;
+use super::{svm_nu, svm_platt};
 use crate::dataset::Dataset;
 use crate::error::{Error, Result};
 
@@ -146,6 +146,9 @@ pub struct KernelSvmParams {
     pub decision_function_shape: DecisionShape,
     /// Classification only: `probability=True`, with the seed (`random_state`) of its folds.
     pub probability: Option<u64>,
+    /// `NuSVC` / `NuSVR` (`nu_svm`): nu in (0, 1]. nu-SVC then has no `C`, nu-SVR no
+    /// `epsilon` (see `svm_nu`).
+    pub nu: Option<f64>,
 }
 
 impl Default for KernelSvmParams {
@@ -167,6 +170,7 @@ impl Default for KernelSvmParams {
             break_ties: false,
             decision_function_shape: DecisionShape::Ovr,
             probability: None,
+            nu: None,
         }
     }
 }
@@ -222,6 +226,14 @@ fn validate(params: &KernelSvmParams) -> Result<()> {
             format!("cache_size must be a number > 0, got {}", params.cache_size),
             "use cache_size => 200 (megabytes)",
         ));
+    }
+    if let Some(nu) = params.nu {
+        if !(nu > 0.0 && nu <= 1.0) {
+            return Err(Error::invalid(
+                format!("nu must be a number in (0, 1], got {nu}"),
+                "use nu => 0.5 (an upper bound on the fraction of margin errors)",
+            ));
+        }
     }
     if params.max_iter == Some(0) {
         return Err(Error::invalid(
@@ -367,30 +379,11 @@ impl KernelSvm {
         limits: &Limits,
     ) -> Result<Self> {
         let n = data.num_rows();
-        let y = data.labels();
-        // libsvm's epsilon-SVR dual: α (sign +1) then α* (sign -1) for every row.
-        let problem = Problem {
-            x,
-            width: self.width,
-            kernel: &self.kernel,
-            y: (0..2 * n).map(|t| if t < n { 1.0 } else { -1.0 }).collect(),
-            linear: (0..2 * n)
-                .map(|t| {
-                    let label = f64::from(y[t % n]);
-                    if t < n {
-                        params.epsilon - label
-                    } else {
-                        params.epsilon + label
-                    }
-                })
-                .collect(),
-            upper: vec![params.c; 2 * n],
-        };
-        let solution = svm_smo::solve(&problem, limits);
+        let (beta, rho) =
+            svm_nu::solve_regression(x, self.width, &self.kernel, data.labels(), params, limits);
         crate::interrupt::check()?;
         let mut coef = Vec::new();
-        for i in 0..n {
-            let beta = solution.alpha[i] - solution.alpha[i + n];
+        for (i, &beta) in beta.iter().enumerate().take(n) {
             if beta != 0.0 {
                 self.support_vectors.extend_from_slice(data.row(i));
                 coef.push(beta);
@@ -398,7 +391,7 @@ impl KernelSvm {
         }
         self.n_support = vec![coef.len()];
         self.dual_coef = vec![coef];
-        self.rho = vec![solution.rho];
+        self.rho = vec![rho];
         Ok(self)
     }
 
@@ -431,6 +424,13 @@ impl KernelSvm {
                 "train on rows of more than one class (check the label column and test_size)",
             ));
         }
+        if let Some(nu) = params.nu {
+            for a in 0..k {
+                for b in a + 1..k {
+                    svm_nu::check_nu_feasible(nu, members[a].len(), members[b].len())?;
+                }
+            }
+        }
         let n = data.num_rows() as f64;
         let upper: Vec<f64> = members
             .iter()
@@ -459,36 +459,34 @@ impl KernelSvm {
                 .collect();
             let na = members[a].len();
             let sign = |t: usize| if t < na { 1.0 } else { -1.0 };
-            let problem = Problem {
+            let y: Vec<f64> = (0..rows.len()).map(sign).collect();
+            let pair_upper: Vec<f64> = (0..rows.len())
+                .map(|t| if t < na { upper[a] } else { upper[b] })
+                .collect();
+            let binary = svm_nu::Binary {
                 x: &sub_x,
                 width,
                 kernel: &self.kernel,
-                y: (0..rows.len()).map(sign).collect(),
-                linear: vec![-1.0; rows.len()],
-                upper: (0..rows.len())
-                    .map(|t| if t < na { upper[a] } else { upper[b] })
-                    .collect(),
+                y: &y,
+                upper: &pair_upper,
+                nu: params.nu,
             };
-            let solution = svm_smo::solve(&problem, limits);
+            let (coef, rho) = svm_nu::solve_binary(&binary, limits);
             crate::interrupt::check()?;
+            if !rho.is_finite() || coef.iter().any(|c| !c.is_finite()) {
+                return Err(Error::invalid(
+                    "the dual coefficients or intercepts are not finite: nu leaves no room \
+                     between two classes",
+                    "use a smaller nu",
+                ));
+            }
             if let Some(rng) = folds_rng.as_mut() {
-                let binary = svm_platt::Binary {
-                    x: &sub_x,
-                    width,
-                    kernel: &self.kernel,
-                    y: &problem.y,
-                    upper: &problem.upper,
-                };
                 self.platt
                     .push(svm_platt::fit_sigmoid(&binary, limits, rng));
                 crate::interrupt::check()?;
             }
-            self.rho.push(solution.rho);
-            pair_coef.push(
-                (0..rows.len())
-                    .map(|t| solution.alpha[t] * sign(t))
-                    .collect::<Vec<f64>>(),
-            );
+            self.rho.push(rho);
+            pair_coef.push(coef);
         }
         // Which (class, member) coefficient t of pair (a, b) belongs to.
         let owner = |a: usize, b: usize, t: usize| {

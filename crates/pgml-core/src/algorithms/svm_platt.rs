@@ -13,23 +13,13 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::svm_kernel::Kernel;
-use super::svm_smo::{self, Limits, Problem};
+use super::svm_nu::{self, Binary};
+use super::svm_smo::Limits;
 
 /// libsvm's clamp of pairwise probabilities away from 0 and 1.
 const MIN_PROBABILITY: f64 = 1e-7;
 
 const FOLDS: usize = 5;
-
-/// One binary problem: rows of `x` (`width` values each) with signs `y` (+1 for the first
-/// class) and per-row upper bounds `upper`.
-pub(super) struct Binary<'a> {
-    pub x: &'a [f64],
-    pub width: usize,
-    pub kernel: &'a Kernel,
-    pub y: &'a [f64],
-    pub upper: &'a [f64],
-}
 
 /// The sigmoid `(A, B)` of a binary problem, from 5-fold cross-validated decision values.
 pub(super) fn fit_sigmoid(problem: &Binary<'_>, limits: &Limits, rng: &mut StdRng) -> (f64, f64) {
@@ -76,21 +66,22 @@ fn cross_validated_decisions(problem: &Binary<'_>, limits: &Limits, rng: &mut St
             .flat_map(|&t| &problem.x[t * width..(t + 1) * width])
             .copied()
             .collect();
-        let sub = Problem {
+        let sub_y: Vec<f64> = train.iter().map(|&t| problem.y[t]).collect();
+        let sub_upper: Vec<f64> = train.iter().map(|&t| problem.upper[t]).collect();
+        let sub = Binary {
             x: &sub_x,
             width,
             kernel: problem.kernel,
-            y: train.iter().map(|&t| problem.y[t]).collect(),
-            linear: vec![-1.0; train.len()],
-            upper: train.iter().map(|&t| problem.upper[t]).collect(),
+            y: &sub_y,
+            upper: &sub_upper,
+            nu: problem.nu,
         };
-        let solution = svm_smo::solve(&sub, limits);
-        let support: Vec<(usize, f64)> = solution
-            .alpha
+        let (coef, rho) = svm_nu::solve_binary(&sub, limits);
+        let support: Vec<(usize, f64)> = coef
             .iter()
             .enumerate()
-            .filter(|&(_, &a)| a != 0.0)
-            .map(|(s, &a)| (s, a * sub.y[s]))
+            .filter(|&(_, &c)| c != 0.0)
+            .map(|(s, &c)| (s, c))
             .collect();
         for &t in &perm[begin..end] {
             let row = &problem.x[t * width..(t + 1) * width];
@@ -100,7 +91,9 @@ fn cross_validated_decisions(problem: &Binary<'_>, limits: &Limits, rng: &mut St
                     coef * problem.kernel.eval(&sub_x[s * width..(s + 1) * width], row)
                 })
                 .sum();
-            decisions[t] = sum - solution.rho;
+            // A fold nu leaves no room in (r = 0) predicts nothing rather than NaN.
+            let d = sum - rho;
+            decisions[t] = if d.is_finite() { d } else { 0.0 };
         }
     }
     decisions

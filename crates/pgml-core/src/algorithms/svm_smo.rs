@@ -31,6 +31,11 @@ pub(super) struct Problem<'a> {
     pub linear: Vec<f64>,
     /// The upper bound `C_t` of each variable (class weights make them differ).
     pub upper: Vec<f64>,
+    /// libsvm's `Solver_NU` (nu-SVC, nu-SVR): the dual also keeps `Σ α_t` fixed within
+    /// each sign, so both variables of a step share a sign and `rho` comes per sign.
+    pub nu: bool,
+    /// The starting point (feasible for the constraints); empty: `α = 0`.
+    pub start: Vec<f64>,
 }
 
 /// When to stop.
@@ -47,6 +52,9 @@ pub(super) struct Limits {
 pub(super) struct Solution {
     pub alpha: Vec<f64>,
     pub rho: f64,
+    /// `Solver_NU` only: libsvm's `r`, the mean of the two signs' offsets (nu-SVC scales
+    /// its solution by `1 / r`; for nu-SVR `-r` is the tube's width); 0 otherwise.
+    pub r: f64,
 }
 
 /// Kernel rows over the training rows, computed on demand, least recently used evicted first.
@@ -306,6 +314,100 @@ impl Solver<'_> {
         }
     }
 
+    /// libsvm's `Solver_NU::select_working_set`: as [`Solver::select`], but each sign on its
+    /// own (a step moves two variables of one sign), stopping once neither sign's maximal
+    /// violation reaches `tol`.
+    fn select_nu(&mut self, tol: f64) -> Option<(usize, usize, usize)> {
+        let m = self.y.len();
+        // Index 0: sign +1, index 1: sign -1.
+        let mut gmax = [f64::NEG_INFINITY; 2];
+        let mut gmax_idx = [NONE; 2];
+        for t in 0..m {
+            if self.in_up(t) {
+                let s = usize::from(self.y[t] < 0.0);
+                let v = -self.y[t] * self.grad[t];
+                if v >= gmax[s] {
+                    gmax[s] = v;
+                    gmax_idx[s] = t;
+                }
+            }
+        }
+        let rows: [Option<usize>; 2] = [0, 1].map(|s| {
+            let i = gmax_idx[s];
+            (i != NONE).then(|| self.row(i))
+        });
+        // Both candidates' kernel rows at once: a step needs the chosen one only, so the
+        // other may be evicted later.
+        let slots: [usize; 2] = [rows[0].map_or(NONE, |r| self.cache.fetch(r, NONE)), NONE];
+        let slots = [
+            slots[0],
+            rows[1].map_or(NONE, |r| self.cache.fetch(r, slots[0])),
+        ];
+        let mut gmax2 = [f64::NEG_INFINITY; 2];
+        let mut best = NONE;
+        let mut best_obj = f64::INFINITY;
+        for t in 0..m {
+            if !self.in_low(t) {
+                continue;
+            }
+            let s = usize::from(self.y[t] < 0.0);
+            let yg = self.y[t] * self.grad[t];
+            if yg >= gmax2[s] {
+                gmax2[s] = yg;
+            }
+            let grad_diff = gmax[s] + yg;
+            if grad_diff > 0.0 {
+                let (Some(ri), r) = (rows[s], self.row(t)) else {
+                    continue;
+                };
+                // Same sign: Q_it = K_it.
+                let k_i = self.cache.row(slots[s]);
+                let quad = self.diag[ri] + self.diag[r] - 2.0 * k_i[r];
+                let obj = -(grad_diff * grad_diff) / if quad > 0.0 { quad } else { TAU };
+                if obj <= best_obj {
+                    best = t;
+                    best_obj = obj;
+                }
+            }
+        }
+        let violation = (gmax[0] + gmax2[0]).max(gmax[1] + gmax2[1]);
+        if violation < tol || best == NONE {
+            return None;
+        }
+        let s = usize::from(self.y[best] < 0.0);
+        Some((gmax_idx[s], best, slots[s]))
+    }
+
+    /// libsvm's `Solver_NU::calculate_rho`: per sign, the mean gradient over free
+    /// variables (or the middle of the feasible interval); returns `(rho, r)`.
+    fn rho_nu(&self) -> (f64, f64) {
+        let mut upper_bound = [f64::INFINITY; 2];
+        let mut lower_bound = [f64::NEG_INFINITY; 2];
+        let mut free = [0usize; 2];
+        let mut sum_free = [0.0; 2];
+        for t in 0..self.y.len() {
+            let s = usize::from(self.y[t] < 0.0);
+            let g = self.grad[t];
+            if self.alpha[t] >= self.upper[t] {
+                lower_bound[s] = lower_bound[s].max(g);
+            } else if self.alpha[t] <= 0.0 {
+                upper_bound[s] = upper_bound[s].min(g);
+            } else {
+                free[s] += 1;
+                sum_free[s] += g;
+            }
+        }
+        let r = |s: usize| {
+            if free[s] > 0 {
+                sum_free[s] / free[s] as f64
+            } else {
+                (upper_bound[s] + lower_bound[s]) / 2.0
+            }
+        };
+        let (r1, r2) = (r(0), r(1));
+        ((r1 - r2) / 2.0, (r1 + r2) / 2.0)
+    }
+
     /// libsvm's `calculate_rho`: the mean of `y_t ∇_t` over free variables, or the middle of
     /// the feasible interval when none is free.
     fn rho(&self) -> f64 {
@@ -348,19 +450,43 @@ fn positive_or_tau(quad: f64) -> f64 {
     }
 }
 
-/// Solves `problem` from `α = 0` (feasible, since `yᵀ0 = 0`).
+/// Solves `problem` from its start (`α = 0` by default: feasible, since `yᵀ0 = 0`).
 pub(super) fn solve(problem: &Problem<'_>, limits: &Limits) -> Solution {
     let cache = KernelCache::new(problem.x, problem.width, problem.kernel, limits.cache_bytes);
     let m = problem.y.len();
+    let alpha = if problem.start.len() == m {
+        problem.start.clone()
+    } else {
+        vec![0.0; m]
+    };
     let mut solver = Solver {
         y: &problem.y,
         upper: &problem.upper,
-        alpha: vec![0.0; m],
+        alpha,
         grad: problem.linear.clone(),
         diag: cache.diagonal(),
         rows: cache.rows,
         cache,
     };
+    // ∇ = p + Qα: each non-zero start value adds its column (libsvm's initial gradient).
+    for j in 0..m {
+        let a_j = solver.alpha[j];
+        if a_j == 0.0 {
+            continue;
+        }
+        let slot = solver.cache.fetch(solver.row(j), NONE);
+        let w = a_j * solver.y[j];
+        for (grad, y) in solver
+            .grad
+            .chunks_exact_mut(solver.rows)
+            .zip(solver.y.chunks_exact(solver.rows))
+        {
+            let k_j = solver.cache.row(slot);
+            for ((g, &yt), &k) in grad.iter_mut().zip(y).zip(k_j) {
+                *g += yt * k * w;
+            }
+        }
+    }
     // libsvm's own ceiling, so an ill-conditioned problem cannot spin forever.
     let max_iter = limits
         .max_iter
@@ -372,14 +498,25 @@ pub(super) fn solve(problem: &Problem<'_>, limits: &Limits) -> Solution {
         if iterations % 4096 == 0 && crate::interrupt::pending() {
             break;
         }
-        let Some((i, j, slot_i)) = solver.select(limits.tol) else {
+        let selected = if problem.nu {
+            solver.select_nu(limits.tol)
+        } else {
+            solver.select(limits.tol)
+        };
+        let Some((i, j, slot_i)) = selected else {
             break;
         };
         solver.step(i, j, slot_i);
         iterations += 1;
     }
+    let (rho, r) = if problem.nu {
+        solver.rho_nu()
+    } else {
+        (solver.rho(), 0.0)
+    };
     Solution {
-        rho: solver.rho(),
+        rho,
+        r,
         alpha: solver.alpha,
     }
 }

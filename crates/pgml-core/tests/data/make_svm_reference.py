@@ -1,6 +1,6 @@
 """Reference values for the kernel SVM tests (crates/pgml-core/src/algorithms/svm_kernel_tests.rs).
 
-Fits scikit-learn's SVC / SVR on small deterministic data sets and records, per case, the
+Fits scikit-learn's SVC / SVR (pgml's `svm`) and NuSVC / NuSVR (`nu_svm`) on small deterministic data sets and records, per case, the
 hyperparameters, scikit-learn's predictions, decision values, support-vector counts and
 intercepts into svm_reference.json. Features are rounded to float32 first (pgml stores features
 as f32), and written as the exact float64 value of that float32, so both sides fit the very same
@@ -14,7 +14,7 @@ import json
 import numpy as np
 import sklearn
 from sklearn.datasets import make_blobs, make_friedman1, make_moons
-from sklearn.svm import SVC, SVR
+from sklearn.svm import SVC, SVR, NuSVC, NuSVR
 
 
 def f32(a):
@@ -27,6 +27,25 @@ def rows(a):
 
 def rounded(a, digits=10):
     return [float(f"{v:.{digits}g}") for v in np.ravel(a)]
+
+
+def intercepts_determined(model):
+    """Whether every pair of a NuSVC has a free support vector (|coef| below the pair's
+    bound 1/r) in each of its two classes. nu-SVC's offsets come from the free vectors of
+    each class; a class without one gets the middle of an interval instead, and which rows
+    libsvm leaves at a bound there depends on its float32 kernel cache: such intercepts
+    (and so decision values) cannot be pinned to another solver's digits."""
+    starts = np.concatenate([[0], np.cumsum(model.n_support_)])
+    k = len(model.n_support_)
+    for i in range(k):
+        for j in range(i + 1, k):
+            ci = np.abs(model.dual_coef_[j - 1, starts[i]:starts[i + 1]])
+            cj = np.abs(model.dual_coef_[i, starts[j]:starts[j + 1]])
+            bound = max(ci.max(initial=0), cj.max(initial=0))
+            for c in (ci, cj):
+                if not np.any((c > 0) & (c < bound * (1 - 1e-9))):
+                    return False
+    return True
 
 
 def dataset(name, x, y, x_test):
@@ -78,10 +97,30 @@ def main():
         ("friedman", {"kernel": "sigmoid", "gamma": 0.01, "coef0": 0.0, "C": 5.0, "tol": tight}),
     ]
 
+    nu_classification = [
+        ("moons", {"tol": tight}),
+        ("moons", {"nu": 0.5, "kernel": "linear", "tol": tight}),
+        ("moons", {"nu": 0.8, "kernel": "poly", "degree": 3, "gamma": "auto", "coef0": 1.0, "tol": tight}),
+        ("blobs3", {"nu": 0.3, "tol": tight}),
+        ("blobs3", {"nu": 0.6, "tol": tight, "decision_function_shape": "ovo"}),
+        ("blobs4", {"nu": 0.3, "tol": tight}),
+        ("blobs4", {"nu": 0.1}),
+        ("blobs4", {"nu": 0.4, "tol": tight, "class_weight": "balanced"}),
+    ]
+    nu_regression = [
+        ("friedman", {}),
+        ("friedman", {"tol": tight}),
+        ("friedman", {"nu": 0.2, "C": 10.0, "tol": tight}),
+        ("friedman", {"nu": 0.9, "kernel": "linear", "C": 2.0, "tol": tight}),
+        ("friedman", {"nu": 0.4, "kernel": "poly", "degree": 2, "gamma": 0.3, "coef0": 1.0, "tol": tight}),
+    ]
+
     cases = []
-    for task, specs, estimator in [
-        ("classification", classification, SVC),
-        ("regression", regression, SVR),
+    for task, specs, estimator, algorithm in [
+        ("classification", classification, SVC, "svm"),
+        ("regression", regression, SVR, "svm"),
+        ("classification", nu_classification, NuSVC, "nu_svm"),
+        ("regression", nu_regression, NuSVR, "nu_svm"),
     ]:
         for data_name, params in specs:
             data = sets[data_name]
@@ -91,6 +130,7 @@ def main():
             cases.append(
                 {
                     "task": task,
+                    "algorithm": algorithm,
                     "data": data_name,
                     "hyperparams": params,
                     "predict": rounded(model.predict(points)),
@@ -103,6 +143,7 @@ def main():
                         )
                     ],
                     "n_support": int(model.support_.shape[0]),
+                    "pinned": not isinstance(model, NuSVC) or intercepts_determined(model),
                     "intercept": rounded(model.intercept_),
                 }
             )
