@@ -8,7 +8,8 @@
 source "$(dirname "$0")/../scripts/lib.sh"
 ROWS=${1:-20000}
 REPEATS=${2:-3}
-# Kernel models (kernel_ridge, gaussian_process) hold an n x n matrix: a smaller table.
+# Kernel models (kernel_ridge, gaussian_process, svm, nu_svm) hold an n x n matrix (or cache
+# its rows), and quantile solves a linear program: a smaller table.
 KERNEL_ROWS=${KERNEL_ROWS:-2000}
 PY=$("$REPO/bench/python-env.sh")
 work=$(mktemp -d)
@@ -75,12 +76,17 @@ for spec in "regression bench_train_reg linear {}" "regression bench_train_reg r
     "regression bench_train_reg automatic_relevance_determination {}" \
     "regression bench_train_reg orthogonal_matching_pursuit {}" \
     "regression bench_train_reg huber {}" \
+    "regression bench_train_reg least_angle {}" \
+    "regression bench_train_reg lasso_least_angle {\"alpha\":0.1}" \
+    "regression bench_train_kernel quantile {\"alpha\":0.01}" \
     "regression bench_train_reg bagging {\"random_state\":1}" \
     "regression bench_train_reg ada_boost {\"random_state\":1}" \
     "classification bench_train_clf bagging {\"random_state\":1}" \
     "classification bench_train_clf ada_boost {\"random_state\":1}" \
     "regression bench_train_kernel kernel_ridge {\"kernel\":\"rbf\"}" \
-    "regression bench_train_kernel gaussian_process {\"normalize_y\":true,\"alpha\":0.01}"; do
+    "regression bench_train_kernel gaussian_process {\"normalize_y\":true,\"alpha\":0.01}" \
+    "regression bench_train_kernel svm {}" \
+    "regression bench_train_kernel nu_svm {}"; do
     read -r task relation algorithm hyperparams <<<"$spec"
     ours=$(pgml_fit "$task" "$relation" "$algorithm" "$hyperparams")
     key="$algorithm/$task"

@@ -11,10 +11,11 @@ from sklearn.ensemble import (AdaBoostClassifier, AdaBoostRegressor, BaggingClas
                               ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor)
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.kernel_ridge import KernelRidge
-from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, HuberRegressor, Lasso, LinearRegression,
-                                  LogisticRegression, OrthogonalMatchingPursuit, Ridge)
+from sklearn.linear_model import (ARDRegression, BayesianRidge, ElasticNet, HuberRegressor, Lars, Lasso, LassoLars,
+                                  LinearRegression, LogisticRegression, OrthogonalMatchingPursuit, QuantileRegressor, Ridge)
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.svm import SVR, NuSVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 path, task, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -38,6 +39,8 @@ models = {
         "automatic_relevance_determination": lambda: ARDRegression(),
         "orthogonal_matching_pursuit": lambda: OrthogonalMatchingPursuit(),
         "huber": lambda: HuberRegressor(),
+        "least_angle": lambda: Lars(),
+        "lasso_least_angle": lambda: LassoLars(alpha=0.1),
         "bagging": lambda: BaggingRegressor(random_state=1),
         "ada_boost": lambda: AdaBoostRegressor(random_state=1),
     },
@@ -45,6 +48,9 @@ models = {
     "kernel": {
         "kernel_ridge": lambda: KernelRidge(alpha=1.0, kernel="rbf"),
         "gaussian_process": lambda: GaussianProcessRegressor(normalize_y=True, alpha=0.01),
+        "quantile": lambda: QuantileRegressor(alpha=0.01),
+        "svm": lambda: SVR(),
+        "nu_svm": lambda: NuSVR(),
     },
     "unsupervised": {
         "kmeans": lambda: KMeans(n_clusters=8, n_init=1, random_state=1),

@@ -21,7 +21,15 @@ INSERT INTO sklearn VALUES
     ('sk huber', 'huber', '{"max_iter": 1000}', 201.22731308455133, 50.52321326433504),
     -- NuSVR (nu_svm for regression), libsvm's nu solver.
     ('sk nu_svm', 'nu_svm', '{"C": 100, "tol": 1e-7}', 207.23338224, 134.98593532),
-    ('sk nu_svm linear', 'nu_svm', '{"nu": 0.3, "C": 1000, "kernel": "linear", "tol": 1e-7}', 200.59827153, 73.82018214);
+    ('sk nu_svm linear', 'nu_svm', '{"nu": 0.3, "C": 1000, "kernel": "linear", "tol": 1e-7}', 200.59827153, 73.82018214),
+    -- Lars and LassoLars, scikit-learn's least-angle path.
+    ('sk least_angle', 'least_angle', '{}', 221.7549597, 135.64433249),
+    ('sk least_angle 4', 'least_angle', '{"n_nonzero_coefs": 4}', 198.62510726, 84.00360643),
+    ('sk lasso_least_angle', 'lasso_least_angle', '{"alpha": 0.01}', 201.61772315, 53.4784512),
+    ('sk lasso_least_angle positive', 'lasso_least_angle', '{"alpha": 0.05, "positive": true}', 198.43094972, 94.07332986),
+    -- QuantileRegressor: the same linear program (HiGHS there, a simplex on its dual here).
+    ('sk quantile', 'quantile', '{"alpha": 0.01}', 142.1223653, 137.47306797),
+    ('sk quantile 0.8', 'quantile', '{"quantile": 0.8, "alpha": 0.001}', 244.94226346, 109.29262375);
 
 SELECT s.project, t.deployed
 FROM sklearn s,
@@ -90,4 +98,12 @@ SELECT * FROM pgml.train('sk kernel_ridge iris', 'classification', 'pgml.iris', 
 SELECT * FROM pgml.train('sk nu_svm iris', algorithm => 'nu_svm', hyperparams => '{"nu": 1.5}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pgml.train('sk nu_svm', algorithm => 'nu_svm', hyperparams => '{"epsilon": 0.1}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('sk lasso_least_angle', algorithm => 'lasso_least_angle', hyperparams => '{"jitter": 0.001}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('sk least_angle iris', 'classification', 'pgml.iris', 'target', 'least_angle');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('sk quantile', algorithm => 'quantile', hyperparams => '{"quantile": 1.0}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('sk quantile', algorithm => 'quantile', hyperparams => '{"solver": "interior-point"}');
 \echo :LAST_ERROR_SQLSTATE

@@ -62,17 +62,17 @@ impl Default for BayesianParams {
 
 /// The training data as `f64`, centered when fitting an intercept (scikit-learn's
 /// `_preprocess_data`): rows, labels and the offsets to undo it.
-struct Centered {
+pub(super) struct Centered {
     x: Vec<f64>,
-    y: Vec<f64>,
-    n: usize,
-    p: usize,
+    pub(super) y: Vec<f64>,
+    pub(super) n: usize,
+    pub(super) p: usize,
     x_offset: Vec<f64>,
     y_offset: f64,
 }
 
 impl Centered {
-    fn new(data: &Dataset, fit_intercept: bool) -> Result<Self> {
+    pub(super) fn new(data: &Dataset, fit_intercept: bool) -> Result<Self> {
         let (n, p) = (data.num_rows(), data.num_features());
         if n == 0 {
             return Err(Error::data(
@@ -115,7 +115,7 @@ impl Centered {
     }
 
     /// `Xᵀ v`.
-    fn xt(&self, v: &[f64]) -> Vec<f64> {
+    pub(super) fn xt(&self, v: &[f64]) -> Vec<f64> {
         let mut out = vec![0.0; self.p];
         for (i, vi) in v.iter().enumerate() {
             for (o, x) in out.iter_mut().zip(self.row(i)) {
@@ -127,7 +127,7 @@ impl Centered {
 
     /// `Xᵀ X` (p×p, row-major): each row's outer product added to the whole square, whose
     /// contiguous inner loop vectorises (a triangle's would not, for twice the work saved).
-    fn gram(&self) -> Result<Vec<f64>> {
+    pub(super) fn gram(&self) -> Result<Vec<f64>> {
         let p = self.p;
         let mut g = vec![0.0; p * p];
         for i in 0..self.n {
@@ -156,7 +156,7 @@ impl Centered {
         self.y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / self.n as f64
     }
 
-    fn finish(self, coef: Vec<f64>) -> LinearCoefficients {
+    pub(super) fn finish(self, coef: Vec<f64>) -> LinearCoefficients {
         let intercept = self.y_offset - dot(&self.x_offset, &coef);
         LinearCoefficients { coef, intercept }
     }

@@ -20,11 +20,13 @@ pub mod huber;
 pub mod kernel_ridge;
 pub mod kmeans;
 pub mod knn;
+pub mod lars;
 pub mod lbfgs;
 pub mod linalg;
 pub mod linear;
 pub mod naive_bayes;
 pub mod pca;
+pub mod quantile;
 pub mod svm;
 pub mod svm_kernel;
 #[cfg(test)]
@@ -62,7 +64,7 @@ use settings::{
 };
 use settings_linear::{
     ARD_KEYS, BAGGING_KEYS, BAYESIAN_RIDGE_KEYS, GAUSSIAN_PROCESS_KEYS, HUBER_KEYS,
-    KERNEL_RIDGE_KEYS, OMP_KEYS,
+    KERNEL_RIDGE_KEYS, LARS_KEYS, LASSO_LARS_KEYS, OMP_KEYS, QUANTILE_KEYS,
 };
 use svm::LinearSvm;
 use svm_kernel::KernelSvm;
@@ -89,6 +91,9 @@ pub const SUPPORTED: &[(Task, Algorithm)] = &[
     (Task::Regression, Algorithm::AutomaticRelevanceDetermination),
     (Task::Regression, Algorithm::OrthogonalMatchingPursuit),
     (Task::Regression, Algorithm::Huber),
+    (Task::Regression, Algorithm::LeastAngle),
+    (Task::Regression, Algorithm::LassoLeastAngle),
+    (Task::Regression, Algorithm::Quantile),
     #[cfg(feature = "boost")]
     (Task::Regression, Algorithm::Xgboost),
     #[cfg(feature = "boost")]
@@ -372,6 +377,22 @@ impl Estimator {
                 Ok(Estimator::Coefficients(
                     bayesian::orthogonal_matching_pursuit(data, &settings_linear::omp(&p)?)?,
                 ))
+            }
+            (Task::Regression, Algorithm::LeastAngle | Algorithm::LassoLeastAngle) => {
+                let lasso = algorithm == Algorithm::LassoLeastAngle;
+                let keys = if lasso { LASSO_LARS_KEYS } else { LARS_KEYS };
+                let p = Hyperparams::new(hyperparams, name, keys)?;
+                Ok(Estimator::Coefficients(lars::fit(
+                    data,
+                    &settings_linear::lars(&p, lasso)?,
+                )?))
+            }
+            (Task::Regression, Algorithm::Quantile) => {
+                let p = Hyperparams::new(hyperparams, name, QUANTILE_KEYS)?;
+                Ok(Estimator::Coefficients(quantile::fit(
+                    data,
+                    &settings_linear::quantile(&p)?,
+                )?))
             }
             (Task::Regression, Algorithm::Huber) => {
                 let p = Hyperparams::new(hyperparams, name, HUBER_KEYS)?;

@@ -308,10 +308,10 @@ pub const NU_SVR_KEYS: &[&str] = &[
 ];
 
 /// Settings of `nu_svm`: `NuSVC` when `classification`, else `NuSVR`; as [`kernel_svm`]
-/// plus `nu` (default 0.5, in (0, 1]). `NuSVC` accepts `class_weight` and, as scikit-learn's
-/// libsvm, trains the same model with or without it.
+/// plus `nu` (default 0.5, in (0, 1]). `NuSVC` accepts `class_weight` (`"balanced"` or a
+/// mapping) and, as scikit-learn's libsvm, trains the same model with or without it.
 pub fn nu_svm(p: &Hyperparams<'_>, classification: bool, seed: u64) -> Result<KernelSvmParams> {
-    let mut params = kernel_svm(p, classification, seed)?;
+    let mut params = kernel_svm_with(p, classification, seed, true)?;
     let in_unit = (
         (|v: f64| v > 0.0 && v <= 1.0) as fn(f64) -> bool,
         "a number in (0, 1]",
@@ -325,6 +325,16 @@ pub fn nu_svm(p: &Hyperparams<'_>, classification: bool, seed: u64) -> Result<Ke
 /// (same optimum within `tol`) and prints nothing. `random_state` (default `seed`) shuffles
 /// the folds of `probability=True`.
 pub fn kernel_svm(p: &Hyperparams<'_>, classification: bool, seed: u64) -> Result<KernelSvmParams> {
+    kernel_svm_with(p, classification, seed, false)
+}
+
+/// [`kernel_svm`]; `nu`: `NuSVC`, which accepts any `class_weight` (and ignores it).
+fn kernel_svm_with(
+    p: &Hyperparams<'_>,
+    classification: bool,
+    seed: u64,
+    nu: bool,
+) -> Result<KernelSvmParams> {
     let base = KernelSvmParams::default();
     let name = match p.get("kernel") {
         None | Some(Value::Null) => base.kernel.name,
@@ -393,6 +403,7 @@ pub fn kernel_svm(p: &Hyperparams<'_>, classification: bool, seed: u64) -> Resul
     params.balanced = match p.get("class_weight") {
         None | Some(Value::Null) => false,
         Some(Value::String(w)) if w == "balanced" => true,
+        Some(Value::Object(_)) if nu => false,
         Some(Value::Object(_)) => {
             return Err(Error::not_supported(
                 "svm class_weight as a mapping of classes to weights is not supported yet",

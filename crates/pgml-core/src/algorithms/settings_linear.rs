@@ -10,6 +10,8 @@ use super::bayesian::{BayesianParams, OmpParams};
 use super::gaussian_process::GaussianProcessParams;
 use super::huber::HuberParams;
 use super::kernel_ridge::{KernelRidgeParams, PairKernel, KERNEL_NAMES};
+use super::lars::LarsParams;
+use super::quantile::QuantileParams;
 use crate::error::{Error, Result};
 use crate::hyperparams::{Hyperparams, NON_NEGATIVE, POSITIVE};
 
@@ -25,6 +27,40 @@ pub const BAGGING_KEYS: &[&str] = &[
     "verbose",
     "oob_score",
     "warm_start",
+];
+/// Keys of `least_angle` (scikit-learn's `Lars`).
+pub const LARS_KEYS: &[&str] = &[
+    "fit_intercept",
+    "verbose",
+    "precompute",
+    "n_nonzero_coefs",
+    "eps",
+    "copy_X",
+    "fit_path",
+    "jitter",
+    "random_state",
+];
+/// Keys of `lasso_least_angle` (scikit-learn's `LassoLars`).
+pub const LASSO_LARS_KEYS: &[&str] = &[
+    "alpha",
+    "fit_intercept",
+    "verbose",
+    "precompute",
+    "max_iter",
+    "eps",
+    "copy_X",
+    "fit_path",
+    "positive",
+    "jitter",
+    "random_state",
+];
+/// Keys of `quantile` (scikit-learn's `QuantileRegressor`).
+pub const QUANTILE_KEYS: &[&str] = &[
+    "quantile",
+    "alpha",
+    "fit_intercept",
+    "solver",
+    "solver_options",
 ];
 /// Keys of `kernel_ridge`.
 pub const KERNEL_RIDGE_KEYS: &[&str] = &["alpha", "kernel", "gamma", "degree", "coef0"];
@@ -260,6 +296,90 @@ pub fn huber(p: &Hyperparams<'_>) -> Result<HuberParams> {
         alpha: p.f64("alpha", defaults.alpha, NON_NEGATIVE)?,
         max_iter: p.usize("max_iter", defaults.max_iter, 0)?,
         tol: p.f64("tol", defaults.tol, NON_NEGATIVE)?,
+        fit_intercept: p.bool("fit_intercept", true)?,
+    })
+}
+
+/// Settings of `least_angle` (`lasso` false) and `lasso_least_angle`. `precompute` (the
+/// Gram matrix is always used; the same path), `copy_X`, `fit_path` and `verbose` change
+/// nothing; `jitter` (noise added to the labels) is refused; `eps` must be > 0 (scikit-learn
+/// takes 0, with which its ill-conditioning loop cannot end).
+pub fn lars(p: &Hyperparams<'_>, lasso: bool) -> Result<LarsParams> {
+    let defaults = LarsParams::default();
+    verbose(p)?;
+    p.bool("copy_X", true)?;
+    p.bool("fit_path", true)?;
+    match p.get("precompute") {
+        None | Some(Value::Null) | Some(Value::Bool(_)) => {}
+        Some(Value::String(s)) if s == "auto" => {}
+        Some(other) => return Err(p.ill_typed("precompute", "\"auto\", true or false", other)),
+    }
+    match p.get("jitter") {
+        None | Some(Value::Null) => {}
+        Some(_) => {
+            return Err(Error::not_supported(
+                "jitter (uniform noise added to the labels) is not supported",
+                "leave jitter out (its default, None, adds none)",
+            ))
+        }
+    }
+    match p.get("random_state") {
+        None | Some(Value::Null) => {}
+        Some(v) if v.as_u64().is_some() => {}
+        Some(other) => return Err(p.ill_typed("random_state", "null or a whole number", other)),
+    }
+    let mut params = LarsParams {
+        lasso,
+        fit_intercept: p.bool("fit_intercept", true)?,
+        eps: p.f64("eps", defaults.eps, POSITIVE)?,
+        ..defaults
+    };
+    if lasso {
+        params.alpha = p.f64("alpha", 1.0, NON_NEGATIVE)?;
+        params.max_iter = p.usize("max_iter", defaults.max_iter, 0)?;
+        params.positive = p.bool("positive", false)?;
+    } else {
+        params.max_iter = p.usize("n_nonzero_coefs", defaults.max_iter, 1)?;
+    }
+    Ok(params)
+}
+
+/// Settings of `quantile`. `solver` names one of scikit-learn's (all solve the same linear
+/// program; here a simplex does); `solver_options` must be null.
+pub fn quantile(p: &Hyperparams<'_>) -> Result<QuantileParams> {
+    const SOLVERS: [&str; 4] = ["highs", "highs-ds", "highs-ipm", "revised simplex"];
+    match p.get("solver") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if SOLVERS.contains(&s.as_str()) => {}
+        Some(Value::String(s)) if s == "interior-point" => {
+            return Err(Error::invalid(
+                "solver \"interior-point\" is gone from SciPy (1.11), so scikit-learn refuses \
+                 it too",
+                format!("use one of {}", SOLVERS.join(", ")),
+            ))
+        }
+        Some(other) => {
+            return Err(p.ill_typed("solver", &format!("one of {}", SOLVERS.join(", ")), other))
+        }
+    }
+    match p.get("solver_options") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(o)) if o.is_empty() => {}
+        Some(_) => {
+            return Err(Error::not_supported(
+                "solver_options (HiGHS's own settings) are not supported",
+                "leave solver_options out",
+            ))
+        }
+    }
+    let in_open_unit = (
+        (|v: f64| v > 0.0 && v < 1.0) as fn(f64) -> bool,
+        "a number in (0, 1)",
+    );
+    let defaults = QuantileParams::default();
+    Ok(QuantileParams {
+        quantile: p.f64("quantile", defaults.quantile, in_open_unit)?,
+        alpha: p.f64("alpha", defaults.alpha, NON_NEGATIVE)?,
         fit_intercept: p.bool("fit_intercept", true)?,
     })
 }

@@ -382,6 +382,13 @@ impl KernelSvm {
         let (beta, rho) =
             svm_nu::solve_regression(x, self.width, &self.kernel, data.labels(), params, limits);
         crate::interrupt::check()?;
+        if !rho.is_finite() || beta.iter().any(|b| !b.is_finite()) {
+            return Err(Error::invalid(
+                "the dual coefficients or intercepts are not finite (C · nu · rows is too \
+                 large or too small for the solver)",
+                "use C and nu closer to their defaults (1.0, 0.5)",
+            ));
+        }
         let mut coef = Vec::new();
         for (i, &beta) in beta.iter().enumerate().take(n) {
             if beta != 0.0 {
@@ -475,9 +482,10 @@ impl KernelSvm {
             crate::interrupt::check()?;
             if !rho.is_finite() || coef.iter().any(|c| !c.is_finite()) {
                 return Err(Error::invalid(
-                    "the dual coefficients or intercepts are not finite: nu leaves no room \
-                     between two classes",
-                    "use a smaller nu",
+                    "the dual coefficients or intercepts are not finite: no free support \
+                     vector is left to place the margin (scikit-learn's NuSVC fails here too)",
+                    "use a smaller nu; if the classes' rows cannot be told apart (constant \
+                     features), no nu helps: check the features",
                 ));
             }
             if let Some(rng) = folds_rng.as_mut() {

@@ -42,8 +42,12 @@ pub(super) fn solve_binary(problem: &Binary<'_>, limits: &Limits) -> (Vec<f64>, 
         },
         Some(nu) => {
             let upper = vec![1.0f64; n];
-            // Each class spends nu · l / 2, in row order, one bound at most per row.
-            let mut left = [nu * n as f64 / 2.0; 2];
+            // Each class spends nu · l / 2, in row order, one bound at most per row. The
+            // sum is libsvm's, row by row (`nu_l += nu * C[i]`): for most nu it falls a
+            // rounding short of a whole number, which leaves one row free, and the free
+            // rows decide the offsets.
+            let nu_l = upper.iter().fold(0.0, |sum, c| sum + nu * c);
+            let mut left = [nu_l / 2.0; 2];
             let start = problem
                 .y
                 .iter()
@@ -95,9 +99,10 @@ pub(super) fn check_nu_feasible(nu: f64, a: usize, b: usize) -> Result<()> {
                 a.min(b)
             ),
             format!(
-                "use nu <= {:.6} (2 · the smaller class / both classes' rows, for the most \
+                "use nu < {} (2 · the smaller class / both classes' rows, for the most \
                  unbalanced pair of classes)",
-                2.0 * a.min(b) as f64 / (a + b) as f64
+                // Rounded down: the limit itself leaves the smaller class no free row.
+                (2e6 * a.min(b) as f64 / (a + b) as f64).floor() / 1e6
             ),
         ));
     }
@@ -133,8 +138,9 @@ pub(super) fn solve_regression(
             Vec::new(),
         ),
         Some(nu) => {
-            // Both of a row's variables start equal, spending C · nu · l / 2 in row order.
-            let mut left = c * nu * n as f64 / 2.0;
+            // Both of a row's variables start equal, spending C · nu · l / 2 in row order
+            // (summed row by row, as libsvm's `sum += C[i] * nu`).
+            let mut left = (0..n).fold(0.0, |sum, _| sum + c * nu) / 2.0;
             let mut start = vec![0.0; 2 * n];
             for i in 0..n {
                 let a = left.min(c);

@@ -474,6 +474,10 @@ pub(super) fn solve(problem: &Problem<'_>, limits: &Limits) -> Solution {
         if a_j == 0.0 {
             continue;
         }
+        // A kernel row each: a cancel ends it (the caller sees it pending).
+        if j % 64 == 0 && crate::interrupt::pending() {
+            break;
+        }
         let slot = solver.cache.fetch(solver.row(j), NONE);
         let w = a_j * solver.y[j];
         for (grad, y) in solver

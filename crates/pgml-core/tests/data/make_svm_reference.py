@@ -29,23 +29,21 @@ def rounded(a, digits=10):
     return [float(f"{v:.{digits}g}") for v in np.ravel(a)]
 
 
-def intercepts_determined(model):
-    """Whether every pair of a NuSVC has a free support vector (|coef| below the pair's
-    bound 1/r) in each of its two classes. nu-SVC's offsets come from the free vectors of
-    each class; a class without one gets the middle of an interval instead, and which rows
-    libsvm leaves at a bound there depends on its float32 kernel cache: such intercepts
-    (and so decision values) cannot be pinned to another solver's digits."""
-    starts = np.concatenate([[0], np.cumsum(model.n_support_)])
-    k = len(model.n_support_)
-    for i in range(k):
-        for j in range(i + 1, k):
-            ci = np.abs(model.dual_coef_[j - 1, starts[i]:starts[i + 1]])
-            cj = np.abs(model.dual_coef_[i, starts[j]:starts[j + 1]])
-            bound = max(ci.max(initial=0), cj.max(initial=0))
-            for c in (ci, cj):
-                if not np.any((c > 0) & (c < bound * (1 - 1e-9))):
-                    return False
-    return True
+def stable(estimator, params, x, y, points):
+    """Whether scikit-learn's own answer stays within the test's tolerance (1e-4, or 2e-3 at
+    the default tol, of the largest decision value) when its tol is tightened to 1e-10. Where
+    it moves more (NuSVC with a small nu at the default tol: the 1 / r scaling magnifies where
+    the solver stops), two solvers that stop at different points cannot agree to it either,
+    and the test checks classes and support-vector counts only."""
+    def values(model):
+        if hasattr(model, "decision_function") and not isinstance(model, (SVR, NuSVR)):
+            return np.asarray(model.decision_function(points)).reshape(len(points), -1)
+        return model.predict(points).reshape(-1, 1)
+    given = values(estimator(**params).fit(x, y))
+    tight = values(estimator(**{**params, "tol": 1e-10}).fit(x, y))
+    scale = max(1.0, np.abs(given).max())
+    allowed = 1e-4 if "tol" in params else 2e-3
+    return bool(np.abs(given - tight).max() < 0.5 * allowed * scale)
 
 
 def dataset(name, x, y, x_test):
@@ -143,7 +141,7 @@ def main():
                         )
                     ],
                     "n_support": int(model.support_.shape[0]),
-                    "pinned": not isinstance(model, NuSVC) or intercepts_determined(model),
+                    "pinned": stable(estimator, params, x, y, points),
                     "intercept": rounded(model.intercept_),
                 }
             )
