@@ -76,6 +76,19 @@ SELECT pgml.predict('sk nu_svm iris', ARRAY[5.1, 3.5, 1.4, 0.2]::real[]) AS seto
        round(sum(p)::numeric, 4) AS total_probability
 FROM unnest(pgml.predict_proba('sk nu_svm iris', ARRAY[5.1, 3.5, 1.4, 0.2]::real[])) p;
 
+-- RANSACRegressor: a line with a fifth of its rows thrown far off. Least squares is pulled
+-- away; RANSAC finds the line (scikit-learn's predicts 12.025 at (5, 2) on these rows).
+CREATE TABLE sk_ransac AS
+SELECT i / 10.0 AS a, ((i * 37) % 100) / 25.0 AS b,
+       3 * (i / 10.0) - 2 * (((i * 37) % 100) / 25.0) + 1 + ((i * 7) % 5) * 0.01
+       + CASE WHEN i % 5 = 0 THEN 40 + (i % 3) * 10 ELSE 0 END AS y
+FROM generate_series(0, 99) i;
+SELECT deployed FROM pgml.train('sk ransac', 'regression', 'sk_ransac', 'y', 'ransac', test_size => 0.2);
+SELECT abs(pgml.predict('sk ransac', ARRAY[5, 2]::real[]) - 12.02) < 0.1 AS on_the_line;
+SELECT deployed FROM pgml.train('sk ransac least squares', 'regression', 'sk_ransac', 'y', 'linear', test_size => 0.2);
+SELECT abs(pgml.predict('sk ransac least squares', ARRAY[5, 2]::real[]) - 12.02) > 1 AS pulled_away;
+DROP TABLE sk_ransac;
+
 -- Bad hyperparameters and limits.
 SELECT * FROM pgml.train('sk kernel_ridge', algorithm => 'kernel_ridge', hyperparams => '{"kernel": "chi2"}');
 \echo :LAST_ERROR_SQLSTATE
@@ -106,4 +119,6 @@ SELECT * FROM pgml.train('sk least_angle iris', 'classification', 'pgml.iris', '
 SELECT * FROM pgml.train('sk quantile', algorithm => 'quantile', hyperparams => '{"quantile": 1.0}');
 \echo :LAST_ERROR_SQLSTATE
 SELECT * FROM pgml.train('sk quantile', algorithm => 'quantile', hyperparams => '{"solver": "interior-point"}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM pgml.train('sk ransac', 'regression', 'pgml.diabetes', 'target', 'ransac', '{"estimator": "HuberRegressor()"}');
 \echo :LAST_ERROR_SQLSTATE

@@ -27,6 +27,7 @@ pub mod linear;
 pub mod naive_bayes;
 pub mod pca;
 pub mod quantile;
+pub mod ransac;
 pub mod svm;
 pub mod svm_kernel;
 #[cfg(test)]
@@ -64,7 +65,7 @@ use settings::{
 };
 use settings_linear::{
     ARD_KEYS, BAGGING_KEYS, BAYESIAN_RIDGE_KEYS, GAUSSIAN_PROCESS_KEYS, HUBER_KEYS,
-    KERNEL_RIDGE_KEYS, LARS_KEYS, LASSO_LARS_KEYS, OMP_KEYS, QUANTILE_KEYS,
+    KERNEL_RIDGE_KEYS, LARS_KEYS, LASSO_LARS_KEYS, OMP_KEYS, QUANTILE_KEYS, RANSAC_KEYS,
 };
 use svm::LinearSvm;
 use svm_kernel::KernelSvm;
@@ -94,6 +95,7 @@ pub const SUPPORTED: &[(Task, Algorithm)] = &[
     (Task::Regression, Algorithm::LeastAngle),
     (Task::Regression, Algorithm::LassoLeastAngle),
     (Task::Regression, Algorithm::Quantile),
+    (Task::Regression, Algorithm::Ransac),
     #[cfg(feature = "boost")]
     (Task::Regression, Algorithm::Xgboost),
     #[cfg(feature = "boost")]
@@ -385,6 +387,13 @@ impl Estimator {
                 Ok(Estimator::Coefficients(lars::fit(
                     data,
                     &settings_linear::lars(&p, lasso)?,
+                )?))
+            }
+            (Task::Regression, Algorithm::Ransac) => {
+                let p = Hyperparams::new(hyperparams, name, RANSAC_KEYS)?;
+                Ok(Estimator::Linear(ransac::fit(
+                    data,
+                    &settings_linear::ransac(&p, seed)?,
                 )?))
             }
             (Task::Regression, Algorithm::Quantile) => {

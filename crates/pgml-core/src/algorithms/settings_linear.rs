@@ -12,6 +12,7 @@ use super::huber::HuberParams;
 use super::kernel_ridge::{KernelRidgeParams, PairKernel, KERNEL_NAMES};
 use super::lars::LarsParams;
 use super::quantile::QuantileParams;
+use super::ransac::{MinSamples, RansacLoss, RansacParams};
 use crate::error::{Error, Result};
 use crate::hyperparams::{Hyperparams, NON_NEGATIVE, POSITIVE};
 
@@ -61,6 +62,21 @@ pub const QUANTILE_KEYS: &[&str] = &[
     "fit_intercept",
     "solver",
     "solver_options",
+];
+/// Keys of `ransac` (scikit-learn's `RANSACRegressor`).
+pub const RANSAC_KEYS: &[&str] = &[
+    "estimator",
+    "min_samples",
+    "residual_threshold",
+    "is_data_valid",
+    "is_model_valid",
+    "max_trials",
+    "max_skips",
+    "stop_n_inliers",
+    "stop_score",
+    "stop_probability",
+    "loss",
+    "random_state",
 ];
 /// Keys of `kernel_ridge`.
 pub const KERNEL_RIDGE_KEYS: &[&str] = &["alpha", "kernel", "gamma", "degree", "coef0"];
@@ -381,5 +397,85 @@ pub fn quantile(p: &Hyperparams<'_>) -> Result<QuantileParams> {
         quantile: p.f64("quantile", defaults.quantile, in_open_unit)?,
         alpha: p.f64("alpha", defaults.alpha, NON_NEGATIVE)?,
         fit_intercept: p.bool("fit_intercept", true)?,
+    })
+}
+
+/// Settings of `ransac`: its estimator is least squares (scikit-learn's default); Python
+/// objects (`estimator`, `is_data_valid`, `is_model_valid`) cannot come through SQL and are
+/// refused unless null. `random_state` (default `seed`) seeds the subsets.
+pub fn ransac(p: &Hyperparams<'_>, seed: u64) -> Result<RansacParams> {
+    for key in ["estimator", "is_data_valid", "is_model_valid"] {
+        match p.get(key) {
+            None | Some(Value::Null) => {}
+            Some(_) => {
+                return Err(Error::not_supported(
+                    format!("ransac's {key} (a Python object) is not supported"),
+                    format!(
+                        "leave {key} out: the estimator is least squares, scikit-learn's default"
+                    ),
+                ))
+            }
+        }
+    }
+    let min_samples = match p.get("min_samples") {
+        None | Some(Value::Null) => None,
+        Some(v @ Value::Number(n)) => match (n.as_u64(), n.as_f64()) {
+            (Some(k), _) if k >= 1 && !n.is_f64() => Some(MinSamples::Count(k)),
+            (_, Some(f)) if n.is_f64() && f > 0.0 && f < 1.0 => Some(MinSamples::Fraction(f)),
+            (_, Some(f)) if n.is_f64() && f >= 1.0 && f.fract() == 0.0 => {
+                Some(MinSamples::Count(f as u64))
+            }
+            _ => {
+                return Err(p.ill_typed(
+                    "min_samples",
+                    "null, a whole number >= 1 or a fraction in (0, 1)",
+                    v,
+                ))
+            }
+        },
+        Some(other) => {
+            return Err(p.ill_typed(
+                "min_samples",
+                "null, a whole number >= 1 or a fraction in (0, 1)",
+                other,
+            ))
+        }
+    };
+    let residual_threshold = match p.get("residual_threshold") {
+        None | Some(Value::Null) => None,
+        Some(_) => Some(p.f64("residual_threshold", 0.0, NON_NEGATIVE)?),
+    };
+    let count = |key: &str, default: u64| -> Result<u64> {
+        match p.get(key) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v
+                .as_u64()
+                .ok_or_else(|| p.ill_typed(key, "a whole number >= 0", v)),
+        }
+    };
+    let defaults = RansacParams::default();
+    let any_number = ((|v: f64| !v.is_nan()) as fn(f64) -> bool, "a number");
+    let probability = (
+        (|v: f64| (0.0..=1.0).contains(&v)) as fn(f64) -> bool,
+        "a number in [0, 1]",
+    );
+    let loss = match p.get("loss") {
+        None | Some(Value::Null) => RansacLoss::AbsoluteError,
+        Some(Value::String(s)) if s == "absolute_error" => RansacLoss::AbsoluteError,
+        Some(Value::String(s)) if s == "squared_error" => RansacLoss::SquaredError,
+        Some(other) => {
+            return Err(p.ill_typed("loss", "\"absolute_error\" or \"squared_error\"", other))
+        }
+    };
+    Ok(RansacParams {
+        min_samples,
+        residual_threshold,
+        max_trials: count("max_trials", defaults.max_trials)?,
+        max_skips: count("max_skips", defaults.max_skips)?,
+        stop_n_inliers: count("stop_n_inliers", defaults.stop_n_inliers)?,
+        stop_score: p.f64("stop_score", defaults.stop_score, any_number)?,
+        stop_probability: p.f64("stop_probability", defaults.stop_probability, probability)?,
+        loss,
+        seed: super::settings::seed(p, seed)?,
     })
 }
